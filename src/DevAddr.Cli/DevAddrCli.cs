@@ -1,0 +1,23 @@
+using System.CommandLine;
+using DevAddr.Cli.Commands;
+
+namespace DevAddr.Cli;
+
+/// <summary>Builds and runs the devaddr root command.</summary>
+internal static class DevAddrCli
+{
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("devaddr: plans PCI/PCIe, USB, drive and virtio-serial addresses for QEMU/KVM guests.");
+        root.Subcommands.Add(new LibvirtCommand());
+        return root;
+    }
+
+    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
+    {
+        var config = new InvocationConfiguration();
+        if (output is not null) config.Output = output;
+        if (error is not null) config.Error = error;
+        return BuildRoot().Parse(args).Invoke(config);
+    }
+}

@@ -1,0 +1,3 @@
+using DevAddr.Cli;
+
+return DevAddrCli.Run(args);
