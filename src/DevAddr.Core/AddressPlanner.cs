@@ -1,0 +1,41 @@
+using DevAddr.Core.Catalog;
+using DevAddr.Core.Model;
+using DevAddr.Core.Policy.Libvirt;
+using DevAddr.Core.Topology;
+using DevAddr.Core.Validation;
+
+namespace DevAddr.Core;
+
+/// <summary>The planner's entry point: plans a request, or validates a plan.</summary>
+public static class AddressPlanner
+{
+    /// <summary>Plans the addresses of every device of <paramref name="request"/>.</summary>
+    public static PlanResult Plan(PlanRequest request, DeviceCatalog? catalog = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        catalog ??= DeviceCatalog.Default;
+        try
+        {
+            RequestChecks.Check(request);
+            var machine = catalog.FindMachine(request.Machine.Arch, request.Machine.Type)
+                ?? throw PlanningException.Create(ErrorCodes.UnknownModel,
+                    $"unknown machine type '{request.Machine.Type}' for architecture '{request.Machine.Arch}' (known: {string.Join(", ", catalog.Machines.Select(m => m.Name))})",
+                    rule: "known-machine");
+            if (request.Policy.Name != "libvirt")
+                throw PlanningException.Create(ErrorCodes.InvalidInput, $"unknown policy '{request.Policy.Name}' (known: libvirt)", rule: "known-policy");
+            var plan = new LibvirtPolicy(catalog, machine, request).Run();
+            return new PlanResult.Success(plan);
+        }
+        catch (PlanningException ex)
+        {
+            return new PlanResult.Failure(ex.Error);
+        }
+    }
+
+    /// <summary>Checks a plan against every addressing invariant; returns all violations found (empty when valid).</summary>
+    public static IReadOnlyList<PlanError> Validate(Plan plan, DeviceCatalog? catalog = null)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return new PlanValidator(catalog ?? DeviceCatalog.Default).Validate(plan);
+    }
+}

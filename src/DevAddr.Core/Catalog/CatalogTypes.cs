@@ -1,0 +1,152 @@
+namespace DevAddr.Core.Catalog;
+
+/// <summary>A machine type: its PCI root, the devices and controllers it implies, and its fixed chipset slots.</summary>
+public sealed record MachineType
+{
+    /// <summary>Catalog name (pc, q35, virt).</summary>
+    public required string Name { get; init; }
+    /// <summary>One-line description.</summary>
+    public string Description { get; init; } = "";
+    /// <summary>Guest architectures this machine type exists for.</summary>
+    public required IReadOnlyList<string> Arches { get; init; }
+    /// <summary>Machine names that resolve to this type; a trailing <c>*</c> matches any suffix.</summary>
+    public required IReadOnlyList<string> Aliases { get; init; }
+    /// <summary>Model of the PCI root controller (index 0), or null for machines without PCI.</summary>
+    public string? PciRoot { get; init; }
+    /// <summary>USB controller model added at index 0 when the guest defines none.</summary>
+    public string? DefaultUsbController { get; init; }
+    /// <summary>Whether a SATA controller index 0 is always present.</summary>
+    public bool DefaultSataController { get; init; }
+    /// <summary>Memballoon model added when the guest defines none (null: none added).</summary>
+    public string? DefaultMemballoon { get; init; }
+    /// <summary>Video model used when a video device is added or given without a model.</summary>
+    public string? DefaultVideo { get; init; }
+    /// <summary>Input devices the machine always has.</summary>
+    public IReadOnlyList<ImplicitInput> ImplicitInputs { get; init; } = [];
+    /// <summary>Model used for SCSI controllers added implicitly or given without a model.</summary>
+    public string DefaultScsiModel { get; init; } = "lsilogic";
+    /// <summary>How many IDE controllers the machine has (0: IDE unsupported).</summary>
+    public int MaxIdeControllers { get; init; }
+    /// <summary>pci-root machines: keep one slot spare while placing devices so a pci-bridge can still be added.</summary>
+    public bool SpareBridgeSlot { get; init; }
+    /// <summary>pcie-root machines: add one empty pcie-root-port for hotplug when the planner added buses.</summary>
+    public bool SpareRootPort { get; init; }
+    /// <summary>Chipset functions on the root bus that are never usable (bus:slot.function, hex).</summary>
+    public IReadOnlyList<string> ReservedAddresses { get; init; } = [];
+    /// <summary>Controllers that live at a fixed chipset address.</summary>
+    public IReadOnlyList<FixedController> FixedControllers { get; init; } = [];
+    /// <summary>Root-bus slot given to the primary video device when free.</summary>
+    public int? PrimaryVideoSlot { get; init; }
+    /// <summary>Root-bus slot given to the first ich9 sound device when free.</summary>
+    public int? Ich9SoundSlot { get; init; }
+    /// <summary>Root-bus slots tried, in order, for the first ich9 USB2 controller set.</summary>
+    public IReadOnlyList<int> Usb2CompanionSlots { get; init; } = [];
+    /// <summary>Root-bus slot given to the first dmi-to-pci-bridge when free.</summary>
+    public int? DmiToPciBridgeSlot { get; init; }
+    /// <summary>Whether pcie-to-pci-bridge is available (else dmi-to-pci-bridge + pci-bridge are used).</summary>
+    public bool PcieToPciBridge { get; init; } = true;
+    /// <summary>The expander bus model of this machine (pci-expander-bus or pcie-expander-bus).</summary>
+    public string? ExpanderBus { get; init; }
+
+    /// <summary>True when the root bus is PCI Express.</summary>
+    public bool IsPcie => PciRoot == "pcie-root";
+}
+
+/// <summary>An input device a machine always has.</summary>
+public sealed record ImplicitInput(string Type, string Bus);
+
+/// <summary>A controller at a fixed chipset address.</summary>
+public sealed record FixedController
+{
+    /// <summary>Controller type (ide, usb, sata).</summary>
+    public required string Type { get; init; }
+    /// <summary>Controller index.</summary>
+    public int Index { get; init; }
+    /// <summary>Models this applies to (empty: all; "default" means no model given).</summary>
+    public IReadOnlyList<string> Models { get; init; } = [];
+    /// <summary>The fixed address (bus:slot.function, hex).</summary>
+    public required string Address { get; init; }
+    /// <summary>Whether the controller is a function of a chipset slot that is reserved as a whole (not reserved on its own).</summary>
+    public bool InChipsetSlot { get; init; }
+    /// <summary>The error reported when the controller is given another address.</summary>
+    public required string Error { get; init; }
+}
+
+/// <summary>A PCI controller model: what it accepts downstream and what it is upstream.</summary>
+public sealed record PciControllerModel
+{
+    /// <summary>libvirt model name.</summary>
+    public required string Model { get; init; }
+    /// <summary>The QEMU device implementing it.</summary>
+    public string? QemuModel { get; init; }
+    /// <summary>Its own connect type (device side), or "none" for roots.</summary>
+    public required string Is { get; init; }
+    /// <summary>Connect types it accepts downstream.</summary>
+    public required IReadOnlyList<string> Accepts { get; init; }
+    /// <summary>Whether endpoints may be placed on it automatically.</summary>
+    public bool AutoAssign { get; init; }
+    /// <summary>Whether its slots are hot-pluggable (unless hotplug is turned off).</summary>
+    public bool Hotplug { get; init; }
+    /// <summary>Root ports: automatic placement packs them as functions of one slot.</summary>
+    public bool AggregateSlot { get; init; }
+    /// <summary>Lowest usable slot.</summary>
+    public int MinSlot { get; init; }
+    /// <summary>Highest usable slot.</summary>
+    public int MaxSlot { get; init; }
+    /// <summary>Whether it is a root bus (index 0 only).</summary>
+    public bool Root { get; init; }
+    /// <summary>Which options the planner fills in: chassisNr, chassis-port, chassis-slot, busNr.</summary>
+    public string? Defaults { get; init; }
+    /// <summary>Guest bus numbers it consumes.</summary>
+    public int BusNumbers { get; init; }
+    /// <summary>Whether it forwards an I/O window (4 KiB of the 64 KiB I/O space when given one).</summary>
+    public bool IoWindow { get; init; }
+}
+
+/// <summary>A BAR of a device model.</summary>
+public sealed record BarSpec(string Size, string Kind);
+
+/// <summary>A device model rule: which devices it matches and how they connect.</summary>
+public sealed record DeviceModelRule
+{
+    /// <summary>Device kind.</summary>
+    public required string Kind { get; init; }
+    /// <summary>Sub-type to match (null: any).</summary>
+    public string? Type { get; init; }
+    /// <summary>Bus to match (null: any).</summary>
+    public string? Bus { get; init; }
+    /// <summary>Model to match (null: any; "-": no model given).</summary>
+    public string? Model { get; init; }
+    /// <summary>pci, pcie, virtio or none.</summary>
+    public required string Connect { get; init; }
+    /// <summary>Must sit on the root bus.</summary>
+    public bool Integrated { get; init; }
+    /// <summary>The PCI assignment pass the device is placed in.</summary>
+    public string? Pass { get; init; }
+    /// <summary>Non-PCI attachment: drive, usb, usb-hub, virtio-serial, virtio-console, ccid, dimm.</summary>
+    public string? Attach { get; init; }
+    /// <summary>Whether the device can be hot-plugged.</summary>
+    public bool Hotplug { get; init; }
+    /// <summary>Typical BARs.</summary>
+    public IReadOnlyList<BarSpec> Bars { get; init; } = [];
+    /// <summary>USB controllers: root hub ports (default when no ports are given).</summary>
+    public int? UsbPorts { get; init; }
+    /// <summary>USB controllers: maximum ports that may be given.</summary>
+    public int? MaxUsbPorts { get; init; }
+    /// <summary>ich9 USB2 sets: the fixed function of this member.</summary>
+    public int? CompanionFunction { get; init; }
+    /// <summary>SCSI controllers: number of units.</summary>
+    public int? ScsiUnits { get; init; }
+    /// <summary>SCSI controllers: unit used by the controller itself.</summary>
+    public int? ScsiReservedUnit { get; init; }
+    /// <summary>SATA: drives per controller.</summary>
+    public int? DrivesPerController { get; init; }
+    /// <summary>virtio-serial: default number of ports.</summary>
+    public int? SerialPorts { get; init; }
+
+    internal bool Matches(string kind, string? type, string? bus, string? model) =>
+        Kind == kind && Match(Type, type) && Match(Bus, bus) && Match(Model, model);
+
+    private static bool Match(string? pattern, string? value) =>
+        pattern is null or "*" || (pattern == "-" ? string.IsNullOrEmpty(value) : string.Equals(pattern, value, StringComparison.Ordinal));
+}

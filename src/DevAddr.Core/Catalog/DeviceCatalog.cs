@@ -1,0 +1,213 @@
+using System.Collections.Frozen;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace DevAddr.Core.Catalog;
+
+/// <summary>The catalog of machine types, PCI controller models and device models (the data in <c>models/</c>).</summary>
+public sealed class DeviceCatalog
+{
+    private static readonly Lazy<DeviceCatalog> s_default = new(LoadEmbedded, LazyThreadSafetyMode.ExecutionAndPublication);
+    private readonly FrozenDictionary<string, PciControllerModel> _pciByModel;
+
+    private DeviceCatalog(MachinesFile machines, PciControllersFile pci, DevicesFile devices)
+    {
+        Machines = machines.Machines;
+        PciControllers = pci.Controllers;
+        DeviceRules = devices.Models;
+        PciPassOrder = devices.PciPassOrder;
+        UsbCategoryOrder = devices.UsbCategoryOrder;
+        PlanOrder = devices.PlanOrder;
+        _pciByModel = pci.Controllers.ToFrozenDictionary(c => c.Model, StringComparer.Ordinal);
+    }
+
+    /// <summary>The catalog shipped with DevAddr.</summary>
+    public static DeviceCatalog Default => s_default.Value;
+
+    /// <summary>Machine types.</summary>
+    public IReadOnlyList<MachineType> Machines { get; }
+    /// <summary>PCI controller models.</summary>
+    public IReadOnlyList<PciControllerModel> PciControllers { get; }
+    /// <summary>Device model rules, most specific first.</summary>
+    public IReadOnlyList<DeviceModelRule> DeviceRules { get; }
+    /// <summary>Order of the automatic PCI placement passes.</summary>
+    public IReadOnlyList<string> PciPassOrder { get; }
+    /// <summary>Order of device kinds in a plan (kinds not listed follow, in request order).</summary>
+    public IReadOnlyList<string> PlanOrder { get; }
+    /// <summary>Order in which USB device categories get ports.</summary>
+    public IReadOnlyList<string> UsbCategoryOrder { get; }
+
+    /// <summary>Finds the machine type for an architecture and a machine name (or alias), or null.</summary>
+    public MachineType? FindMachine(string arch, string machine) =>
+        Machines.FirstOrDefault(m => m.Arches.Contains(arch, StringComparer.Ordinal) &&
+                                     m.Aliases.Any(a => AliasMatches(a, machine)));
+
+    /// <summary>The PCI controller model of that name, or null.</summary>
+    public PciControllerModel? FindPciController(string model) => _pciByModel.GetValueOrDefault(model);
+
+    /// <summary>The first device rule matching a device, or null when no rule matches.</summary>
+    public DeviceModelRule? Resolve(string kind, string? type, string? bus, string? model) =>
+        DeviceRules.FirstOrDefault(r => r.Matches(kind, type, bus, model));
+
+    private static bool AliasMatches(string alias, string machine) =>
+        alias.EndsWith('*')
+            ? machine.StartsWith(alias[..^1], StringComparison.Ordinal)
+            : string.Equals(alias, machine, StringComparison.Ordinal);
+
+    /// <summary>Loads the catalog from a directory holding machines.json, pci-controllers.json and devices.json.</summary>
+    public static DeviceCatalog LoadDirectory(string directory) =>
+        Load(name =>
+        {
+            string path = Path.Combine(directory, name);
+            return File.Exists(path) ? File.ReadAllText(path) : throw new CatalogException(path, "$", "file is missing");
+        }, name => Path.Combine(directory, name));
+
+    private static DeviceCatalog LoadEmbedded()
+    {
+        var asm = typeof(DeviceCatalog).Assembly;
+        return Load(name =>
+        {
+            using var stream = asm.GetManifestResourceStream("models/" + name)
+                ?? throw new CatalogException("models/" + name, "$", "embedded catalog file is missing");
+            using var reader = new StreamReader(stream);
+            return reader.ReadToEnd();
+        }, name => "models/" + name);
+    }
+
+    /// <summary>The catalog files, by name.</summary>
+    public static IReadOnlyList<string> FileNames { get; } = ["machines.json", "pci-controllers.json", "devices.json"];
+
+    private static DeviceCatalog Load(Func<string, string> read, Func<string, string> display)
+    {
+        var machines = Parse<MachinesFile>(read("machines.json"), display("machines.json"));
+        var pci = Parse<PciControllersFile>(read("pci-controllers.json"), display("pci-controllers.json"));
+        var devices = Parse<DevicesFile>(read("devices.json"), display("devices.json"));
+        var catalog = new DeviceCatalog(machines, pci, devices);
+        catalog.Check(display);
+        return catalog;
+    }
+
+    private static readonly JsonSerializerOptions s_options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        RespectRequiredConstructorParameters = true,
+        RespectNullableAnnotations = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+    };
+
+    private static T Parse<T>(string text, string file)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(text, s_options) ?? throw new CatalogException(file, "$", "file is empty");
+        }
+        catch (JsonException ex)
+        {
+            throw new CatalogException(file, ex.Path ?? "$", ex.Message);
+        }
+    }
+
+    private static readonly FrozenSet<string> s_connectTypes = new[]
+    {
+        "pci-device", "pcie-device", "pcie-root-port", "pcie-switch-upstream-port", "pcie-switch-downstream-port",
+        "dmi-to-pci-bridge", "pcie-to-pci-bridge", "pci-bridge", "pci-expander-bus", "pcie-expander-bus",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
+    private void Check(Func<string, string> display)
+    {
+        string mf = display("machines.json"), pf = display("pci-controllers.json"), df = display("devices.json");
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < Machines.Count; i++)
+        {
+            var m = Machines[i];
+            if (!names.Add(m.Name)) throw new CatalogException(mf, $"$.machines[{i}].name", $"duplicate machine type '{m.Name}'");
+            if (m.PciRoot is not null && FindPciController(m.PciRoot) is not { Root: true })
+                throw new CatalogException(mf, $"$.machines[{i}].pciRoot", $"'{m.PciRoot}' is not a root PCI controller model");
+            if (m.ExpanderBus is not null && FindPciController(m.ExpanderBus) is null)
+                throw new CatalogException(mf, $"$.machines[{i}].expanderBus", $"unknown PCI controller model '{m.ExpanderBus}'");
+            foreach (var a in m.ReservedAddresses.Concat(m.FixedControllers.Select(f => f.Address)))
+                if (!RootAddress.TryParse(a, out _))
+                    throw new CatalogException(mf, $"$.machines[{i}]", $"'{a}' is not a bus:slot.function address");
+        }
+        for (int i = 0; i < PciControllers.Count; i++)
+        {
+            var c = PciControllers[i];
+            if (c.Is != "none" && !s_connectTypes.Contains(c.Is))
+                throw new CatalogException(pf, $"$.controllers[{i}].is", $"unknown connect type '{c.Is}'");
+            foreach (var t in c.Accepts)
+                if (!s_connectTypes.Contains(t))
+                    throw new CatalogException(pf, $"$.controllers[{i}].accepts", $"unknown connect type '{t}'");
+            if (c.MinSlot < 0 || c.MaxSlot > 31 || c.MinSlot > c.MaxSlot)
+                throw new CatalogException(pf, $"$.controllers[{i}]", $"slot range {c.MinSlot}-{c.MaxSlot} is not within 0-31");
+        }
+        for (int i = 0; i < DeviceRules.Count; i++)
+        {
+            var r = DeviceRules[i];
+            if (r.Connect is not ("pci" or "pcie" or "virtio" or "none"))
+                throw new CatalogException(df, $"$.models[{i}].connect", $"unknown connect '{r.Connect}' (pci, pcie, virtio or none)");
+            if (r.Connect != "none" && (r.Pass is null || !PciPassOrder.Contains(r.Pass)))
+                throw new CatalogException(df, $"$.models[{i}].pass", $"PCI device rule needs a pass from pciPassOrder, got '{r.Pass}'");
+        }
+    }
+
+    private sealed record MachinesFile
+    {
+        [JsonPropertyName("$schema")] public string? Schema { get; init; }
+        public string? Description { get; init; }
+        public required IReadOnlyList<MachineType> Machines { get; init; }
+    }
+
+    private sealed record PciControllersFile
+    {
+        [JsonPropertyName("$schema")] public string? Schema { get; init; }
+        public string? Description { get; init; }
+        public required IReadOnlyList<PciControllerModel> Controllers { get; init; }
+    }
+
+    private sealed record DevicesFile
+    {
+        [JsonPropertyName("$schema")] public string? Schema { get; init; }
+        public string? Description { get; init; }
+        public required IReadOnlyList<string> PciPassOrder { get; init; }
+        public required IReadOnlyList<string> UsbCategoryOrder { get; init; }
+        public required IReadOnlyList<string> PlanOrder { get; init; }
+        public required IReadOnlyList<DeviceModelRule> Models { get; init; }
+    }
+}
+
+/// <summary>A catalog file is malformed.</summary>
+public sealed class CatalogException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public CatalogException(string file, string path, string message)
+        : base($"{file}: {path}: {message}")
+    {
+        File = file;
+        JsonPath = path;
+    }
+
+    /// <summary>The catalog file.</summary>
+    public string File { get; }
+    /// <summary>The JSON path of the offending value.</summary>
+    public string JsonPath { get; }
+}
+
+/// <summary>Parses catalog addresses of the form <c>bus:slot.function</c> (hex).</summary>
+internal static class RootAddress
+{
+    public static bool TryParse(string text, out (int Bus, int Slot, int Function) value)
+    {
+        value = default;
+        var parts = text.Split(':', '.');
+        if (parts.Length != 3) return false;
+        if (!int.TryParse(parts[0], System.Globalization.NumberStyles.HexNumber, null, out int b) ||
+            !int.TryParse(parts[1], System.Globalization.NumberStyles.HexNumber, null, out int s) ||
+            !int.TryParse(parts[2], System.Globalization.NumberStyles.HexNumber, null, out int f))
+            return false;
+        if (s > 31 || f > 7) return false;
+        value = (b, s, f);
+        return true;
+    }
+}

@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+
+namespace DevAddr.Core.Model;
+
+/// <summary>An address of a device on some bus. The JSON form carries a <c>type</c> discriminator.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
+[JsonDerivedType(typeof(PciAddress), "pci")]
+[JsonDerivedType(typeof(DriveAddress), "drive")]
+[JsonDerivedType(typeof(UsbAddress), "usb")]
+[JsonDerivedType(typeof(VirtioSerialAddress), "virtio-serial")]
+[JsonDerivedType(typeof(CcidAddress), "ccid")]
+[JsonDerivedType(typeof(DimmAddress), "dimm")]
+[JsonDerivedType(typeof(OtherAddress), "other")]
+public abstract record DeviceAddress
+{
+    /// <summary>The address kind as libvirt names it (pci, drive, usb, virtio-serial, ccid, dimm, ...).</summary>
+    [JsonIgnore]
+    public abstract string Kind { get; }
+}
+
+/// <summary>A PCI address. <see cref="Bus"/> is the index of the PCI controller the device plugs into.</summary>
+public sealed record PciAddress : DeviceAddress
+{
+    /// <summary>Highest slot number on a PCI bus.</summary>
+    public const int SlotLast = 31;
+
+    /// <summary>Highest function number in a PCI slot.</summary>
+    public const int FunctionLast = 7;
+
+    /// <summary>Creates a PCI address; fields are range-checked only for non-negativity (bus rules are checked by the planner).</summary>
+    public PciAddress(int domain, int bus, int slot, int function, bool? multifunction = null)
+    {
+        if (domain < 0 || bus < 0 || slot < 0 || function < 0)
+            throw new ArgumentOutOfRangeException(nameof(domain), "PCI address fields must not be negative");
+        Domain = domain;
+        Bus = bus;
+        Slot = slot;
+        Function = function;
+        Multifunction = multifunction;
+    }
+
+    /// <summary>PCI domain (only 0 is supported).</summary>
+    public int Domain { get; init; }
+    /// <summary>Bus: the index of the PCI controller.</summary>
+    public int Bus { get; init; }
+    /// <summary>Slot 0-31.</summary>
+    public int Slot { get; init; }
+    /// <summary>Function 0-7.</summary>
+    public int Function { get; init; }
+    /// <summary>multifunction='on' (true), 'off' (false) or not given (null).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Multifunction { get; init; }
+
+    /// <inheritdoc />
+    public override string Kind => "pci";
+
+    /// <summary>libvirt's textual form, e.g. <c>0000:00:1f.2</c>.</summary>
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"{Domain:x4}:{Bus:x2}:{Slot:x2}.{Function:x}");
+}
+
+/// <summary>A drive address on an IDE, SATA, SCSI or floppy controller.</summary>
+public sealed record DriveAddress(int Controller, int Bus, int Target, int Unit) : DeviceAddress
+{
+    /// <inheritdoc />
+    public override string Kind => "drive";
+    /// <inheritdoc />
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Controller}:{Bus}:{Target}:{Unit}");
+}
+
+/// <summary>A USB address: controller index and a dot-separated port path (e.g. <c>1.3</c>).</summary>
+public sealed record UsbAddress(int Bus, string Port) : DeviceAddress
+{
+    /// <inheritdoc />
+    public override string Kind => "usb";
+    /// <inheritdoc />
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"usb {Bus}:{Port}");
+}
+
+/// <summary>A virtio-serial port address.</summary>
+public sealed record VirtioSerialAddress(int Controller, int Bus, int Port) : DeviceAddress
+{
+    /// <inheritdoc />
+    public override string Kind => "virtio-serial";
+    /// <inheritdoc />
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"virtio-serial {Controller}:{Bus}:{Port}");
+}
+
+/// <summary>A CCID (smartcard) slot address.</summary>
+public sealed record CcidAddress(int Controller, int Slot) : DeviceAddress
+{
+    /// <inheritdoc />
+    public override string Kind => "ccid";
+    /// <inheritdoc />
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"ccid {Controller}:{Slot}");
+}
+
+/// <summary>A memory DIMM slot.</summary>
+public sealed record DimmAddress(int Slot, string? Base = null) : DeviceAddress
+{
+    /// <inheritdoc />
+    public override string Kind => "dimm";
+    /// <inheritdoc />
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"dimm {Slot}");
+}
+
+/// <summary>Any other address kind (ccw, isa, virtio-mmio, spapr-vio, unassigned, ...), carried through unchanged.</summary>
+public sealed record OtherAddress : DeviceAddress
+{
+    /// <summary>Creates an address of another kind.</summary>
+    public OtherAddress(string addressType, IReadOnlyDictionary<string, string>? attributes = null)
+    {
+        AddressType = addressType;
+        Attributes = new SortedDictionary<string, string>(
+            attributes?.ToDictionary(kv => kv.Key, kv => kv.Value) ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+    }
+
+    /// <summary>The libvirt address type, e.g. <c>ccw</c>.</summary>
+    public string AddressType { get; init; }
+    /// <summary>The other attributes, sorted by name.</summary>
+    public IReadOnlyDictionary<string, string> Attributes { get; init; }
+
+    /// <inheritdoc />
+    public override string Kind => AddressType;
+
+    /// <inheritdoc />
+    public bool Equals(OtherAddress? other) =>
+        other is not null && AddressType == other.AddressType && Attributes.SequenceEqual(other.Attributes);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(AddressType, Attributes.Count);
+}

@@ -1,0 +1,73 @@
+using System.Text.Json.Serialization;
+
+namespace DevAddr.Core.Model;
+
+/// <summary>A plan: the fully expanded device list with a complete address for every addressable device.</summary>
+public sealed record Plan
+{
+    /// <summary>The machine the plan is for (machine type resolved to its catalog name).</summary>
+    public required MachineSpec Machine { get; init; }
+    /// <summary>The policy that produced the plan.</summary>
+    public required string Policy { get; init; }
+    /// <summary>Every device: the requested ones and those the planner added, in stable order.</summary>
+    public required IReadOnlyList<Device> Devices { get; init; }
+    /// <summary>Counts that describe the plan.</summary>
+    public required PlanSummary Summary { get; init; }
+}
+
+/// <summary>Counts that describe a plan.</summary>
+public sealed record PlanSummary
+{
+    /// <summary>Number of devices in the plan.</summary>
+    public int Devices { get; init; }
+    /// <summary>Number of devices and controllers the planner added.</summary>
+    public int Added { get; init; }
+    /// <summary>Number of PCI controllers (buses), including the root.</summary>
+    public int PciBuses { get; init; }
+    /// <summary>Number of pcie-root-ports.</summary>
+    public int RootPorts { get; init; }
+    /// <summary>Empty hot-pluggable places (empty root ports, free hot-pluggable slots).</summary>
+    public int FreeHotplugSlots { get; init; }
+}
+
+/// <summary>An error that stops planning: a code, a message, and where known the device and rule.</summary>
+public sealed record PlanError
+{
+    /// <summary>Stable machine-readable code (see README, "Errors").</summary>
+    public required string Code { get; init; }
+    /// <summary>Human-readable message.</summary>
+    public required string Message { get; init; }
+    /// <summary>The device the error is about, if any.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? DeviceId { get; init; }
+    /// <summary>The rule that was broken, if any.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Rule { get; init; }
+}
+
+/// <summary>Outcome of planning: a plan, or an error.</summary>
+public abstract record PlanResult
+{
+    private PlanResult() { }
+
+    /// <summary>A plan was produced.</summary>
+    public sealed record Success(Plan Plan) : PlanResult;
+
+    /// <summary>The request cannot be planned.</summary>
+    public sealed record Failure(PlanError Error) : PlanResult;
+}
+
+/// <summary>Error codes of <see cref="PlanError"/>.</summary>
+public static class ErrorCodes
+{
+    /// <summary>The request is malformed (missing fields, duplicate ids, bad values).</summary>
+    public const string InvalidInput = "invalid-input";
+    /// <summary>The machine type or a device/controller model is not in the catalog.</summary>
+    public const string UnknownModel = "unknown-model";
+    /// <summary>A given address is invalid or clashes with another.</summary>
+    public const string AddressConflict = "address-conflict";
+    /// <summary>A device cannot be placed: no free place and none can be added.</summary>
+    public const string NoSpace = "no-space";
+    /// <summary>The configuration is not supported by the machine or hypervisor.</summary>
+    public const string Unsupported = "unsupported";
+}

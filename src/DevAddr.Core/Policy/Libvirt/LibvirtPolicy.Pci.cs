@@ -1,0 +1,292 @@
+using DevAddr.Core.Catalog;
+using DevAddr.Core.Model;
+using DevAddr.Core.Topology;
+
+namespace DevAddr.Core.Policy.Libvirt;
+
+internal sealed partial class LibvirtPolicy
+{
+    /// <summary>Order in which existing addresses are reserved (decides which of two clashing devices is named).</summary>
+    private static readonly string[] s_collectOrder =
+    [
+        "disk", "interface", "sound", "hostdev", "video", "controller", "smartcard", "serial", "parallel", "channel",
+        "console", "input", "filesystem", "watchdog", "memballoon", "hub", "shmem", "rng", "memory", "redirdev",
+        "tpm", "panic", "vsock", "iommu",
+    ];
+
+    private IEnumerable<WorkDevice> Videos =>
+        OfKind("video").OrderBy(v => v.Primary == true ? 0 : 1);
+
+    private void AssignPciAddresses()
+    {
+        var pciControllers = ControllersOf("pci").ToList();
+        int maxIdx = pciControllers.Count == 0 ? -1 : pciControllers.Max(c => c.Idx);
+        int nbuses = maxIdx + 1;
+        if (nbuses == 0)
+        {
+            var needy = All.FirstOrDefault(d => d.PciFlags != ConnectFlags.None);
+            if (needy is not null)
+                throw Error(ErrorCodes.Unsupported, "No PCI buses available", needy, "pci-bus-exists");
+            return;
+        }
+
+        // Dry run: find out which buses have to be added.
+        var dry = CreateAddressSet(nbuses, dryRun: true);
+        ApplyChipset(dry);
+        if (_machine.SpareBridgeSlot && dry.Buses.Any(b => !b.IsFullyReserved))
+            dry.ReserveNextAddr(ConnectFlags.PciDevice | ConnectFlags.AutoAssign, -1, null);
+        AssignDeviceSlots(dry);
+        if (_machine.SpareRootPort && maxIdx <= 0 && dry.Count > maxIdx + 1)
+            dry.ReserveNextAddr(ConnectFlags.PcieDevice | ConnectFlags.AutoAssign, -1, null);
+        for (int i = 1; i < dry.Count; i++)
+        {
+            if (FindController("pci", i) is not null) continue;
+            string model = dry.Buses[i].Model!;
+            var c = MaybeAddController("pci", i, model, AddedBusReason(model));
+            var cm = dry.ControllerModel(model);
+            c.Rule = new DeviceModelRule { Kind = "controller", Type = "pci", Model = model, Connect = "none", Pass = "pci-controller" };
+            c.PciFlags = ConnectTypes.Parse(cm.Is) | (cm.AggregateSlot ? ConnectFlags.AggregateSlot : ConnectFlags.None);
+            dry.ReserveNextAddr(c.PciFlags, -1, c.Id);
+        }
+        nbuses = dry.Count;
+
+        // Final pass: every address is computed again with the complete controller list, without growth.
+        var final = CreateAddressSet(nbuses, dryRun: false);
+        ApplyChipset(final);
+        AssignDeviceSlots(final);
+        FillPciControllerDefaults();
+        SetAllMultifunction();
+    }
+
+    private static string AddedBusReason(string model) => model switch
+    {
+        "pcie-root-port" => "a PCI Express device needed a pcie-root-port (or one is kept spare for hotplug)",
+        "pcie-to-pci-bridge" => "a conventional PCI device needed a pcie-to-pci-bridge",
+        "pci-bridge" => "devices needed more conventional PCI slots",
+        "dmi-to-pci-bridge" => "a pci-bridge needed a dmi-to-pci-bridge",
+        _ => $"a {model} was needed",
+    };
+
+    private PciAddressSet CreateAddressSet(int nbuses, bool dryRun)
+    {
+        var set = new PciAddressSet(_catalog, _machine, nbuses, dryRun);
+        foreach (var c in ControllersOf("pci"))
+        {
+            if (c.Idx >= nbuses)
+                throw Error(ErrorCodes.InvalidInput, $"Inappropriate new pci controller index {c.Idx} exceeds addrs array length", c, "pci-index");
+            set.SetBusModel(c.Idx, c.Model!, allowHotplug: c.Controller?.Hotplug != false);
+        }
+        string defaultModel = set.Buses[0].Model == "pcie-root" ? "pcie-root-port" : "pci-bridge";
+        for (int i = 0; i < nbuses; i++)
+            if (set.Buses[i].Model is null)
+                set.SetBusModel(i, defaultModel, allowHotplug: true);
+
+        foreach (var kind in s_collectOrder)
+        {
+            var items = kind == "controller" ? _controllers : (kind == "video" ? Videos : OfKind(kind));
+            foreach (var d in items)
+            {
+                if (!d.PciPresent) continue;
+                if (IsFixedChipsetController(d, out _)) continue;
+                d.Address = set.ReserveAddr(d.Pci!, d.PciFlags, fromConfig: true, d.Id);
+            }
+        }
+        foreach (var d in _devices.Where(d => d.PciPresent && Array.IndexOf(s_collectOrder, d.Kind) < 0))
+            d.Address = set.ReserveAddr(d.Pci!, d.PciFlags, fromConfig: true, d.Id);
+        return set;
+    }
+
+    private bool IsFixedChipsetController(WorkDevice d, out FixedController? fixedController)
+    {
+        fixedController = null;
+        if (!d.IsController) return false;
+        fixedController = _machine.FixedControllers.FirstOrDefault(f =>
+            f.Type == d.Type && f.Index == d.Idx && (f.Models.Count == 0 || f.Models.Contains(d.Model ?? "default")));
+        if (fixedController is null || !fixedController.InChipsetSlot) return false;
+        return d.Pci is { } p && RootAddress.TryParse(fixedController.Address, out var fa) &&
+               p.Bus == fa.Bus && p.Slot == fa.Slot && p.Function == fa.Function;
+    }
+
+    private ConnectFlags ChipsetFlags => _machine.IsPcie
+        ? ConnectFlags.PcieDevice
+        : ConnectFlags.AutoAssign | ConnectFlags.PciDevice;
+
+    /// <summary>Fixed chipset places: controllers at fixed addresses, reserved functions, primary video, ich9 sound.</summary>
+    private void ApplyChipset(PciAddressSet set)
+    {
+        var flags = ChipsetFlags;
+        int usb2Sets = 0;
+        foreach (var c in _controllers)
+        {
+            var fixedController = _machine.FixedControllers.FirstOrDefault(f =>
+                f.Type == c.Type && f.Index == c.Idx && (f.Models.Count == 0 || f.Models.Contains(c.Model ?? "default")));
+            if (fixedController is not null)
+            {
+                RootAddress.TryParse(fixedController.Address, out var fa);
+                var want = new PciAddress(0, fa.Bus, fa.Slot, fa.Function);
+                if (c.PciPresent)
+                {
+                    var p = c.Pci!;
+                    if (p.Domain != 0 || p.Bus != want.Bus || p.Slot != want.Slot || p.Function != want.Function)
+                        throw Error(ErrorCodes.AddressConflict, fixedController.Error, c, "fixed-chipset-address");
+                }
+                else
+                {
+                    c.Address = want;
+                }
+                if (fixedController.InChipsetSlot)
+                    set.ReserveAddr(want, flags, fromConfig: true, c.Id);
+                continue;
+            }
+            if (c.Type == "usb" && c.Model == "ich9-uhci1" && c.Address is null && _machine.Usb2CompanionSlots.Count > 0)
+            {
+                foreach (int slot in _machine.Usb2CompanionSlots)
+                {
+                    if (set.SlotInUse(0, slot)) continue;
+                    var a = new PciAddress(0, 0, slot, 0, true);
+                    set.ReserveAddr(a, flags, fromConfig: true, c.Id);
+                    c.Address = a;
+                    usb2Sets++;
+                    break;
+                }
+            }
+            if (c.Type == "pci" && c.Model == "dmi-to-pci-bridge" && c.Address is null && _machine.DmiToPciBridgeSlot is int dmiSlot
+                && !set.SlotInUse(0, dmiSlot))
+            {
+                var a = new PciAddress(0, 0, dmiSlot, 0);
+                set.ReserveAddr(a, flags, fromConfig: true, c.Id);
+                c.Address = a;
+            }
+        }
+
+        foreach (var text in _machine.ReservedAddresses)
+        {
+            RootAddress.TryParse(text, out var r);
+            set.ReserveAddr(new PciAddress(0, r.Bus, r.Slot, r.Function), flags, fromConfig: true, null);
+        }
+
+        var primary = Videos.FirstOrDefault();
+        if (_machine.PrimaryVideoSlot is int videoSlot && primary is not null && primary.PciFlags != ConnectFlags.None && primary.PciWanted)
+        {
+            if (set.SlotInUse(0, videoSlot))
+            {
+                ReserveNext(set, primary);
+            }
+            else
+            {
+                var a = new PciAddress(0, 0, videoSlot, 0);
+                set.ReserveAddr(a, flags, fromConfig: true, primary.Id);
+                primary.Address = a;
+            }
+        }
+
+        if (_machine.Ich9SoundSlot is int soundSlot && !set.SlotInUse(0, soundSlot))
+        {
+            var sound = OfKind("sound").FirstOrDefault(s => s.Model == "ich9" && s.PciWanted);
+            if (sound is not null)
+            {
+                var a = new PciAddress(0, 0, soundSlot, 0);
+                set.ReserveAddr(a, flags, fromConfig: true, sound.Id);
+                sound.Address = a;
+            }
+        }
+    }
+
+    private void ReserveNext(PciAddressSet set, WorkDevice d)
+    {
+        var a = set.ReserveNextAddr(d.PciFlags, -1, d.Id);
+        if (!set.DryRun) d.Address = a;
+    }
+
+    /// <summary>The automatic placement passes, in catalog order.</summary>
+    private void AssignDeviceSlots(PciAddressSet set)
+    {
+        foreach (var pass in _catalog.PciPassOrder)
+        {
+            IEnumerable<WorkDevice> items = pass switch
+            {
+                "pci-controller" => _controllers.Where(c => c.IsPciController),
+                "controller" => _controllers.Where(c => !c.IsPciController && c.Rule.Pass == "controller"),
+                "video" => Videos,
+                _ => _devices.Where(d => d.Rule.Pass == pass),
+            };
+            foreach (var d in items)
+            {
+                if (!d.PciWanted || d.PciFlags == ConnectFlags.None) continue;
+                if (d.Rule.CompanionFunction is int fn)
+                    AssignCompanion(set, d, fn);
+                else
+                    ReserveNext(set, d);
+            }
+        }
+    }
+
+    /// <summary>ich9 USB2 sets: members of one index share a slot, each at its fixed function.</summary>
+    private void AssignCompanion(PciAddressSet set, WorkDevice c, int function)
+    {
+        var sibling = _controllers.FirstOrDefault(o => o.Type == "usb" && o.Idx == c.Idx && o.Rule.CompanionFunction is not null && o.PciPresent);
+        bool? multi = function == 0 ? true : null;
+        if (sibling is not null)
+        {
+            var s = sibling.Pci!;
+            var a = new PciAddress(s.Domain, s.Bus, s.Slot, function, multi);
+            set.ReserveAddr(a, c.PciFlags, fromConfig: true, c.Id);
+            c.Address = a;
+        }
+        else
+        {
+            var a = set.ReserveNextAddr(c.PciFlags, function, c.Id);
+            if (!set.DryRun) c.Address = a with { Multifunction = multi };
+        }
+    }
+
+    /// <summary>Options libvirt fills in for PCI controllers after placement (chassis, port, busNr, QEMU model).</summary>
+    private void FillPciControllerDefaults()
+    {
+        foreach (var c in ControllersOf("pci"))
+        {
+            var model = _catalog.FindPciController(c.Model!)!;
+            var o = c.Options;
+            if (o.ModelName is null && model.QemuModel is not null) o = o with { ModelName = model.QemuModel };
+            var p = c.Pci;
+            switch (model.Defaults)
+            {
+                case "chassisNr":
+                    o = o with { ChassisNr = o.ChassisNr ?? c.Idx };
+                    break;
+                case "chassis-port" when p is not null:
+                    o = o with { Chassis = o.Chassis ?? c.Idx, Port = o.Port ?? ((p.Slot << 3) + p.Function) };
+                    break;
+                case "chassis-slot" when p is not null:
+                    o = o with { Chassis = o.Chassis ?? c.Idx, Port = o.Port ?? p.Slot };
+                    break;
+                case "busNr" when o.BusNr is null:
+                    c.Controller = o;
+                    int lowest = ControllersOf("pci").Select(x => x.Controller?.BusNr).Where(b => b is not null).Select(b => b!.Value).DefaultIfEmpty(256).Min();
+                    if (lowest <= 2)
+                        throw Error(ErrorCodes.NoSpace,
+                            $"No free busNr lower than current lowest busNr is available to auto-assign to bus {p?.Bus ?? 0}. Must be manually assigned", c, "busnr-free");
+                    o = o with { BusNr = lowest - 2 };
+                    break;
+            }
+            c.Controller = o == new ControllerOptions() ? null : o;
+            if (c.Model == "pci-bridge" && p is not null && c.Idx <= p.Bus)
+                throw Error(ErrorCodes.AddressConflict,
+                    $"PCI controller at index {c.Idx} (0x{c.Idx:x2}) has bus='0x{p.Bus:x2}', but index must be larger than bus", c, "bridge-index-order");
+        }
+    }
+
+    /// <summary>Function 0 of every slot with other functions in use gets multifunction='on' (unless set).</summary>
+    private void SetAllMultifunction()
+    {
+        var pci = All.Where(d => d.Address is PciAddress).ToList();
+        foreach (var d in pci)
+        {
+            var a = d.Pci!;
+            if (a.Function == 0) continue;
+            var head = pci.FirstOrDefault(o => o.Pci is { } h && h.Domain == a.Domain && h.Bus == a.Bus && h.Slot == a.Slot && h.Function == 0);
+            if (head is not null && head.Pci!.Multifunction is null)
+                head.Address = head.Pci with { Multifunction = true };
+        }
+    }
+}

@@ -1,0 +1,250 @@
+using System.Globalization;
+using DevAddr.Core.Model;
+
+namespace DevAddr.Core.Policy.Libvirt;
+
+internal sealed partial class LibvirtPolicy
+{
+    private const int HubPorts = 8;
+    private const int MaxUsbDepth = 4;
+
+    /// <summary>virtio-serial ports: explicit ports are reserved first, then channels take the lowest free port ≥ 1.</summary>
+    private void AssignVirtioSerialPorts()
+    {
+        var channels = _devices.Where(d => d.Kind == "channel" && d.Rule.Attach == "virtio-serial").ToList();
+        var used = new Dictionary<int, HashSet<int>>();
+        int Ports(WorkDevice c) => c.Controller?.Ports ?? c.Rule.SerialPorts ?? 31;
+
+        foreach (var ch in channels)
+        {
+            if (ch.Address is not VirtioSerialAddress { Port: > 0 } a) continue;
+            var cont = FindController("virtio-serial", a.Controller)
+                ?? throw Error(ErrorCodes.AddressConflict, $"virtio serial controller {a.Controller} is missing", ch, "virtio-serial-controller-exists");
+            if (a.Port >= Ports(cont))
+                throw Error(ErrorCodes.AddressConflict, $"virtio serial controller {a.Controller} does not have port {a.Port}", ch, "virtio-serial-port-range");
+            var set = used.TryGetValue(a.Controller, out var s) ? s : used[a.Controller] = [];
+            if (!set.Add(a.Port))
+                throw Error(ErrorCodes.AddressConflict, $"virtio serial port {a.Port} on controller {a.Controller} is already occupied", ch, "virtio-serial-port-unique");
+        }
+
+        int FreePort(WorkDevice cont)
+        {
+            var set = used.TryGetValue(cont.Idx, out var s) ? s : used[cont.Idx] = [];
+            for (int p = 1; p < Ports(cont); p++)
+                if (!set.Contains(p)) return p;
+            return -1;
+        }
+
+        foreach (var ch in channels)
+        {
+            if (ch.Address is VirtioSerialAddress { Port: > 0 }) continue;
+            if (ch.Address is VirtioSerialAddress given)
+            {
+                var cont = FindController("virtio-serial", given.Controller)
+                    ?? throw Error(ErrorCodes.AddressConflict, $"virtio serial controller {given.Controller} is missing", ch, "virtio-serial-controller-exists");
+                int port = FreePort(cont);
+                if (port < 0)
+                    throw Error(ErrorCodes.NoSpace, $"Unable to find a free port on virtio-serial controller {given.Controller}", ch, "virtio-serial-free-port");
+                used[cont.Idx].Add(port);
+                ch.Address = new VirtioSerialAddress(given.Controller, 0, port);
+                continue;
+            }
+            WorkDevice? target = null;
+            int free = -1;
+            foreach (var cont in ControllersOf("virtio-serial").OrderBy(c => c.Idx))
+            {
+                free = FreePort(cont);
+                if (free >= 0)
+                {
+                    target = cont;
+                    break;
+                }
+            }
+            if (target is null)
+            {
+                var usedIdx = ControllersOf("virtio-serial").Select(c => c.Idx).ToHashSet();
+                int idx = 0;
+                while (usedIdx.Contains(idx)) idx++;
+                target = MaybeAddController("virtio-serial", idx, null, "every virtio-serial port was taken");
+                target.Rule = _catalog.Resolve("controller", "virtio-serial", null, null)!;
+                target.PciFlags = _machine.IsPcie ? Topology.ConnectFlags.PcieDevice | Topology.ConnectFlags.AutoAssign
+                                                  : Topology.ConnectFlags.PciDevice | Topology.ConnectFlags.AutoAssign;
+                free = 1;
+            }
+            used[target.Idx].Add(free);
+            ch.Address = new VirtioSerialAddress(target.Idx, 0, free);
+        }
+    }
+
+    /// <summary>Smartcards without an address take the next CCID slot of controller 0.</summary>
+    private void AssignSmartcards()
+    {
+        foreach (var card in OfKind("smartcard"))
+        {
+            if (card.Address is not null) continue;
+            int slot = OfKind("smartcard").Select(c => c.Address).OfType<CcidAddress>().Where(a => a.Controller == 0)
+                .Select(a => a.Slot).DefaultIfEmpty(-1).Max() + 1;
+            card.Address = new CcidAddress(0, slot);
+        }
+    }
+
+    /// <summary>Memory DIMMs take the lowest free slot.</summary>
+    private void AssignDimmSlots()
+    {
+        var dimms = _devices.Where(d => d.Rule.Attach == "dimm").ToList();
+        var used = dimms.Select(d => d.Address).OfType<DimmAddress>().Select(a => a.Slot).ToHashSet();
+        foreach (var d in dimms.Where(d => d.Address is null))
+        {
+            int limit = _request.MemorySlots ?? 0;
+            int slot = Enumerable.Range(0, limit).FirstOrDefault(s => !used.Contains(s), -1);
+            if (slot < 0)
+                throw Error(ErrorCodes.NoSpace, "failed to find an empty memory slot", d, "dimm-free-slot");
+            used.Add(slot);
+            d.Address = new DimmAddress(slot);
+        }
+    }
+
+    private sealed class UsbHub(int ports)
+    {
+        public bool[] Used { get; } = new bool[ports];
+        public UsbHub?[] Children { get; } = new UsbHub?[ports];
+    }
+
+    /// <summary>USB ports: hubs are added when devices outnumber ports; explicit ports are kept; the rest take the first free port.</summary>
+    private void AssignUsbAddresses()
+    {
+        var usbDevices = new List<WorkDevice>();
+        foreach (var category in _catalog.UsbCategoryOrder)
+        {
+            var items = category == "controller" ? _controllers : OfKind(category);
+            usbDevices.AddRange(items.Where(d => d.Rule.Attach == "usb"));
+        }
+        var controllers = ControllersOf("usb").Where(c => c.Model != "none").OrderBy(c => c.Idx).ToList();
+        if (controllers.Count == 0)
+        {
+            if (usbDevices.Count > 0 || OfKind("hub").Any(h => h.Rule.Attach == "usb-hub"))
+                throw Error(ErrorCodes.NoSpace, "No free USB ports", usbDevices.FirstOrDefault() ?? OfKind("hub").First(), "usb-free-port");
+            return;
+        }
+
+        int RootPorts(WorkDevice c) => c.Controller?.Ports ?? c.Rule.UsbPorts ?? 0;
+        foreach (var c in controllers)
+        {
+            if (c.Rule.MaxUsbPorts is int max && c.Controller?.Ports is int p && p > max)
+                throw Error(ErrorCodes.InvalidInput, $"'{c.Model}' controller only supports up to '{max}' ports", c, "usb-port-count");
+        }
+
+        int available = controllers.Sum(RootPorts) + HubPorts * OfKind("hub").Count(h => h.Rule.Attach == "usb-hub");
+        if (usbDevices.Count > available)
+        {
+            int needed = (usbDevices.Count - available + 1 + HubPorts - 2) / (HubPorts - 1);
+            for (int i = 0; i < needed; i++)
+            {
+                var hub = AddDevice(new Device { Id = "hub", Kind = "hub", Type = "usb" }, "more USB devices than USB ports");
+                hub.Rule = _catalog.Resolve("hub", "usb", null, null)!;
+            }
+        }
+
+        var roots = controllers.ToDictionary(c => c.Idx, c => new UsbHub(RootPorts(c)));
+        var hubs = OfKind("hub").Where(h => h.Rule.Attach == "usb-hub").ToList();
+
+        (UsbHub hub, int port) Locate(WorkDevice d, UsbAddress a)
+        {
+            if (!roots.TryGetValue(a.Bus, out var hub))
+                throw Error(ErrorCodes.AddressConflict, $"Missing USB bus {a.Bus}", d, "usb-bus-exists");
+            var path = ParsePortPath(a.Port, d);
+            for (int level = 0; level < path.Length - 1; level++)
+            {
+                int p = path[level];
+                if (p > hub.Children.Length || hub.Children[p - 1] is null)
+                    throw Error(ErrorCodes.AddressConflict, $"there is no hub at port {p} in USB address bus: {a.Bus} port: {a.Port}", d, "usb-hub-exists");
+                hub = hub.Children[p - 1]!;
+            }
+            int last = path[^1];
+            if (last > hub.Used.Length)
+                throw Error(ErrorCodes.AddressConflict, $"requested USB port {a.Port} not present on USB bus {a.Bus}", d, "usb-port-range");
+            return (hub, last - 1);
+        }
+
+        void Reserve(WorkDevice d, UsbAddress a, bool isHub)
+        {
+            var (hub, port) = Locate(d, a);
+            if (hub.Used[port])
+                throw Error(ErrorCodes.AddressConflict, $"Duplicate USB address bus {a.Bus} port {a.Port}", d, "usb-address-unique");
+            hub.Used[port] = true;
+            if (isHub) hub.Children[port] = new UsbHub(HubPorts);
+        }
+
+        foreach (var h in hubs.Where(h => h.Address is UsbAddress).OrderBy(h => ((UsbAddress)h.Address!).Port.Length))
+            Reserve(h, (UsbAddress)h.Address!, isHub: true);
+        foreach (var d in usbDevices.Where(d => d.Address is UsbAddress))
+            Reserve(d, (UsbAddress)d.Address!, isHub: false);
+
+        void Assign(WorkDevice d, bool isHub)
+        {
+            IEnumerable<WorkDevice> candidates = controllers;
+            if (d.Address is UsbAddress { Port: "" } wanted)
+            {
+                candidates = controllers.Where(c => c.Idx == wanted.Bus).ToList();
+                if (!candidates.Any())
+                    throw Error(ErrorCodes.AddressConflict, $"USB bus {wanted.Bus} requested but no controller with that index is present", d, "usb-bus-exists");
+            }
+            foreach (var c in candidates)
+            {
+                var path = new int[MaxUsbDepth];
+                int level = FindFreePort(roots[c.Idx], path, 0);
+                if (level < 0) continue;
+                var hub = roots[c.Idx];
+                for (int l = 0; l < level; l++) hub = hub.Children[path[l] - 1]!;
+                hub.Used[path[level] - 1] = true;
+                if (isHub) hub.Children[path[level] - 1] = new UsbHub(HubPorts);
+                d.Address = new UsbAddress(c.Idx, string.Join('.', path.Take(level + 1).Select(p => p.ToString(CultureInfo.InvariantCulture))));
+                return;
+            }
+            throw Error(ErrorCodes.NoSpace, "No free USB ports", d, "usb-free-port");
+        }
+
+        foreach (var h in hubs.Where(h => h.Address is not UsbAddress { Port.Length: > 0 }))
+            Assign(h, isHub: true);
+        foreach (var d in usbDevices.Where(d => d.Address is not UsbAddress { Port.Length: > 0 }))
+            Assign(d, isHub: false);
+    }
+
+    private static int FindFreePort(UsbHub hub, int[] path, int level)
+    {
+        for (int i = 0; i < hub.Used.Length; i++)
+        {
+            if (!hub.Used[i])
+            {
+                path[level] = i + 1;
+                return level;
+            }
+        }
+        if (level >= MaxUsbDepth - 1) return -1;
+        for (int i = 0; i < hub.Children.Length; i++)
+        {
+            if (hub.Children[i] is not { } child) continue;
+            int found = FindFreePort(child, path, level + 1);
+            if (found >= 0)
+            {
+                path[level] = i + 1;
+                return found;
+            }
+        }
+        return -1;
+    }
+
+    private int[] ParsePortPath(string port, WorkDevice d)
+    {
+        var parts = port.Split('.');
+        var result = new int[parts.Length];
+        if (parts.Length > MaxUsbDepth)
+            throw Error(ErrorCodes.InvalidInput, $"USB port '{port}' is nested deeper than {MaxUsbDepth} levels", d, "usb-port-path");
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out result[i]) || result[i] < 1)
+                throw Error(ErrorCodes.InvalidInput, $"Cannot parse USB port '{port}'", d, "usb-port-path");
+        }
+        return result;
+    }
+}

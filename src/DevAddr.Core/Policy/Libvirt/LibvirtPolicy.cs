@@ -1,0 +1,147 @@
+using DevAddr.Core.Catalog;
+using DevAddr.Core.Model;
+using DevAddr.Core.Topology;
+
+namespace DevAddr.Core.Policy.Libvirt;
+
+/// <summary>
+/// The default policy: reproduces libvirt 9.0's device defaulting and address assignment for QEMU guests.
+/// Steps: post-parse (drive addresses, default and implicit devices, models) → virtio-serial ports →
+/// PCI (dry run that decides which controllers to add, then a final pass) → USB ports → DIMM slots.
+/// </summary>
+internal sealed partial class LibvirtPolicy
+{
+    private readonly DeviceCatalog _catalog;
+    private readonly MachineType _machine;
+    private readonly PlanRequest _request;
+    private readonly List<WorkDevice> _devices = [];
+    private readonly List<WorkDevice> _controllers = [];
+    private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
+
+    public LibvirtPolicy(DeviceCatalog catalog, MachineType machine, PlanRequest request)
+    {
+        _catalog = catalog;
+        _machine = machine;
+        _request = request;
+    }
+
+    public Plan Run()
+    {
+        Load();
+        AssignDriveAddresses();
+        AssignScsiHostdevAddresses();
+        AssignControllerIndexes();
+        AddDefaultDevices();
+        AddImplicitControllers();
+        ResolveModels();
+        ValidateDefinition();
+        ResolveRules();
+        AssignVirtioSerialPorts();
+        AssignSmartcards();
+        AssignPciAddresses();
+        AssignUsbAddresses();
+        AssignDimmSlots();
+        return BuildPlan();
+    }
+
+    private void Load()
+    {
+        int order = 0;
+        foreach (var d in _request.Devices)
+        {
+            var w = new WorkDevice(d, order++);
+            _ids.Add(w.Id);
+            if (w.IsController) InsertController(w);
+            else if (w.Kind == "disk") InsertDisk(w);
+            else _devices.Add(w);
+        }
+    }
+
+    private IEnumerable<WorkDevice> All => _controllers.Concat(_devices);
+
+    private IEnumerable<WorkDevice> OfKind(string kind) => _devices.Where(d => d.Kind == kind);
+
+    private IEnumerable<WorkDevice> ControllersOf(string type) => _controllers.Where(c => c.Type == type);
+
+    private WorkDevice? FindController(string type, int index) =>
+        _controllers.FirstOrDefault(c => c.Type == type && c.Index == index);
+
+    private string NewId(string stem)
+    {
+        string id = stem;
+        for (int n = 2; !_ids.Add(id); n++) id = $"{stem}-{n}";
+        return id;
+    }
+
+    /// <summary>Inserts a controller keeping the list grouped by type and sorted by index (masters before companions).</summary>
+    private void InsertController(WorkDevice c)
+    {
+        int insertAt = -1;
+        for (int i = _controllers.Count - 1; i >= 0; i--)
+        {
+            var cur = _controllers[i];
+            if (cur.Type != c.Type) continue;
+            if (c.Index is null)
+            {
+                insertAt = i + 1;
+                break;
+            }
+            if ((cur.Index ?? -1) > c.Index)
+                insertAt = i;
+            else if (c.Controller?.MasterStartPort is null && cur.Controller?.MasterStartPort is not null && cur.Index == c.Index)
+                insertAt = i;
+            else if (insertAt == -1)
+                insertAt = i + 1;
+        }
+        if (insertAt == -1) _controllers.Add(c);
+        else _controllers.Insert(insertAt, c);
+    }
+
+    /// <summary>Inserts a disk keeping disks of one bus together and sorted by target name (vda, vdb, ..., vdaa).</summary>
+    private void InsertDisk(WorkDevice disk)
+    {
+        int key = disk.Target is null ? -1 : DiskNameToIndex(disk.Target);
+        int insertAt = -1;
+        for (int i = _devices.Count - 1; i >= 0; i--)
+        {
+            var cur = _devices[i];
+            if (cur.Kind != "disk" || cur.Bus != disk.Bus) continue;
+            int curKey = cur.Target is null ? -1 : DiskNameToIndex(cur.Target);
+            if (curKey > key) insertAt = i;
+            else if (insertAt == -1) insertAt = i + 1;
+        }
+        if (insertAt == -1) _devices.Add(disk);
+        else _devices.Insert(insertAt, disk);
+    }
+
+    /// <summary>Adds a controller of <paramref name="type"/> at <paramref name="index"/> unless one exists; returns it.</summary>
+    private WorkDevice MaybeAddController(string type, int index, string? model, string reason)
+    {
+        var existing = FindController(type, index);
+        if (existing is not null) return existing;
+        var c = new WorkDevice(new Device
+        {
+            Id = NewId($"{type}{index}"),
+            Kind = "controller",
+            Type = type,
+            Index = index,
+            Model = model,
+        }, int.MaxValue)
+        {
+            Added = true,
+            Reason = reason,
+        };
+        _controllers.Add(c);
+        return c;
+    }
+
+    private WorkDevice AddDevice(Device d, string reason)
+    {
+        var w = new WorkDevice(d with { Id = NewId(d.Id) }, int.MaxValue) { Added = true, Reason = reason };
+        _devices.Add(w);
+        return w;
+    }
+
+    private static PlanningException Error(string code, string message, WorkDevice? device, string rule) =>
+        PlanningException.Create(code, message, device?.Id, rule);
+}

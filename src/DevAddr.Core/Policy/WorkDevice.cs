@@ -1,0 +1,79 @@
+using DevAddr.Core.Catalog;
+using DevAddr.Core.Model;
+using DevAddr.Core.Topology;
+
+namespace DevAddr.Core.Policy;
+
+/// <summary>The planner's mutable working copy of a device.</summary>
+internal sealed class WorkDevice
+{
+    public WorkDevice(Device d, int order)
+    {
+        Id = d.Id;
+        Kind = d.Kind;
+        Type = d.Type;
+        Model = d.Model;
+        Bus = d.Bus;
+        Target = d.Target;
+        Index = d.Index;
+        Address = d.Address;
+        Controller = d.Controller;
+        Host = d.Host;
+        Primary = d.Primary;
+        Added = d.Added;
+        Reason = d.Reason;
+        Order = order;
+    }
+
+    public string Id { get; set; }
+    public string Kind { get; }
+    public string? Type { get; }
+    public string? Model { get; set; }
+    public string? Bus { get; }
+    public string? Target { get; }
+    public int? Index { get; set; }
+    public DeviceAddress? Address { get; set; }
+    public ControllerOptions? Controller { get; set; }
+    public HostDevice? Host { get; }
+    public bool? Primary { get; set; }
+    public bool Added { get; set; }
+    public string? Reason { get; set; }
+    public int Order { get; }
+
+    /// <summary>The catalog rule for this device (resolved after models are defaulted).</summary>
+    public DeviceModelRule Rule { get; set; } = null!;
+    public ConnectFlags PciFlags { get; set; }
+
+    public bool IsController => Kind == "controller";
+    public bool IsPciController => Kind == "controller" && Type == "pci";
+    public int Idx => Index ?? 0;
+
+    public PciAddress? Pci => Address as PciAddress;
+
+    /// <summary>libvirt's "wants a PCI address": none given, or a PCI address whose domain, bus and slot are all 0.</summary>
+    public bool PciWanted => Address is null || Address is PciAddress { Domain: 0, Bus: 0, Slot: 0 };
+
+    /// <summary>libvirt's "has a PCI address": a PCI address with any of domain, bus, slot non-zero.</summary>
+    public bool PciPresent => Address is PciAddress p && (p.Domain != 0 || p.Bus != 0 || p.Slot != 0);
+
+    public ControllerOptions Options => Controller ??= new ControllerOptions();
+
+    public Device ToDevice() => new()
+    {
+        Id = Id,
+        Kind = Kind,
+        Type = Type,
+        Model = Model,
+        Bus = Bus,
+        Target = Target,
+        Index = Index,
+        Address = Address,
+        Controller = Controller,
+        Host = Host,
+        Primary = Primary,
+        Added = Added,
+        Reason = Reason,
+    };
+
+    public override string ToString() => $"{Kind}{(Type is null ? "" : "/" + Type)}{(Model is null ? "" : "/" + Model)} '{Id}'";
+}

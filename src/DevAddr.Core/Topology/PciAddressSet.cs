@@ -1,0 +1,279 @@
+using DevAddr.Core.Catalog;
+using DevAddr.Core.Model;
+
+namespace DevAddr.Core.Topology;
+
+/// <summary>One PCI bus (a PCI controller instance) and the functions in use on it.</summary>
+internal sealed class PciBus
+{
+    public string? Model { get; private set; }
+    public ConnectFlags Flags { get; set; }
+    public int MinSlot { get; private set; }
+    public int MaxSlot { get; private set; }
+    public byte[] Functions { get; } = new byte[PciAddress.SlotLast + 1];
+    public bool[] Aggregate { get; } = new bool[PciAddress.SlotLast + 1];
+
+    public void SetModel(PciControllerModel model, bool allowHotplug)
+    {
+        Model = model.Model;
+        var flags = ConnectFlags.None;
+        foreach (var t in model.Accepts) flags |= ConnectTypes.Parse(t);
+        if (model.AutoAssign) flags |= ConnectFlags.AutoAssign;
+        if (model.Hotplug && allowHotplug) flags |= ConnectFlags.Hotpluggable;
+        Flags = flags;
+        MinSlot = model.MinSlot;
+        MaxSlot = model.MaxSlot;
+    }
+
+    public bool IsEmpty => Functions.All(f => f == 0);
+
+    public bool IsFullyReserved
+    {
+        get
+        {
+            for (int s = MinSlot; s <= MaxSlot; s++)
+                if (Functions[s] == 0) return false;
+            return true;
+        }
+    }
+}
+
+/// <summary>
+/// The set of PCI buses of a guest and the addresses reserved on them: the shared topology model of the
+/// planner. In a dry run, buses are added on demand (growth) to find out which controllers are needed.
+/// </summary>
+internal sealed class PciAddressSet
+{
+    private readonly DeviceCatalog _catalog;
+    private readonly MachineType _machine;
+
+    public PciAddressSet(DeviceCatalog catalog, MachineType machine, int nbuses, bool dryRun)
+    {
+        _catalog = catalog;
+        _machine = machine;
+        DryRun = dryRun;
+        for (int i = 0; i < nbuses; i++) Buses.Add(new PciBus());
+    }
+
+    public List<PciBus> Buses { get; } = [];
+    public bool DryRun { get; }
+    public int Count => Buses.Count;
+
+    public PciControllerModel ControllerModel(string model) =>
+        _catalog.FindPciController(model) ?? throw PlanningException.Create(ErrorCodes.UnknownModel, $"unknown PCI controller model '{model}'");
+
+    public void SetBusModel(int index, string model, bool allowHotplug) =>
+        Buses[index].SetModel(ControllerModel(model), allowHotplug);
+
+    public bool SlotInUse(int bus, int slot) => bus < Buses.Count && Buses[bus].Functions[slot] != 0;
+
+    /// <summary>Whether a device of <paramref name="devFlags"/> may sit at <paramref name="addr"/> on a bus of <paramref name="busFlags"/>.</summary>
+    public static bool FlagsCompatible(PciAddress addr, ConnectFlags busFlags, ConnectFlags devFlags, bool fromConfig, out string? error)
+    {
+        error = null;
+        if ((devFlags & ConnectFlags.Integrated) != 0)
+        {
+            if (addr.Bus == 0)
+            {
+                busFlags |= ConnectFlags.AutoAssign;
+            }
+            else
+            {
+                error = $"The device at PCI address {addr} needs to be an integrated device (bus=0)";
+                return false;
+            }
+        }
+
+        if (fromConfig)
+        {
+            const ConnectFlags endpoints = ConnectFlags.PciDevice | ConnectFlags.PcieDevice;
+            if ((busFlags & endpoints) != 0) busFlags |= endpoints;
+            devFlags &= ~ConnectFlags.Hotpluggable;
+            if ((devFlags & ConnectFlags.PciBridge) != 0) devFlags |= ConnectFlags.PciDevice;
+        }
+        else if ((devFlags & ConnectFlags.AutoAssign) != 0 && (busFlags & ConnectFlags.AutoAssign) == 0)
+        {
+            error = $"The device at PCI address {addr} was auto-assigned this address, but the PCI controller with index='{addr.Bus}' doesn't allow auto-assignment";
+            return false;
+        }
+
+        if ((devFlags & busFlags & ConnectFlags.TypesMask) == 0)
+        {
+            error = $"The device at PCI address {addr} cannot be plugged into the PCI controller with index='{addr.Bus}'. It requires a controller that accepts a {ConnectTypes.Describe(devFlags)}.";
+            return false;
+        }
+
+        if ((devFlags & ConnectFlags.Hotpluggable) != 0 && (busFlags & ConnectFlags.Hotpluggable) == 0)
+        {
+            error = $"The device at PCI address {addr} requires hotplug capability, but the PCI controller with index='{addr.Bus}' doesn't support hotplug";
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>Checks that an address exists and suits the device; throws a precise error otherwise.</summary>
+    public void Validate(PciAddress addr, ConnectFlags flags, bool fromConfig, string? deviceId)
+    {
+        if (Buses.Count == 0)
+            throw PlanningException.Create(ErrorCodes.AddressConflict, "No PCI buses available", deviceId, "pci-bus-exists");
+        if (addr.Domain != 0)
+            throw PlanningException.Create(ErrorCodes.AddressConflict, $"Invalid PCI address {addr}. Only PCI domain 0 is available", deviceId, "pci-domain");
+        if (addr.Bus >= Buses.Count)
+            throw PlanningException.Create(ErrorCodes.AddressConflict, $"Invalid PCI address {addr}. Only PCI buses up to {Buses.Count - 1} are available", deviceId, "pci-bus-exists");
+        var bus = Buses[addr.Bus];
+        if (!FlagsCompatible(addr, bus.Flags, flags, fromConfig, out var error))
+            throw PlanningException.Create(ErrorCodes.AddressConflict, error!, deviceId, "pci-bus-accepts-device");
+        if (bus.MinSlot > 0 && addr.Slot < bus.MinSlot)
+            throw PlanningException.Create(ErrorCodes.AddressConflict, $"Invalid PCI address {addr}. slot must be >= {bus.MinSlot}", deviceId, "pci-slot-range");
+        if (addr.Slot > bus.MaxSlot)
+            throw PlanningException.Create(ErrorCodes.AddressConflict, $"Invalid PCI address {addr}. slot must be <= {bus.MaxSlot}", deviceId, "pci-slot-range");
+        if (addr.Function > PciAddress.FunctionLast)
+            throw PlanningException.Create(ErrorCodes.AddressConflict, $"Invalid PCI address {addr}. function must be <= {PciAddress.FunctionLast}", deviceId, "pci-function-range");
+    }
+
+    /// <summary>
+    /// Reserves one function. In a dry run, buses up to the address's bus are added first, which can move
+    /// the address to the next bus (a conventional PCI device behind a newly added pcie-to-pci-bridge);
+    /// the address actually reserved is returned.
+    /// </summary>
+    public PciAddress ReserveAddr(PciAddress addr, ConnectFlags flags, bool fromConfig, string? deviceId)
+    {
+        if (DryRun)
+        {
+            int bus = addr.Bus;
+            Grow(ref bus, flags, deviceId);
+            if (bus != addr.Bus) addr = addr with { Bus = bus };
+        }
+        Validate(addr, flags, fromConfig, deviceId);
+        var b = Buses[addr.Bus];
+        if ((b.Functions[addr.Slot] & (1 << addr.Function)) != 0)
+            throw PlanningException.Create(ErrorCodes.AddressConflict, $"Attempted double use of PCI Address {addr}", deviceId, "pci-address-unique");
+        if (b.Functions[addr.Slot] == 0 && (flags & ConnectFlags.AggregateSlot) != 0)
+            b.Aggregate[addr.Slot] = true;
+        b.Functions[addr.Slot] |= (byte)(1 << addr.Function);
+        return addr;
+    }
+
+    /// <summary>Finds the first free compatible place (buses in index order, slots upwards), growing in a dry run.</summary>
+    public PciAddress GetNextAddr(ConnectFlags flags, int function, string? deviceId)
+    {
+        if (Buses.Count == 0)
+            throw PlanningException.Create(ErrorCodes.NoSpace, "No PCI buses available", deviceId, "pci-bus-exists");
+        int fn = function < 0 ? 0 : function;
+        for (int busIndex = 0; busIndex < Buses.Count; busIndex++)
+        {
+            if (FindUnusedOnBus(busIndex, flags, function, fn, out var found))
+                return found;
+        }
+        if (DryRun)
+        {
+            int bus = Buses.Count;
+            Grow(ref bus, flags, deviceId);
+            return new PciAddress(0, bus, Buses[bus].MinSlot, fn);
+        }
+        throw PlanningException.Create(ErrorCodes.NoSpace, "No more available PCI slots", deviceId, "pci-free-slot");
+    }
+
+    private bool FindUnusedOnBus(int busIndex, ConnectFlags flags, int function, int fn, out PciAddress found)
+    {
+        found = null!;
+        var bus = Buses[busIndex];
+        var probe = new PciAddress(0, busIndex, bus.MinSlot, fn);
+        if (!FlagsCompatible(probe, bus.Flags, flags, fromConfig: false, out _))
+            return false;
+        for (int slot = bus.MinSlot; slot <= bus.MaxSlot; slot++)
+        {
+            if (bus.Functions[slot] == 0)
+            {
+                found = new PciAddress(0, busIndex, slot, fn);
+                return true;
+            }
+            if ((flags & ConnectFlags.AggregateSlot) != 0 && bus.Aggregate[slot])
+            {
+                if ((bus.Functions[slot] & (1 << fn)) == 0)
+                {
+                    found = new PciAddress(0, busIndex, slot, fn);
+                    return true;
+                }
+                if (function == -1)
+                {
+                    for (int f = 0; f <= PciAddress.FunctionLast; f++)
+                    {
+                        if ((bus.Functions[slot] & (1 << f)) == 0)
+                        {
+                            found = new PciAddress(0, busIndex, slot, f);
+                            return true;
+                        }
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    public PciAddress ReserveNextAddr(ConnectFlags flags, int function, string? deviceId)
+    {
+        var addr = GetNextAddr(flags, function, deviceId);
+        return ReserveAddr(addr, flags, fromConfig: false, deviceId);
+    }
+
+    /// <summary>Adds buses so that <paramref name="bus"/> exists (dry run growth); may move the target bus by one.</summary>
+    public void Grow(ref int bus, ConnectFlags flags, string? deviceId)
+    {
+        int add = bus - Buses.Count + 1;
+        if (add <= 0) return;
+
+        string model;
+        bool needDmi = false, needPcieToPci = false;
+        if ((flags & ConnectFlags.PciDevice) != 0)
+        {
+            model = "pci-bridge";
+            bool haveBridgeParent = Buses.Any(b => (b.Flags & ConnectFlags.PciBridge) != 0);
+            if (!haveBridgeParent)
+            {
+                if (_machine.PcieToPciBridge) needPcieToPci = true;
+                else needDmi = true;
+                if (add == 1)
+                {
+                    add++;
+                    bus++;
+                }
+            }
+        }
+        else if ((flags & (ConnectFlags.PcieDevice | ConnectFlags.PcieSwitchUpstreamPort)) != 0)
+        {
+            model = "pcie-root-port";
+        }
+        else
+        {
+            string? controller =
+                (flags & ConnectFlags.PcieRootPort) != 0 ? "pcie-root-port"
+                : (flags & ConnectFlags.PcieSwitchUpstreamPort) != 0 ? "pcie-switch-upstream-port"
+                : (flags & ConnectFlags.PcieSwitchDownstreamPort) != 0 ? "pcie-switch-downstream-port"
+                : (flags & ConnectFlags.DmiToPciBridge) != 0 ? "dmi-to-pci-bridge"
+                : (flags & ConnectFlags.PciExpanderBus) != 0 ? "pci-expander-bus"
+                : (flags & ConnectFlags.PcieExpanderBus) != 0 ? "pcie-expander-bus"
+                : (flags & ConnectFlags.PciBridge) != 0 ? "pci-bridge"
+                : null;
+            throw PlanningException.Create(ErrorCodes.NoSpace,
+                controller is not null
+                    ? $"a PCI slot is needed to connect a PCI controller model='{controller}', but none is available, and it cannot be automatically added"
+                    : $"Cannot automatically add a new PCI bus for a device with connect flags {(int)flags:x2}", deviceId, "pci-growth");
+        }
+
+        int i = Buses.Count;
+        for (int k = 0; k < add; k++) Buses.Add(new PciBus());
+        if (needDmi)
+        {
+            SetBusModel(i++, "dmi-to-pci-bridge", allowHotplug: false);
+        }
+        if (needPcieToPci)
+        {
+            SetBusModel(i, "pcie-root-port", allowHotplug: false);
+            Buses[i].Flags = ConnectFlags.PcieToPciBridge;
+            i++;
+            SetBusModel(i++, "pcie-to-pci-bridge", allowHotplug: false);
+        }
+        for (; i < Buses.Count; i++) SetBusModel(i, model, allowHotplug: false);
+    }
+}

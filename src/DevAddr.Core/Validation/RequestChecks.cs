@@ -1,0 +1,40 @@
+using DevAddr.Core.Model;
+using DevAddr.Core.Topology;
+
+namespace DevAddr.Core.Validation;
+
+/// <summary>Structural checks of a request before planning: ids, kinds, numbers.</summary>
+internal static class RequestChecks
+{
+    public const int MaxDevices = 4096;
+
+    public static void Check(PlanRequest request)
+    {
+        if (request.Machine is null || string.IsNullOrWhiteSpace(request.Machine.Arch) || string.IsNullOrWhiteSpace(request.Machine.Type))
+            throw PlanningException.Create(ErrorCodes.InvalidInput, "the request must name the machine's arch and type", rule: "machine-given");
+        if (request.Devices.Count > MaxDevices)
+            throw PlanningException.Create(ErrorCodes.InvalidInput, $"the request has {request.Devices.Count} devices; at most {MaxDevices} are supported", rule: "max-devices");
+        if (request.NumaNodes is < 0 or > 256)
+            throw PlanningException.Create(ErrorCodes.InvalidInput, $"numaNodes must be 0-256, got {request.NumaNodes}", rule: "numa-range");
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < request.Devices.Count; i++)
+        {
+            var d = request.Devices[i];
+            if (d is null)
+                throw PlanningException.Create(ErrorCodes.InvalidInput, $"devices[{i}] is null", rule: "device-given");
+            if (string.IsNullOrWhiteSpace(d.Id))
+                throw PlanningException.Create(ErrorCodes.InvalidInput, $"devices[{i}] has no id", rule: "device-id");
+            if (!ids.Add(d.Id))
+                throw PlanningException.Create(ErrorCodes.InvalidInput, $"duplicate device id '{d.Id}'", d.Id, "device-id-unique");
+            if (string.IsNullOrWhiteSpace(d.Kind))
+                throw PlanningException.Create(ErrorCodes.InvalidInput, $"device '{d.Id}' has no kind", d.Id, "device-kind");
+            if (d.Kind == "controller" && string.IsNullOrWhiteSpace(d.Type))
+                throw PlanningException.Create(ErrorCodes.InvalidInput, $"controller '{d.Id}' has no type", d.Id, "controller-type");
+            if (d.Index is < 0 or > 255)
+                throw PlanningException.Create(ErrorCodes.InvalidInput, $"device '{d.Id}' has index {d.Index}; it must be 0-255", d.Id, "controller-index-range");
+            if (d.Address is PciAddress p && (p.Bus > 255 || p.Slot > 31 || p.Function > 7 || p.Domain > 0xffff))
+                throw PlanningException.Create(ErrorCodes.AddressConflict,
+                    $"device '{d.Id}' has PCI address {p} out of range (bus 0-255, slot 0-31, function 0-7)", d.Id, "pci-address-range");
+        }
+    }
+}

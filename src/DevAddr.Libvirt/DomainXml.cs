@@ -1,0 +1,180 @@
+using System.Globalization;
+using System.Xml;
+using System.Xml.Linq;
+using DevAddr.Core.Model;
+
+namespace DevAddr.Libvirt;
+
+/// <summary>A libvirt domain XML document read into a planning request, keeping every element for write-back.</summary>
+public sealed class DomainXml
+{
+    private readonly Dictionary<string, XElement> _elements = new(StringComparer.Ordinal);
+
+    private DomainXml(XDocument document, PlanRequest request, Dictionary<string, XElement> elements)
+    {
+        Document = document;
+        Request = request;
+        _elements = elements;
+    }
+
+    /// <summary>The parsed document.</summary>
+    public XDocument Document { get; }
+
+    /// <summary>The planning request derived from the document.</summary>
+    public PlanRequest Request { get; }
+
+    /// <summary>The XML element of the request device with this id, if any.</summary>
+    public XElement? ElementOf(string id) => _elements.GetValueOrDefault(id);
+
+    /// <summary>Parses domain XML text.</summary>
+    /// <exception cref="DomainXmlException">The text is not a usable domain definition.</exception>
+    public static DomainXml Parse(string text)
+    {
+        XDocument doc;
+        try
+        {
+            var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersInDocument = 64L << 20 };
+            using var reader = XmlReader.Create(new StringReader(text), settings);
+            doc = XDocument.Load(reader, LoadOptions.PreserveWhitespace);
+        }
+        catch (XmlException ex)
+        {
+            throw new DomainXmlException($"XML error: {ex.Message}");
+        }
+        var root = doc.Root;
+        if (root is null || root.Name.LocalName != "domain")
+            throw new DomainXmlException("XML error: the root element must be <domain>");
+
+        var type = root.Element("os")?.Element("type");
+        string arch = type?.Attribute("arch")?.Value ?? "x86_64";
+        string machine = type?.Attribute("machine")?.Value ?? (arch is "aarch64" or "armv7l" ? "virt" : "pc");
+        int numa = root.Element("cpu")?.Element("numa")?.Elements("cell").Count() ?? 0;
+        int? slots = Int(root.Element("maxMemory"), "slots");
+
+        var devices = new List<Device>();
+        var elements = new Dictionary<string, XElement>(StringComparer.Ordinal);
+        var devicesEl = root.Element("devices");
+        int position = 0;
+        foreach (var el in devicesEl?.Elements() ?? [])
+        {
+            position++;
+            if (el.Name.LocalName == "emulator") continue;
+            string id = $"{el.Name.LocalName}{position}";
+            devices.Add(ReadDevice(el, id));
+            elements[id] = el;
+        }
+
+        var request = new PlanRequest
+        {
+            Machine = new MachineSpec(arch, machine),
+            NumaNodes = numa,
+            MemorySlots = slots,
+            Devices = devices,
+        };
+        return new DomainXml(doc, request, elements);
+    }
+
+    private static Device ReadDevice(XElement el, string id)
+    {
+        string tag = el.Name.LocalName;
+        string? A(string name) => el.Attribute(name)?.Value;
+        var target = el.Element("target");
+        var modelEl = el.Element("model");
+        var d = new Device { Id = id, Kind = tag, Address = ReadAddress(el.Element("address"), id) };
+        return tag switch
+        {
+            "disk" => d with { Type = A("device") ?? "disk", Bus = target?.Attribute("bus")?.Value, Target = target?.Attribute("dev")?.Value, Model = A("model") },
+            "controller" => d with
+            {
+                Type = A("type"),
+                Index = Int(el, "index"),
+                Model = A("model"),
+                Controller = ReadControllerOptions(el),
+            },
+            "interface" => d with { Type = A("type"), Model = modelEl?.Attribute("type")?.Value },
+            "video" => d with { Model = modelEl?.Attribute("type")?.Value, Primary = modelEl?.Attribute("primary")?.Value == "yes" ? true : null },
+            "input" => d with { Type = A("type"), Bus = A("bus"), Model = A("model") },
+            "hostdev" => d with { Type = A("type"), Model = A("model"), Host = ReadHost(el) },
+            "shmem" => d with { Model = modelEl?.Attribute("type")?.Value },
+            "filesystem" => d with { Type = A("type"), Model = A("model") },
+            "serial" or "console" or "channel" or "parallel" => d with { Type = target?.Attribute("type")?.Value, Target = target?.Attribute("name")?.Value },
+            "hub" => d with { Type = A("type") },
+            "redirdev" => d with { Type = A("type"), Bus = A("bus") },
+            "smartcard" => d with { Type = A("mode") },
+            _ => d with { Model = A("model") },
+        };
+    }
+
+    private static ControllerOptions? ReadControllerOptions(XElement el)
+    {
+        var t = el.Element("target");
+        var o = new ControllerOptions
+        {
+            Ports = Int(el, "ports"),
+            Vectors = Int(el, "vectors"),
+            Chassis = Int(t, "chassis"),
+            Port = Int(t, "port"),
+            ChassisNr = Int(t, "chassisNr"),
+            BusNr = Int(t, "busNr"),
+            NumaNode = t?.Element("node") is { } n ? ParseInt(n.Value, "node") : null,
+            Hotplug = t?.Attribute("hotplug")?.Value switch { "on" => true, "off" => false, _ => null },
+            ModelName = el.Element("model")?.Attribute("name")?.Value,
+            MasterStartPort = Int(el.Element("master"), "startport"),
+        };
+        return o == new ControllerOptions() ? null : o;
+    }
+
+    private static HostDevice? ReadHost(XElement el)
+    {
+        var src = el.Element("source");
+        if (src is null) return null;
+        string? type = el.Attribute("type")?.Value;
+        string? address = type switch
+        {
+            "pci" when src.Element("address") is { } a =>
+                string.Create(CultureInfo.InvariantCulture, $"{ParseInt(a.Attribute("domain")?.Value ?? "0", "domain"):x4}:{ParseInt(a.Attribute("bus")?.Value ?? "0", "bus"):x2}:{ParseInt(a.Attribute("slot")?.Value ?? "0", "slot"):x2}.{ParseInt(a.Attribute("function")?.Value ?? "0", "function"):x}"),
+            "usb" => $"{src.Element("vendor")?.Attribute("id")?.Value}:{src.Element("product")?.Attribute("id")?.Value}:{src.Element("address")?.Attribute("bus")?.Value}:{src.Element("address")?.Attribute("device")?.Value}",
+            "scsi" => $"{src.Element("adapter")?.Attribute("name")?.Value}:{src.Element("address")?.Attribute("bus")?.Value}:{src.Element("address")?.Attribute("target")?.Value}:{src.Element("address")?.Attribute("unit")?.Value}",
+            "scsi_host" => src.Attribute("wwpn")?.Value,
+            "mdev" => src.Element("address")?.Attribute("uuid")?.Value,
+            _ => null,
+        };
+        return address is null ? null : new HostDevice { Address = address };
+    }
+
+    internal static DeviceAddress? ReadAddress(XElement? a, string id)
+    {
+        if (a is null) return null;
+        string type = a.Attribute("type")?.Value ?? "";
+        int N(string name) => ParseInt(a.Attribute(name)?.Value ?? "0", name, id);
+        return type switch
+        {
+            "pci" => new PciAddress(N("domain"), N("bus"), N("slot"), N("function"),
+                a.Attribute("multifunction")?.Value switch { "on" => true, "off" => false, _ => null }),
+            "drive" => new DriveAddress(N("controller"), N("bus"), N("target"), N("unit")),
+            "usb" => new UsbAddress(N("bus"), a.Attribute("port")?.Value ?? ""),
+            "virtio-serial" => new VirtioSerialAddress(N("controller"), N("bus"), N("port")),
+            "ccid" => new CcidAddress(N("controller"), N("slot")),
+            "dimm" => new DimmAddress(N("slot"), a.Attribute("base")?.Value),
+            _ => new OtherAddress(type, a.Attributes().Where(x => x.Name.LocalName != "type")
+                .ToDictionary(x => x.Name.LocalName, x => x.Value, StringComparer.Ordinal)),
+        };
+    }
+
+    private static int? Int(XElement? el, string attr) =>
+        el?.Attribute(attr)?.Value is string v ? ParseInt(v, attr) : null;
+
+    internal static int ParseInt(string text, string what, string? id = null)
+    {
+        text = text.Trim();
+        bool ok = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? int.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out int v)
+            : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out v);
+        if (!ok || v < 0)
+            throw new DomainXmlException($"XML error: Cannot parse {what} '{text}'{(id is null ? "" : $" of device {id}")}");
+        return v;
+    }
+}
+
+/// <summary>A libvirt domain XML document cannot be read.</summary>
+public sealed class DomainXmlException(string message) : Exception(message);

@@ -1,0 +1,25 @@
+using System.Text.Json;
+
+namespace DevAddr.Libvirt;
+
+/// <summary>Domain XML facts of libvirt 9.0 (models/libvirt-xml.json): attribute defaults and unknown elements.</summary>
+internal sealed record LibvirtXmlFacts
+{
+    public string? Description { get; init; }
+    public required IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> VideoModelDefaults { get; init; }
+    public required IReadOnlyDictionary<string, string> SerialTargetModelNames { get; init; }
+    public required IReadOnlyList<string> UnknownDeviceElements { get; init; }
+
+    private static readonly Lazy<LibvirtXmlFacts> s_default = new(() =>
+    {
+        using var stream = typeof(LibvirtXmlFacts).Assembly.GetManifestResourceStream("models/libvirt-xml.json")
+            ?? throw new InvalidOperationException("embedded models/libvirt-xml.json is missing");
+        return JsonSerializer.Deserialize<LibvirtXmlFacts>(stream, new JsonSerializerOptions
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+        }) ?? throw new InvalidOperationException("models/libvirt-xml.json is empty");
+    });
+
+    public static LibvirtXmlFacts Default => s_default.Value;
+}
