@@ -66,7 +66,10 @@ internal sealed partial class LibvirtPolicy
             d.Address is DriveAddress da && da.Controller == a.Controller && da.Bus == a.Bus && da.Target == a.Target && da.Unit == a.Unit);
     }
 
-    /// <summary>SCSI host devices without an address take the first free unit 0-6 on controller 0, 1, ...</summary>
+    /// <summary>
+    /// SCSI host devices without an address take the first free unit 0-6 on controller 0, 1, ...; the
+    /// controllers they use are added right away (before the machine's default devices).
+    /// </summary>
     private void AssignScsiHostdevAddresses()
     {
         foreach (var h in _devices.Where(d => d.Kind == "hostdev" && d.Type == "scsi" && d.Address is null))
@@ -78,6 +81,12 @@ internal sealed partial class LibvirtPolicy
                 h.Address = new DriveAddress(controller, 0, 0, unit);
                 break;
             }
+        }
+        foreach (var d in _devices.Where(d => d.Kind == "hostdev" && d.Type == "scsi" && d.Address is DriveAddress))
+        {
+            int max = ((DriveAddress)d.Address!).Controller;
+            for (int i = 0; i <= max; i++)
+                MaybeAddController("scsi", i, null, $"SCSI host devices use controller {i}");
         }
     }
 
@@ -128,12 +137,6 @@ internal sealed partial class LibvirtPolicy
         {
             int idx = d.Address is CcidAddress c ? c.Controller : 0;
             MaybeAddController("ccid", idx, null, "smartcards need a CCID controller");
-        }
-        foreach (var d in _devices.Where(d => d.Kind == "hostdev" && d.Type == "scsi" && d.Address is DriveAddress))
-        {
-            int max = ((DriveAddress)d.Address!).Controller;
-            for (int i = 0; i <= max; i++)
-                MaybeAddController("scsi", i, null, $"SCSI host devices use controller {i}");
         }
     }
 
