@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs the libvirt oracle's dependencies from Debian (bookworm: libvirt 9.0, QEMU 7.2) and the
+# libvirt-qemu user and group the QEMU driver insists on (the packages below do not create them).
+# Idempotent: apt is skipped when every package is already installed. Needs root (or sudo).
+set -euo pipefail
+
+packages=(
+    libvirt-daemon-driver-qemu libvirt-daemon libvirt-clients python3-libvirt
+    qemu-system-x86 qemu-system-arm qemu-utils
+)
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo -n "$@"
+    else
+        echo "install-libvirt: must run as root (or with sudo) to run: $*" >&2
+        exit 1
+    fi
+}
+
+missing=()
+for p in "${packages[@]}"; do
+    if [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" != "installed" ]; then
+        missing+=("$p")
+    fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "install-libvirt: installing ${missing[*]}"
+    as_root apt-get update </dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${packages[@]}" </dev/null
+else
+    echo "install-libvirt: packages already installed"
+fi
+
+getent group libvirt-qemu >/dev/null || as_root groupadd -r libvirt-qemu
+getent passwd libvirt-qemu >/dev/null ||
+    as_root useradd -r -g libvirt-qemu -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
+
+if ! /usr/bin/python3 -c 'import libvirt' 2>/dev/null; then
+    echo "install-libvirt: /usr/bin/python3 still cannot import libvirt" >&2
+    exit 1
+fi
+echo "install-libvirt: libvirt $(/usr/bin/python3 -c 'import libvirt; v = libvirt.getVersion(); print("%d.%d.%d" % (v // 1000000, v // 1000 % 1000, v % 1000))') ready"
