@@ -134,10 +134,13 @@ internal sealed partial class LibvirtPolicy
                 throw Error(ErrorCodes.InvalidInput, $"'{c.Model}' controller only supports up to '{max}' ports", c, "usb-port-count");
         }
 
-        int available = controllers.Sum(RootPorts) + HubPorts * OfKind("hub").Count(h => h.Rule.Attach == "usb-hub");
-        if (usbDevices.Count > available)
+        // Hubs count as devices too: each takes a port as well as providing eight.
+        int existingHubs = OfKind("hub").Count(h => h.Rule.Attach == "usb-hub");
+        int devicesCount = usbDevices.Count + existingHubs;
+        int available = controllers.Sum(RootPorts) + HubPorts * existingHubs;
+        if (devicesCount > available)
         {
-            int needed = (usbDevices.Count - available + 1 + HubPorts - 2) / (HubPorts - 1);
+            int needed = (devicesCount - available + 1 + HubPorts - 2) / (HubPorts - 1);
             for (int i = 0; i < needed; i++)
             {
                 var hub = AddDevice(new Device { Id = "hub", Kind = "hub", Type = "usb" }, "more USB devices than USB ports");

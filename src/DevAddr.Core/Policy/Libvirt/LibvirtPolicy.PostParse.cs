@@ -183,6 +183,19 @@ internal sealed partial class LibvirtPolicy
                 throw Error(ErrorCodes.Unsupported, $"Only {_machine.MaxIdeControllers} IDE controller is supported", c, "ide-controller-count");
         }
 
+        var disks = OfKind("disk").Where(d => d.Address is DriveAddress).ToList();
+        for (int i = 0; i < disks.Count; i++)
+        {
+            for (int j = i + 1; j < disks.Count; j++)
+            {
+                if (disks[i].Bus != disks[j].Bus || !Equals(disks[i].Address, disks[j].Address)) continue;
+                var a = (DriveAddress)disks[i].Address!;
+                throw Error(ErrorCodes.AddressConflict,
+                    $"Found duplicate drive address for disk with target name '{disks[i].Target}' controller='{a.Controller}' bus='{a.Bus}' target='{a.Target}' unit='{a.Unit}'",
+                    disks[i], "drive-address-unique");
+            }
+        }
+
         var seen = new Dictionary<string, WorkDevice>(StringComparer.Ordinal);
         foreach (var h in _devices.Where(d => d.Kind == "hostdev" && d.Host?.Address is not null))
         {
