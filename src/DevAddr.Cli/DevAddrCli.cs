@@ -9,6 +9,9 @@ internal static class DevAddrCli
     public static RootCommand BuildRoot()
     {
         var root = new RootCommand("devaddr: plans PCI/PCIe, USB, drive and virtio-serial addresses for QEMU/KVM guests.");
+        root.Subcommands.Add(new PlanCommand());
+        root.Subcommands.Add(new ValidateCommand());
+        root.Subcommands.Add(new ModelsCommand());
         root.Subcommands.Add(new LibvirtCommand());
         return root;
     }

@@ -53,6 +53,7 @@ public sealed record PciAddress : DeviceAddress
     public bool? Multifunction { get; init; }
 
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Kind => "pci";
 
     /// <summary>libvirt's textual form, e.g. <c>0000:00:1f.2</c>.</summary>
@@ -64,6 +65,7 @@ public sealed record PciAddress : DeviceAddress
 public sealed record DriveAddress(int Controller, int Bus, int Target, int Unit) : DeviceAddress
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Kind => "drive";
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Controller}:{Bus}:{Target}:{Unit}");
@@ -73,6 +75,7 @@ public sealed record DriveAddress(int Controller, int Bus, int Target, int Unit)
 public sealed record UsbAddress(int Bus, string Port) : DeviceAddress
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Kind => "usb";
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"usb {Bus}:{Port}");
@@ -82,6 +85,7 @@ public sealed record UsbAddress(int Bus, string Port) : DeviceAddress
 public sealed record VirtioSerialAddress(int Controller, int Bus, int Port) : DeviceAddress
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Kind => "virtio-serial";
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"virtio-serial {Controller}:{Bus}:{Port}");
@@ -91,6 +95,7 @@ public sealed record VirtioSerialAddress(int Controller, int Bus, int Port) : De
 public sealed record CcidAddress(int Controller, int Slot) : DeviceAddress
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Kind => "ccid";
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"ccid {Controller}:{Slot}");
@@ -100,6 +105,7 @@ public sealed record CcidAddress(int Controller, int Slot) : DeviceAddress
 public sealed record DimmAddress(int Slot, string? Base = null) : DeviceAddress
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Kind => "dimm";
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"dimm {Slot}");
@@ -122,6 +128,7 @@ public sealed record OtherAddress : DeviceAddress
     public IReadOnlyDictionary<string, string> Attributes { get; init; }
 
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Kind => AddressType;
 
     /// <inheritdoc />

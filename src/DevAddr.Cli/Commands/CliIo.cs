@@ -1,0 +1,82 @@
+using System.Text;
+using DevAddr.Core.Model;
+using DevAddr.Core.Serialization;
+
+namespace DevAddr.Cli.Commands;
+
+/// <summary>Input and output helpers shared by the commands: reading files or stdin, atomic writes, error reporting.</summary>
+internal static class CliIo
+{
+    /// <summary>Reads a file ("-" for standard input) as UTF-8; returns null and reports when it cannot.</summary>
+    public static string? ReadInput(string path, TextWriter error, TextReader? stdin = null)
+    {
+        try
+        {
+            if (path == "-") return (stdin ?? Console.In).ReadToEnd();
+            var info = new FileInfo(path);
+            if (!info.Exists)
+            {
+                error.WriteLine($"devaddr: input file '{path}' does not exist");
+                return null;
+            }
+            if (info.Length > PlanJson.MaxInputChars * 4L)
+            {
+                error.WriteLine($"devaddr: input file '{path}' is {info.Length} bytes; at most {PlanJson.MaxInputChars} characters are accepted");
+                return null;
+            }
+            return File.ReadAllText(path, new UTF8Encoding(false, true));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or DecoderFallbackException)
+        {
+            error.WriteLine($"devaddr: cannot read '{path}': {ex.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>True when the path names a YAML file (by extension); null when the content decides.</summary>
+    public static bool? IsYamlPath(string path) =>
+        path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) ? true
+        : path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? false
+        : null;
+
+    /// <summary>Writes text to a file atomically (temporary file + rename), or to <paramref name="output"/> when path is null or "-".</summary>
+    public static bool WriteOutput(string? path, string text, TextWriter output, TextWriter error)
+    {
+        if (path is null or "-")
+        {
+            output.Write(text);
+            return true;
+        }
+        string full = Path.GetFullPath(path);
+        string tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
+        try
+        {
+            File.WriteAllText(tmp, text, new UTF8Encoding(false));
+            File.Move(tmp, full, overwrite: true);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            error.WriteLine($"devaddr: cannot write '{path}': {ex.Message}");
+            return false;
+        }
+    }
+
+    /// <summary>Reports a planning error on stderr (text or JSON) and returns its exit code.</summary>
+    public static int ReportError(PlanError e, bool json, TextWriter error)
+    {
+        if (json)
+            error.Write(PlanJson.Serialize(e));
+        else
+            error.WriteLine($"devaddr: error [{e.Code}{(e.Rule is null ? "" : "/" + e.Rule)}]{(e.DeviceId is null ? "" : $" device '{e.DeviceId}'")}: {e.Message}");
+        return ExitCodeOf(e);
+    }
+
+    /// <summary>The exit code of an error code.</summary>
+    public static int ExitCodeOf(PlanError e) => e.Code switch
+    {
+        ErrorCodes.NoSpace => ExitCodes.Infeasible,
+        _ => ExitCodes.InvalidInput,
+    };
+}

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using DevAddr.Core;
+using DevAddr.Core.Model;
+using DevAddr.Core.Serialization;
+
+namespace DevAddr.Cli.Commands;
+
+/// <summary><c>devaddr plan REQUEST [-o PLAN]</c>: plans a request file.</summary>
+internal sealed class PlanCommand : Command
+{
+    private static readonly Argument<string> Request = new("REQUEST")
+    {
+        Description = "Planning request (JSON or YAML; '-' reads standard input).",
+    };
+
+    private static readonly Option<string?> Output = new("--output", "-o")
+    {
+        Description = "Write the plan to this file (written whole or not at all). Default: standard output.",
+    };
+
+    private static readonly Option<bool> JsonErrors = new("--json-errors")
+    {
+        Description = "Print errors as a JSON object {code, message, deviceId, rule} on standard error.",
+    };
+
+    public PlanCommand() : base("plan", "Plan every device address of a request: adds the controllers it needs and returns the fully expanded device list.")
+    {
+        Arguments.Add(Request);
+        Options.Add(Output);
+        Options.Add(JsonErrors);
+        SetAction(parseResult =>
+        {
+            var cfg = parseResult.InvocationConfiguration;
+            string path = parseResult.GetValue(Request)!;
+            bool json = parseResult.GetValue(JsonErrors);
+            string? text = CliIo.ReadInput(path, cfg.Error);
+            if (text is null) return ExitCodes.InvalidInput;
+            var (request, readError) = PlanJson.ReadRequest(text, CliIo.IsYamlPath(path));
+            if (readError is not null) return CliIo.ReportError(readError, json, cfg.Error);
+            return AddressPlanner.Plan(request!) switch
+            {
+                PlanResult.Success s => CliIo.WriteOutput(parseResult.GetValue(Output), PlanJson.Serialize(s.Plan), cfg.Output, cfg.Error)
+                    ? ExitCodes.Ok : ExitCodes.InternalError,
+                PlanResult.Failure f => CliIo.ReportError(f.Error, json, cfg.Error),
+                _ => ExitCodes.InternalError,
+            };
+        });
+    }
+}
