@@ -13,6 +13,7 @@ internal static class DevAddrCli
         root.Subcommands.Add(new ValidateCommand());
         root.Subcommands.Add(new ModelsCommand());
         root.Subcommands.Add(new LibvirtCommand());
+        root.Subcommands.Add(new FleetCommand());
         return root;
     }
 
