@@ -10,7 +10,13 @@ namespace DevAddr.Core;
 public static class AddressPlanner
 {
     /// <summary>Plans the addresses of every device of <paramref name="request"/>.</summary>
-    public static PlanResult Plan(PlanRequest request, DeviceCatalog? catalog = null)
+    public static PlanResult Plan(PlanRequest request, DeviceCatalog? catalog = null) => Plan(request, null, catalog);
+
+    /// <summary>
+    /// Plans with a PCI placement engine (the optimizing policy); everything else (implicit devices, drive,
+    /// USB and virtio-serial addresses) follows libvirt. A null engine gives the libvirt policy.
+    /// </summary>
+    public static PlanResult Plan(PlanRequest request, IPciPlacementEngine? engine, DeviceCatalog? catalog = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         catalog ??= DeviceCatalog.Default;
@@ -21,9 +27,10 @@ public static class AddressPlanner
                 ?? throw PlanningException.Create(ErrorCodes.UnknownModel,
                     $"unknown machine type '{request.Machine.Type}' for architecture '{request.Machine.Arch}' (known: {string.Join(", ", catalog.Machines.Select(m => m.Name))})",
                     rule: "known-machine");
-            if (request.Policy.Name != "libvirt")
-                throw PlanningException.Create(ErrorCodes.InvalidInput, $"unknown policy '{request.Policy.Name}' (known: libvirt)", rule: "known-policy");
-            var plan = new LibvirtPolicy(catalog, machine, request).Run();
+            if (engine is null && request.Policy.Name != PolicySpec.Libvirt)
+                throw PlanningException.Create(ErrorCodes.InvalidInput,
+                    $"policy '{request.Policy.Name}' needs the optimizing planner (DevAddr.Solver); this entry point knows only '{PolicySpec.Libvirt}'", rule: "known-policy");
+            var plan = new LibvirtPolicy(catalog, machine, request, engine).Run();
             return new PlanResult.Success(plan);
         }
         catch (PlanningException ex)

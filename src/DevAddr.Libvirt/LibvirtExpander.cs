@@ -8,8 +8,12 @@ namespace DevAddr.Libvirt;
 public static class LibvirtExpander
 {
     /// <summary>Expands one domain XML text: the expanded XML, or an error message.</summary>
-    public static (string? Xml, string? Error) Expand(string xmlText)
+    public static (string? Xml, string? Error) Expand(string xmlText) => Expand(xmlText, r => AddressPlanner.Plan(r));
+
+    /// <summary>Expands one domain XML text with the given planner (e.g. the optimizing policy with tunables).</summary>
+    public static (string? Xml, string? Error) Expand(string xmlText, Func<PlanRequest, PlanResult> planner)
     {
+        ArgumentNullException.ThrowIfNull(planner);
         DomainXml domain;
         try
         {
@@ -19,7 +23,7 @@ public static class LibvirtExpander
         {
             return (null, ex.Message);
         }
-        return AddressPlanner.Plan(domain.Request) switch
+        return planner(domain.Request) switch
         {
             PlanResult.Success s => (DomainXmlWriter.Write(domain, s.Plan), null),
             PlanResult.Failure f => (null, f.Error.Message),
@@ -32,7 +36,10 @@ public static class LibvirtExpander
     /// <c>outDir/NAME.error</c> (the error message). Returns the number of cases processed.
     /// Each output file is written to a temporary name first and renamed, so no partial file is left.
     /// </summary>
-    public static int ExpandDirectory(string inDir, string outDir)
+    public static int ExpandDirectory(string inDir, string outDir) => ExpandDirectory(inDir, outDir, r => AddressPlanner.Plan(r));
+
+    /// <summary>Like <see cref="ExpandDirectory(string, string)"/>, planning each domain with <paramref name="planner"/>.</summary>
+    public static int ExpandDirectory(string inDir, string outDir, Func<PlanRequest, PlanResult> planner)
     {
         Directory.CreateDirectory(outDir);
         var files = Directory.GetFiles(inDir, "*.xml").OrderBy(f => f, StringComparer.Ordinal).ToList();
@@ -49,7 +56,7 @@ public static class LibvirtExpander
                 WriteResult(outDir, name, null, $"XML error: input is not valid UTF-8: {ex.Message}");
                 continue;
             }
-            var (xml, error) = Expand(text);
+            var (xml, error) = Expand(text, planner);
             WriteResult(outDir, name, xml, error);
         }
         return files.Count;

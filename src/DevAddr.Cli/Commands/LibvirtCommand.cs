@@ -1,5 +1,8 @@
 using System.CommandLine;
+using DevAddr.Core.Model;
+using DevAddr.Core.Serialization;
 using DevAddr.Libvirt;
+using DevAddr.Solver;
 
 namespace DevAddr.Cli.Commands;
 
@@ -15,11 +18,16 @@ internal sealed class LibvirtCommand : Command
     {
         private static readonly Argument<DirectoryInfo> InDir = new("IN_DIR") { Description = "Directory of libvirt domain XML files (*.xml)." };
         private static readonly Argument<DirectoryInfo> OutDir = new("OUT_DIR") { Description = "Directory to write NAME.xml (expanded domain) or NAME.error (error message) into." };
+        private static readonly Option<string?> TunablesFile = new("--tunables")
+        {
+            Description = "A policy file (JSON/YAML: {\"name\": \"optimize\", \"tunables\": {...}, \"solver\": {...}}) applied to every domain; default: libvirt's own policy.",
+        };
 
         public ExpandCommand() : base("expand", "Expand every IN_DIR/*.xml like libvirt's define + dumpxml: add the controllers and implicit devices, assign every address.")
         {
             Arguments.Add(InDir);
             Arguments.Add(OutDir);
+            Options.Add(TunablesFile);
             SetAction(parseResult =>
             {
                 var inDir = parseResult.GetValue(InDir)!;
@@ -29,7 +37,16 @@ internal sealed class LibvirtCommand : Command
                     parseResult.InvocationConfiguration.Error.WriteLine($"devaddr: input directory '{inDir.FullName}' does not exist");
                     return ExitCodes.Usage;
                 }
-                int n = LibvirtExpander.ExpandDirectory(inDir.FullName, outDir.FullName);
+                Func<PlanRequest, PlanResult> planner = r => OptimizingPlanner.Plan(r);
+                if (parseResult.GetValue(TunablesFile) is string policyPath)
+                {
+                    string? text = CliIo.ReadInput(policyPath, parseResult.InvocationConfiguration.Error);
+                    if (text is null) return ExitCodes.InvalidInput;
+                    var (policy, error) = PlanJson.ReadPolicy(text, CliIo.IsYamlPath(policyPath));
+                    if (error is not null) return CliIo.ReportError(error, false, parseResult.InvocationConfiguration.Error);
+                    planner = r => OptimizingPlanner.Plan(r with { Policy = policy! });
+                }
+                int n = LibvirtExpander.ExpandDirectory(inDir.FullName, outDir.FullName, planner);
                 parseResult.InvocationConfiguration.Error.WriteLine($"expanded {n} domain(s) into {outDir.FullName}");
                 return ExitCodes.Ok;
             });

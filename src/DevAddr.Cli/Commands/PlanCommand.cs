@@ -1,7 +1,7 @@
 using System.CommandLine;
-using DevAddr.Core;
 using DevAddr.Core.Model;
 using DevAddr.Core.Serialization;
+using DevAddr.Solver;
 
 namespace DevAddr.Cli.Commands;
 
@@ -37,7 +37,7 @@ internal sealed class PlanCommand : Command
             if (text is null) return ExitCodes.InvalidInput;
             var (request, readError) = PlanJson.ReadRequest(text, CliIo.IsYamlPath(path));
             if (readError is not null) return CliIo.ReportError(readError, json, cfg.Error);
-            return AddressPlanner.Plan(request!) switch
+            return OptimizingPlanner.Plan(request!) switch
             {
                 PlanResult.Success s => CliIo.WriteOutput(parseResult.GetValue(Output), PlanJson.Serialize(s.Plan), cfg.Output, cfg.Error)
                     ? ExitCodes.Ok : ExitCodes.InternalError,

@@ -48,6 +48,11 @@ public sealed record MachineType
     /// <summary>The expander bus model of this machine (pci-expander-bus or pcie-expander-bus).</summary>
     public string? ExpanderBus { get; init; }
 
+    /// <summary>Size of the guest's I/O port space for PCI (e.g. <c>64K</c>); null: not checked.</summary>
+    public string? IoSpace { get; init; }
+    /// <summary>Size of the 32-bit PCI memory hole below 4 GiB (e.g. <c>1004M</c>); null: not checked.</summary>
+    public string? Mmio32Window { get; init; }
+
     /// <summary>True when the root bus is PCI Express.</summary>
     public bool IsPcie => PciRoot == "pcie-root";
 }

@@ -127,6 +127,10 @@ public sealed class DeviceCatalog
                 throw new CatalogException(mf, $"$.machines[{i}].pciRoot", $"'{m.PciRoot}' is not a root PCI controller model");
             if (m.ExpanderBus is not null && FindPciController(m.ExpanderBus) is null)
                 throw new CatalogException(mf, $"$.machines[{i}].expanderBus", $"unknown PCI controller model '{m.ExpanderBus}'");
+            if (m.IoSpace is not null && !ByteSize.TryParse(m.IoSpace, out _))
+                throw new CatalogException(mf, $"$.machines[{i}].ioSpace", $"'{m.IoSpace}' is not a size (e.g. 64K)");
+            if (m.Mmio32Window is not null && !ByteSize.TryParse(m.Mmio32Window, out _))
+                throw new CatalogException(mf, $"$.machines[{i}].mmio32Window", $"'{m.Mmio32Window}' is not a size (e.g. 1004M)");
             foreach (var a in m.ReservedAddresses.Concat(m.FixedControllers.Select(f => f.Address)))
                 if (!RootAddress.TryParse(a, out _))
                     throw new CatalogException(mf, $"$.machines[{i}]", $"'{a}' is not a bus:slot.function address");
@@ -147,6 +151,9 @@ public sealed class DeviceCatalog
             var r = DeviceRules[i];
             if (r.Connect is not ("pci" or "pcie" or "virtio" or "none"))
                 throw new CatalogException(df, $"$.models[{i}].connect", $"unknown connect '{r.Connect}' (pci, pcie, virtio or none)");
+            for (int b = 0; b < r.Bars.Count; b++)
+                if (!ByteSize.TryParse(r.Bars[b].Size, out _) || r.Bars[b].Kind is not ("io" or "mem32" or "mem32pref" or "mem64" or "mem64pref"))
+                    throw new CatalogException(df, $"$.models[{i}].bars[{b}]", $"BAR '{r.Bars[b].Size}' '{r.Bars[b].Kind}' needs a size (e.g. 4K) and a kind (io, mem32, mem32pref, mem64, mem64pref)");
             if (r.Connect != "none" && (r.Pass is null || !PciPassOrder.Contains(r.Pass)))
                 throw new CatalogException(df, $"$.models[{i}].pass", $"PCI device rule needs a pass from pciPassOrder, got '{r.Pass}'");
         }
@@ -208,6 +215,22 @@ internal static class RootAddress
             return false;
         if (s > 31 || f > 7) return false;
         value = (b, s, f);
+        return true;
+    }
+}
+
+/// <summary>Parses catalog sizes: a number of bytes with an optional K, M or G suffix (powers of 1024).</summary>
+internal static class ByteSize
+{
+    public static bool TryParse(string? text, out long bytes)
+    {
+        bytes = 0;
+        if (string.IsNullOrEmpty(text)) return false;
+        long unit = char.ToUpperInvariant(text[^1]) switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1 };
+        var digits = unit == 1 ? text.AsSpan() : text.AsSpan(0, text.Length - 1);
+        if (!long.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long n) || n > (1L << 40))
+            return false;
+        bytes = n * unit;
         return true;
     }
 }

@@ -54,6 +54,10 @@ public sealed record Device
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public bool? Primary { get; init; }
 
+    /// <summary>Per-device tunables of the optimizing policy.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DeviceTunables? Tunables { get; init; }
+
     /// <summary>Plans only: true when the planner added this device.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool Added { get; init; }

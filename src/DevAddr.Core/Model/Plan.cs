@@ -13,6 +13,9 @@ public sealed record Plan
     public required IReadOnlyList<Device> Devices { get; init; }
     /// <summary>Counts that describe the plan.</summary>
     public required PlanSummary Summary { get; init; }
+    /// <summary>The optimizing policy's solver report (absent for the libvirt policy).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Topology.SolverReport? Solver { get; init; }
 }
 
 /// <summary>Counts that describe a plan.</summary>
@@ -68,6 +71,10 @@ public static class ErrorCodes
     public const string AddressConflict = "address-conflict";
     /// <summary>A device cannot be placed: no free place and none can be added.</summary>
     public const string NoSpace = "no-space";
+    /// <summary>The hard tunables cannot all hold; the message names the conflicting ones.</summary>
+    public const string Infeasible = "infeasible";
+    /// <summary>The solver stopped at its limit without any plan.</summary>
+    public const string SolverLimit = "solver-limit";
     /// <summary>The configuration is not supported by the machine or hypervisor.</summary>
     public const string Unsupported = "unsupported";
 }

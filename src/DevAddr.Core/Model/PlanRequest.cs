@@ -26,9 +26,25 @@ public sealed record PlanRequest
 /// <summary>Guest architecture and machine type (e.g. x86_64 + q35, x86_64 + pc, aarch64 + virt).</summary>
 public sealed record MachineSpec(string Arch, string Type);
 
-/// <summary>Global policy. <c>libvirt</c> is the built-in policy that reproduces libvirt 9.0's assignment.</summary>
+/// <summary>
+/// Global policy. <c>libvirt</c> (default) reproduces libvirt 9.0's assignment; <c>optimize</c> places PCI
+/// devices with a CP-SAT model under the tunables, to a proven optimum.
+/// </summary>
 public sealed record PolicySpec
 {
-    /// <summary>Policy name.</summary>
-    public string Name { get; init; } = "libvirt";
+    /// <summary>The libvirt-compatible constructive policy.</summary>
+    public const string Libvirt = "libvirt";
+    /// <summary>The CP-SAT optimizing policy.</summary>
+    public const string Optimize = "optimize";
+
+    /// <summary>Policy name: <c>libvirt</c> or <c>optimize</c>.</summary>
+    public string Name { get; init; } = Libvirt;
+
+    /// <summary>Global tunables (optimize policy).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Tunables? Tunables { get; init; }
+
+    /// <summary>Solver settings (optimize policy).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SolverSettings? Solver { get; init; }
 }

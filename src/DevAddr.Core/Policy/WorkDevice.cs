@@ -22,6 +22,7 @@ internal sealed class WorkDevice
         Primary = d.Primary;
         Added = d.Added;
         Reason = d.Reason;
+        Tunables = d.Tunables;
         Order = order;
     }
 
@@ -36,6 +37,7 @@ internal sealed class WorkDevice
     public ControllerOptions? Controller { get; set; }
     public HostDevice? Host { get; }
     public bool? Primary { get; set; }
+    public DeviceTunables? Tunables { get; }
     public bool Added { get; set; }
     public string? Reason { get; set; }
     public int Order { get; }
@@ -71,6 +73,7 @@ internal sealed class WorkDevice
         Controller = Controller,
         Host = Host,
         Primary = Primary,
+        Tunables = Tunables,
         Added = Added,
         Reason = Reason,
     };

@@ -39,6 +39,10 @@ public static class PlanJson
     public static (PlanRequest? Request, PlanError? Error) ReadRequest(string text, bool? yaml = null) =>
         Read<PlanRequest>(text, yaml, "request");
 
+    /// <summary>Reads a policy (name, tunables, solver settings) from JSON or YAML text.</summary>
+    public static (PolicySpec? Policy, PlanError? Error) ReadPolicy(string text, bool? yaml = null) =>
+        Read<PolicySpec>(text, yaml, "policy");
+
     /// <summary>Reads a plan from JSON or YAML text.</summary>
     public static (Plan? Plan, PlanError? Error) ReadPlan(string text, bool? yaml = null) =>
         Read<Plan>(text, yaml, "plan");

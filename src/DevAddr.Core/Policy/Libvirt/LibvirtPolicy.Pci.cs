@@ -112,7 +112,7 @@ internal sealed partial class LibvirtPolicy
         : ConnectFlags.AutoAssign | ConnectFlags.PciDevice;
 
     /// <summary>Fixed chipset places: controllers at fixed addresses, reserved functions, primary video, ich9 sound.</summary>
-    private void ApplyChipset(PciAddressSet set)
+    private void ApplyChipset(PciAddressSet set, bool allowAuto = true)
     {
         var flags = ChipsetFlags;
         int usb2Sets = 0;
@@ -170,7 +170,7 @@ internal sealed partial class LibvirtPolicy
         {
             if (set.SlotInUse(0, videoSlot))
             {
-                ReserveNext(set, primary);
+                if (allowAuto) ReserveNext(set, primary);
             }
             else
             {

@@ -28,7 +28,8 @@ internal sealed partial class LibvirtPolicy
         return new Plan
         {
             Machine = new MachineSpec(_request.Machine.Arch, _machine.Name),
-            Policy = "libvirt",
+            Policy = _engine is null ? PolicySpec.Libvirt : _request.Policy.Name,
+            Solver = _report,
             Devices = devices,
             Summary = new PlanSummary
             {

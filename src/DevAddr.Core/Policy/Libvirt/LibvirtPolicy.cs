@@ -18,11 +18,15 @@ internal sealed partial class LibvirtPolicy
     private readonly List<WorkDevice> _controllers = [];
     private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
 
-    public LibvirtPolicy(DeviceCatalog catalog, MachineType machine, PlanRequest request)
+    private readonly IPciPlacementEngine? _engine;
+    private SolverReport? _report;
+
+    public LibvirtPolicy(DeviceCatalog catalog, MachineType machine, PlanRequest request, IPciPlacementEngine? engine = null)
     {
         _catalog = catalog;
         _machine = machine;
         _request = request;
+        _engine = engine;
     }
 
     public Plan Run()
@@ -38,7 +42,8 @@ internal sealed partial class LibvirtPolicy
         ResolveRules();
         AssignVirtioSerialPorts();
         AssignSmartcards();
-        AssignPciAddresses();
+        if (_engine is null) AssignPciAddresses();
+        else AssignPciWithEngine(_engine);
         AssignUsbAddresses();
         AssignDimmSlots();
         return BuildPlan();

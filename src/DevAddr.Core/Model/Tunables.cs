@@ -1,0 +1,111 @@
+using System.Text.Json.Serialization;
+
+namespace DevAddr.Core.Model;
+
+/// <summary>Whether a tunable must hold (<c>require</c>: a hard constraint) or should hold (<c>prefer</c>: a weighted soft constraint).</summary>
+public static class TunableModes
+{
+    /// <summary>Hard constraint: a plan that breaks it is infeasible.</summary>
+    public const string Require = "require";
+    /// <summary>Soft constraint: breaking it costs its weight in the objective.</summary>
+    public const string Prefer = "prefer";
+}
+
+/// <summary>A tunable value with its mode and (for <c>prefer</c>) its weight.</summary>
+public sealed record Tunable<T>
+{
+    /// <summary>The wanted value.</summary>
+    public required T Value { get; init; }
+    /// <summary><c>require</c> (default) or <c>prefer</c>.</summary>
+    public string Mode { get; init; } = TunableModes.Require;
+    /// <summary>Weight of a <c>prefer</c> tunable (cost per unit of violation), 1-1000000.</summary>
+    public int Weight { get; init; } = 100;
+
+    /// <summary>True when the tunable is hard.</summary>
+    [JsonIgnore]
+    public bool IsRequired => Mode == TunableModes.Require;
+}
+
+/// <summary>Global tunables of the optimizing policy. Every field is optional; per-device tunables override them.</summary>
+public sealed record Tunables
+{
+    /// <summary>Empty hot-pluggable places to keep free for later hotplug, globally.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Tunable<int>? HotplugReserve { get; init; }
+
+    /// <summary>Empty hot-pluggable places to keep free per guest NUMA node (key: node number as text).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, Tunable<int>>? HotplugReservePerNode { get; init; }
+
+    /// <summary>Default bus kind of endpoints: <c>pcie</c>, <c>pci</c> or <c>auto</c>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Tunable<string>? BusKind { get; init; }
+
+    /// <summary>Whether endpoints must (true) or must not (false) sit in hot-pluggable places.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Tunable<bool>? Hotpluggable { get; init; }
+
+    /// <summary>Hotplug of the root ports that hold devices (false: <c>hotplug='off'</c>, guests do not offer to remove them). Empty spare ports stay hot-pluggable.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? OccupiedPortHotplug { get; init; }
+
+    /// <summary>Packing: <c>one-per-bus</c> (PCIe style, default on PCIe machines) or <c>distinct-slots</c>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Packing { get; init; }
+
+    /// <summary>Resource budgets (bus numbers, I/O space, MMIO windows).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Budgets? Budgets { get; init; }
+
+    /// <summary>Weight of compactness (fewer added controllers); default 1, low on purpose.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? CompactnessWeight { get; init; }
+}
+
+/// <summary>Resource budgets. Unset values use the machine's defaults.</summary>
+public sealed record Budgets
+{
+    /// <summary>Guest PCI bus numbers available (at most 256 per PCI domain, bus 0 included).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? BusNumbers { get; init; }
+    /// <summary>I/O port space in bytes available to bridges and ports (x86: 64 KiB total; each I/O window takes 4 KiB).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? IoBytes { get; init; }
+    /// <summary>32-bit MMIO window in bytes for non-prefetchable and 32-bit BARs.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Mmio32Bytes { get; init; }
+    /// <summary>64-bit MMIO window in bytes for 64-bit prefetchable BARs.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Mmio64Bytes { get; init; }
+}
+
+/// <summary>Per-device tunables; each overrides the global one of the same name.</summary>
+public sealed record DeviceTunables
+{
+    /// <summary>Guest NUMA node the device belongs to (placed behind an expander bus of that node).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Tunable<int>? NumaNode { get; init; }
+    /// <summary><c>pcie</c>, <c>pci</c> or <c>auto</c>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Tunable<string>? BusKind { get; init; }
+    /// <summary>Must (true) or must not (false) sit in a hot-pluggable place.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Tunable<bool>? Hotpluggable { get; init; }
+    /// <summary>Devices with the same group name share one multifunction slot (functions 0-7, in request order).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Group { get; init; }
+    /// <summary>BARs of this device, replacing the catalog's (e.g. a GPU's 16 GiB 64-bit BAR).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Catalog.BarSpec>? Bars { get; init; }
+}
+
+/// <summary>Solver settings of the optimizing policy. Defaults are deterministic.</summary>
+public sealed record SolverSettings
+{
+    /// <summary>Search workers (1 or more); the plan is the same for any count when the optimum is proven.</summary>
+    public int Threads { get; init; } = 1;
+    /// <summary>Deterministic time limit (solver work units, machine-independent).</summary>
+    public double MaxDeterministicTime { get; init; } = 20;
+    /// <summary>Wall-clock safety net in seconds.</summary>
+    public double MaxWallSeconds { get; init; } = 60;
+}

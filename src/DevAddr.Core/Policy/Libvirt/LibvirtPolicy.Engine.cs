@@ -1,0 +1,122 @@
+using DevAddr.Core.Catalog;
+using DevAddr.Core.Model;
+using DevAddr.Core.Topology;
+
+namespace DevAddr.Core.Policy.Libvirt;
+
+internal sealed partial class LibvirtPolicy
+{
+    /// <summary>
+    /// PCI placement by an engine (the optimizing policy): fixed addresses, chipset places and user controllers
+    /// are placed as libvirt does, without adding buses; everything else is left to the engine.
+    /// </summary>
+    private void AssignPciWithEngine(IPciPlacementEngine engine)
+    {
+        var pciControllers = ControllersOf("pci").ToList();
+        int nbuses = pciControllers.Count == 0 ? 0 : pciControllers.Max(c => c.Idx) + 1;
+        if (nbuses == 0)
+        {
+            var needy = All.FirstOrDefault(d => d.PciFlags != ConnectFlags.None);
+            if (needy is not null)
+                throw Error(ErrorCodes.Unsupported, "No PCI buses available", needy, "pci-bus-exists");
+            return;
+        }
+        var set = CreateAddressSet(nbuses, dryRun: false);
+        ApplyChipset(set, allowAuto: false);
+        foreach (var c in _controllers.Where(c => c.IsPciController && c.PciWanted && c.PciFlags != ConnectFlags.None))
+            ReserveNext(set, c);
+
+        var buses = new List<PciBusInfo>();
+        foreach (var c in pciControllers.OrderBy(c => c.Idx))
+        {
+            var bus = set.Buses[c.Idx];
+            var free = new List<int>();
+            for (int s = bus.MinSlot; s <= bus.MaxSlot; s++)
+                if (bus.Functions[s] == 0) free.Add(s);
+            buses.Add(new PciBusInfo
+            {
+                Index = c.Idx,
+                Model = c.Model!,
+                Address = c.Pci,
+                NumaNode = NodeOf(c),
+                Hotplug = (bus.Flags & ConnectFlags.Hotpluggable) != 0,
+                FreeSlots = free,
+                BusNr = c.Controller?.BusNr,
+            });
+        }
+
+        var items = new List<PciItem>();
+        foreach (var pass in _catalog.PciPassOrder)
+        {
+            IEnumerable<WorkDevice> candidates = pass switch
+            {
+                "pci-controller" => [],
+                "controller" => _controllers.Where(c => !c.IsPciController && c.Rule.Pass == "controller"),
+                "video" => Videos,
+                _ => _devices.Where(d => d.Rule.Pass == pass),
+            };
+            items.AddRange(candidates.Where(d => d.PciWanted && d.PciFlags != ConnectFlags.None).Select(ToItem));
+        }
+        var fixedItems = All.Where(d => d.Address is PciAddress && !d.IsPciController).Select(ToItem).ToList();
+
+        var problem = new PciProblem
+        {
+            Machine = _machine,
+            Policy = _request.Policy,
+            NumaNodes = _request.NumaNodes,
+            Buses = buses,
+            Items = items,
+            Fixed = fixedItems,
+            MaxControllerIndex = _controllers.Where(c => c.IsPciController).Max(c => c.Idx),
+            Catalog = _catalog,
+        };
+        var result = engine.Place(problem);
+        if (result.Error is not null) throw new PlanningException(result.Error);
+
+        foreach (var added in result.AddedControllers)
+        {
+            var c = new WorkDevice(added with { Id = NewId(added.Id) }, int.MaxValue) { Added = true, Reason = added.Reason };
+            var model = _catalog.FindPciController(c.Model!)!;
+            c.Rule = new DeviceModelRule { Kind = "controller", Type = "pci", Model = c.Model, Connect = "none", Pass = "pci-controller" };
+            c.PciFlags = ConnectTypes.Parse(model.Is) | (model.AggregateSlot ? ConnectFlags.AggregateSlot : ConnectFlags.None);
+            _controllers.Add(c);
+        }
+        foreach (var (id, options) in result.ControllerUpdates)
+        {
+            var c = _controllers.First(x => x.Id == id);
+            c.Controller = options;
+        }
+        var byId = All.ToDictionary(d => d.Id, StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            if (!result.Addresses.TryGetValue(item.Device.Id, out var a))
+                throw Error(ErrorCodes.NoSpace, "the placement engine left the device without an address", byId[item.Device.Id], "address-present");
+            byId[item.Device.Id].Address = a;
+        }
+        _report = result.Report;
+        FillPciControllerDefaults();
+        SetAllMultifunction();
+    }
+
+    private int? NodeOf(WorkDevice controller)
+    {
+        // The NUMA node of an expander, or of the expander a bus hangs under.
+        var seen = new HashSet<int>();
+        var c = controller;
+        while (c is not null && seen.Add(c.Idx))
+        {
+            if (c.Controller?.NumaNode is int n) return n;
+            if (c.Pci is not { } a || a.Bus == c.Idx) return null;
+            c = FindController("pci", a.Bus);
+        }
+        return null;
+    }
+
+    private PciItem ToItem(WorkDevice d) => new()
+    {
+        Device = d.ToDevice(),
+        Flags = d.PciFlags,
+        HotplugCapable = d.Rule.Hotplug,
+        Bars = d.Tunables?.Bars ?? d.Rule.Bars,
+    };
+}

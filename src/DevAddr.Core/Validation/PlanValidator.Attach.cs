@@ -1,0 +1,218 @@
+using System.Globalization;
+using DevAddr.Core.Model;
+
+namespace DevAddr.Core.Validation;
+
+internal sealed partial class PlanValidator
+{
+    private const int HubPorts = 8;
+    private const int MaxUsbDepth = 4;
+
+    /// <summary>Drive addresses: the controller exists, the address is unique and within the controller's buses, targets and units.</summary>
+    private void CheckDrives()
+    {
+        var seen = new Dictionary<(string, int, int, int, int), Device>();
+        foreach (var d in _devices)
+        {
+            if (d.Address is not DriveAddress a) continue;
+            string bus = d.Kind == "hostdev" ? "scsi" : d.Bus ?? "";
+            var cont = FindController(bus, a.Controller);
+            if (cont is null)
+            {
+                Fail("drive-controller-exists", d, Inv($"{d.Id}: drive address {a} names {(bus.Length == 0 ? "a" : bus)} controller {a.Controller}, which does not exist"));
+                continue;
+            }
+            string? range = null;
+            var rule = Rule(cont);
+            if (a.Bus < 0 || a.Target < 0 || a.Unit < 0)
+                range = "fields must not be negative";
+            else switch (bus)
+            {
+                case "ide" when a.Bus > 1 || a.Target != 0 || a.Unit > 1:
+                    range = "IDE has buses 0-1, target 0, units 0-1"; break;
+                case "sata" when a.Bus != 0 || a.Target != 0 || a.Unit >= (rule?.DrivesPerController ?? 6):
+                    range = Inv($"SATA has bus 0, target 0, units 0-{(rule?.DrivesPerController ?? 6) - 1}"); break;
+                case "fdc" when a.Controller != 0 || a.Bus != 0 || a.Target != 0 || a.Unit > 1:
+                    range = "the floppy controller is 0 with bus 0, target 0, units 0-1"; break;
+                case "scsi" when a.Bus != 0:
+                    range = "SCSI controllers have one bus (0)"; break;
+                case "scsi" when cont.Model is "virtio-scsi" or "virtio-transitional" or "virtio-non-transitional" ? a.Target > 255 : a.Target != 0:
+                    range = Inv($"{cont.Model ?? "this"} SCSI controller takes target {(cont.Model?.StartsWith("virtio", StringComparison.Ordinal) == true ? "0-255" : "0")}"); break;
+                case "scsi" when rule?.ScsiUnits is int units && a.Unit >= units:
+                    range = Inv($"{cont.Model} SCSI controller has units 0-{units - 1}"); break;
+                case "scsi" when rule?.ScsiReservedUnit is int reserved && a.Unit == reserved:
+                    range = Inv($"unit {reserved} of a {cont.Model} SCSI controller is the controller itself"); break;
+            }
+            if (range is not null)
+            {
+                Fail("drive-address-range", d, Inv($"{d.Id}: drive address {a} is not usable: {range}"));
+                continue;
+            }
+            if (!seen.TryAdd((bus, a.Controller, a.Bus, a.Target, a.Unit), d))
+                Fail("drive-address-unique", d, Inv($"{d.Id} and {seen[(bus, a.Controller, a.Bus, a.Target, a.Unit)].Id} share {bus} drive address {a}"));
+        }
+    }
+
+    /// <summary>USB: controller exists, ports attribute fits the model, port paths parse, are in range, hang off hubs, and are unique.</summary>
+    private void CheckUsb()
+    {
+        var controllers = _devices.Where(c => IsController(c, "usb") && c.Model != "none").ToList();
+        foreach (var c in controllers)
+        {
+            if (c.Controller?.Ports is not int ports) continue;
+            var rule = Rule(c);
+            if (rule?.MaxUsbPorts is not int max)
+                Fail("usb-port-count", c, Inv($"{c.Id}: USB controller model '{c.Model}' does not take a ports attribute"));
+            else if (ports < 1 || ports > max)
+                Fail("usb-port-count", c, Inv($"{c.Id}: '{c.Model}' supports 1-{max} ports, not {ports}"));
+        }
+        // Companion controllers share their master's index: a bus has the most ports any of them gives.
+        var rootPorts = new Dictionary<int, (int Ports, Device Controller)>();
+        foreach (var c in controllers)
+        {
+            int ports = c.Controller?.Ports ?? Rule(c)?.UsbPorts ?? 0;
+            int idx = c.Index ?? 0;
+            if (!rootPorts.TryGetValue(idx, out var have) || ports > have.Ports) rootPorts[idx] = (ports, c);
+        }
+
+        var located = new List<(Device Device, int Bus, int[] Path)>();
+        foreach (var d in _devices)
+        {
+            if (d.Address is not UsbAddress a) continue;
+            if (!rootPorts.ContainsKey(a.Bus))
+            {
+                Fail("usb-bus-exists", d, Inv($"{d.Id}: USB address names bus {a.Bus}, which has no USB controller"));
+                continue;
+            }
+            var path = ParsePortPath(a.Port);
+            if (path is null)
+            {
+                Fail("usb-port-path", d, Inv($"{d.Id}: USB port '{a.Port}' is not a dot-separated path of 1 to {MaxUsbDepth} port numbers"));
+                continue;
+            }
+            located.Add((d, a.Bus, path));
+        }
+
+        var hubs = located.Where(x => x.Device.Kind == "hub").Select(x => PathKey(x.Bus, x.Path)).ToHashSet(StringComparer.Ordinal);
+        var seen = new Dictionary<string, Device>(StringComparer.Ordinal);
+        foreach (var (d, bus, path) in located)
+        {
+            var (ports, cont) = rootPorts[bus];
+            if (path[0] > ports)
+                Fail("usb-port-range", d, Inv($"{d.Id}: root port {path[0]} is outside 1-{ports} of {cont.Model} (bus {bus})"));
+            for (int i = 1; i < path.Length; i++)
+            {
+                if (!hubs.Contains(PathKey(bus, path[..i])))
+                    Fail("usb-hub-exists", d, Inv($"{d.Id}: no hub at USB port {string.Join('.', path[..i])} of bus {bus}"));
+                if (path[i] > HubPorts)
+                    Fail("usb-port-range", d, Inv($"{d.Id}: hub port {path[i]} is outside 1-{HubPorts}"));
+            }
+            string key = PathKey(bus, path);
+            if (!seen.TryAdd(key, d))
+                Fail("usb-address-unique", d, Inv($"{d.Id} and {seen[key].Id} share USB port {string.Join('.', path)} of bus {bus}"));
+        }
+    }
+
+    private static string PathKey(int bus, int[] path) =>
+        bus.ToString(CultureInfo.InvariantCulture) + ":" + string.Join('.', path.Select(p => p.ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>A port path (1 to 4 positive numbers separated by dots), or null.</summary>
+    private static int[]? ParsePortPath(string? port)
+    {
+        if (string.IsNullOrEmpty(port)) return null;
+        var parts = port.Split('.');
+        if (parts.Length > MaxUsbDepth) return null;
+        var path = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out path[i]) || path[i] < 1)
+                return null;
+        return path;
+    }
+
+    /// <summary>virtio-serial: the controller exists, bus 0, port within its ports (0 only for consoles), unique.</summary>
+    private void CheckVirtioSerial()
+    {
+        var seen = new Dictionary<(int, int), Device>();
+        foreach (var d in _devices)
+        {
+            if (d.Address is not VirtioSerialAddress a) continue;
+            var cont = FindController("virtio-serial", a.Controller);
+            if (cont is null)
+            {
+                Fail("virtio-serial-controller-exists", d, Inv($"{d.Id}: virtio-serial controller {a.Controller} does not exist"));
+                continue;
+            }
+            int ports = cont.Controller?.Ports ?? Rule(cont)?.SerialPorts ?? 31;
+            int first = d.Kind == "console" ? 0 : 1;
+            if (a.Bus != 0 || a.Port < first || a.Port >= ports)
+            {
+                Fail("virtio-serial-port-range", d, Inv($"{d.Id}: virtio-serial address {a.Controller}:{a.Bus}:{a.Port} is outside bus 0, ports {first}-{ports - 1}"));
+                continue;
+            }
+            if (!seen.TryAdd((a.Controller, a.Port), d))
+                Fail("virtio-serial-port-unique", d, Inv($"{d.Id} and {seen[(a.Controller, a.Port)].Id} share virtio-serial port {a.Controller}:{a.Port}"));
+        }
+    }
+
+    /// <summary>CCID slots name an existing controller and are unique; DIMM slots are unique.</summary>
+    private void CheckCcidAndDimm()
+    {
+        var ccid = new Dictionary<(int, int), Device>();
+        var dimm = new Dictionary<int, Device>();
+        foreach (var d in _devices)
+        {
+            switch (d.Address)
+            {
+                case CcidAddress c when FindController("ccid", c.Controller) is null:
+                    Fail("ccid-controller-exists", d, Inv($"{d.Id}: CCID controller {c.Controller} does not exist"));
+                    break;
+                case CcidAddress c when !ccid.TryAdd((c.Controller, c.Slot), d):
+                    Fail("ccid-slot-unique", d, Inv($"{d.Id} and {ccid[(c.Controller, c.Slot)].Id} share CCID slot {c.Controller}:{c.Slot}"));
+                    break;
+                case DimmAddress m when !dimm.TryAdd(m.Slot, d):
+                    Fail("dimm-slot-unique", d, Inv($"{d.Id} and {dimm[m.Slot].Id} share DIMM slot {m.Slot}"));
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Every device that needs an address has one, of the kind its attachment uses.</summary>
+    private void CheckAddressPresence()
+    {
+        foreach (var d in _devices)
+        {
+            string? wanted;
+            if (IsPciController(d))
+            {
+                var m = d.Model is null ? null : catalog.FindPciController(d.Model);
+                if (m is null) continue;
+                if (m.Root)
+                {
+                    if (d.Address is not null)
+                        Fail("address-kind", d, Inv($"{d.Id}: the root PCI controller has no address, but {d.Address} is given"));
+                    continue;
+                }
+                wanted = "pci";
+            }
+            else
+            {
+                var rule = Rule(d);
+                if (rule is null) continue;
+                wanted = rule.Attach switch
+                {
+                    "drive" => "drive",
+                    "usb" or "usb-hub" => "usb",
+                    "virtio-serial" => "virtio-serial",
+                    "ccid" => "ccid",
+                    "dimm" => "dimm",
+                    _ => rule.Connect != "none" && _machine.PciRoot is not null ? "pci" : null,
+                };
+            }
+            if (wanted is null) continue;
+            if (d.Address is null)
+                Fail("address-present", d, Inv($"{d.Id} ({d.Kind}{(d.Model is null ? "" : " " + d.Model)}) needs a {wanted} address"));
+            else if (d.Address is not OtherAddress && d.Address.Kind != wanted)
+                Fail("address-kind", d, Inv($"{d.Id} ({d.Kind}{(d.Model is null ? "" : " " + d.Model)}) needs a {wanted} address, not {d.Address.Kind} ({d.Address})"));
+        }
+    }
+}

@@ -1,0 +1,141 @@
+using DevAddr.Core.Catalog;
+using DevAddr.Core.Model;
+
+namespace DevAddr.Core.Validation;
+
+internal sealed partial class PlanValidator
+{
+    /// <summary>PCI controllers: known models, unique indexes, the root, and a tree hanging off the root.</summary>
+    private void CheckPciControllers()
+    {
+        foreach (var c in _devices.Where(IsPciController))
+        {
+            var m = c.Model is null ? null : catalog.FindPciController(c.Model);
+            if (m is null)
+            {
+                Fail("known-model", c, Inv($"{c.Id}: unknown PCI controller model '{c.Model}'"));
+                continue;
+            }
+            int idx = c.Index ?? 0;
+            if (!_buses.TryAdd(idx, new PciBus(c, m, idx)))
+                Fail("pci-index-unique", c, Inv($"{c.Id} and {_buses[idx].Device.Id} both have PCI controller index {idx}"));
+            if (m.Root && idx != 0)
+                Fail("pci-root-index", c, Inv($"{c.Id}: {m.Model} must have index 0, not {idx}"));
+            if (idx == 0 && m.Model != _machine.PciRoot)
+                Fail("pci-root-model", c, _machine.PciRoot is null
+                    ? Inv($"{c.Id}: machine type {_machine.Name} has no PCI")
+                    : Inv($"{c.Id}: PCI controller 0 must be {_machine.PciRoot}, not {m.Model}"));
+        }
+        if (_machine.PciRoot is not null && !_devices.Any(c => IsPciController(c) && (c.Index ?? 0) == 0))
+            Fail("pci-root-present", null, Inv($"machine type {_machine.Name} needs its {_machine.PciRoot} controller (index 0)"));
+
+        foreach (var bus in _buses.Values.Where(b => !b.Model.Root).OrderBy(b => b.Index))
+        {
+            var seen = new HashSet<int> { bus.Index };
+            var cur = bus;
+            while (cur.Device.Address is PciAddress a && a.Bus != 0 && _buses.TryGetValue(a.Bus, out var parent))
+            {
+                if (!seen.Add(a.Bus))
+                {
+                    Fail("pci-controller-tree", bus.Device, Inv($"{bus.Device.Id}: PCI controller {bus.Index} does not hang off the root bus (its buses form a cycle)"));
+                    break;
+                }
+                cur = parent;
+            }
+        }
+    }
+
+    /// <summary>The chipset functions a machine reserves, as (bus, slot, function).</summary>
+    private HashSet<(int Bus, int Slot, int Function)> ReservedFunctions()
+    {
+        var set = new HashSet<(int, int, int)>();
+        foreach (var text in _machine.ReservedAddresses)
+            if (RootAddress.TryParse(text, out var r)) set.Add(r);
+        return set;
+    }
+
+    /// <summary>PCI addresses: bus exists and accepts the device, slot and function in range, unique, functions and multifunction.</summary>
+    private void CheckPciAddresses()
+    {
+        var reserved = ReservedFunctions();
+        var used = new Dictionary<(int Bus, int Slot), SortedDictionary<int, Device>>();
+        foreach (var d in _devices)
+        {
+            if (d.Address is not PciAddress a) continue;
+            if (a.Domain != 0)
+            {
+                Fail("pci-domain", d, Inv($"{d.Id}: PCI address {a} is not in domain 0"));
+                continue;
+            }
+            if (!_buses.TryGetValue(a.Bus, out var bus))
+            {
+                Fail("pci-bus-exists", d, Inv($"{d.Id}: PCI address {a} names bus {a.Bus}, which has no PCI controller"));
+                continue;
+            }
+            if (a.Slot < bus.Model.MinSlot || a.Slot > bus.Model.MaxSlot)
+            {
+                Fail("pci-slot-range", d, Inv($"{d.Id}: slot {a.Slot} is outside {bus.Model.Model}'s slots {bus.Model.MinSlot}-{bus.Model.MaxSlot} (bus {a.Bus})"));
+                continue;
+            }
+            if (a.Function > PciAddress.FunctionLast)
+            {
+                Fail("pci-function-range", d, Inv($"{d.Id}: function {a.Function} of PCI address {a} is outside 0-{PciAddress.FunctionLast}"));
+                continue;
+            }
+            if (reserved.Contains((a.Bus, a.Slot, a.Function)))
+                Fail("pci-reserved-address", d, Inv($"{d.Id}: PCI address {a} is a chipset function of machine type {_machine.Name}"));
+            if (!used.TryGetValue((a.Bus, a.Slot), out var fns)) used[(a.Bus, a.Slot)] = fns = [];
+            if (!fns.TryAdd(a.Function, d))
+                Fail("pci-address-unique", d, Inv($"{d.Id} and {fns[a.Function].Id} both use PCI address {a}"));
+
+            string? needs = "endpoint";
+            if (IsPciController(d))
+            {
+                var own = d.Model is null ? null : catalog.FindPciController(d.Model);
+                needs = own is { Root: false } ? own.Is : null;
+            }
+            var accepts = bus.Model.Accepts;
+            bool ok = needs switch
+            {
+                null => true,
+                "endpoint" => accepts.Contains("pci-device") || accepts.Contains("pcie-device"),
+                "pci-bridge" => accepts.Contains("pci-bridge") || accepts.Contains("pci-device"),
+                _ => accepts.Contains(needs),
+            };
+            if (!ok)
+                Fail("pci-bus-accepts-device", d, Inv($"{d.Id} at {a}: {bus.Model.Model} (index {a.Bus}) does not accept a {(needs == "endpoint" ? "PCI endpoint" : needs)}"));
+            if (!IsPciController(d) && Rule(d)?.Integrated == true && a.Bus != 0)
+                Fail("pci-integrated", d, Inv($"{d.Id} is an integrated device and must sit on bus 0, not at {a}"));
+            if (IsPciController(d) && d.Model == "pci-bridge" && (d.Index ?? 0) <= a.Bus)
+                Fail("bridge-index-order", d, Inv($"{d.Id}: pci-bridge index {d.Index ?? 0} must be larger than its bus {a.Bus}"));
+        }
+
+        foreach (var ((busIndex, slot), fns) in used.OrderBy(kv => kv.Key))
+        {
+            bool chipsetZero = reserved.Contains((busIndex, slot, 0));
+            bool multifunction = fns.Count > 1 || fns.Values.Any(d => ((PciAddress)d.Address!).Multifunction == true);
+            if (multifunction && !fns.ContainsKey(0) && !chipsetZero)
+            {
+                var first = fns.First();
+                Fail("pci-function-zero", first.Value,
+                    Inv($"{first.Value.Id}: slot {busIndex:x2}:{slot:x2} uses function(s) {string.Join(",", fns.Keys)} but nothing sits at function 0"));
+            }
+            else if (fns.Count > 1 && fns.TryGetValue(0, out var head) && ((PciAddress)head.Address!).Multifunction != true)
+            {
+                Fail("pci-multifunction", head,
+                    Inv($"{head.Id}: function 0 of slot {busIndex:x2}:{slot:x2}, which has {fns.Count} functions in use, needs multifunction='on'"));
+            }
+        }
+
+        foreach (var c in _devices.Where(d => d.Kind == "controller"))
+        {
+            int idx = c.Index ?? 0;
+            var fixedController = _machine.FixedControllers.FirstOrDefault(f =>
+                f.Type == c.Type && f.Index == idx && (f.Models.Count == 0 || f.Models.Contains(c.Model ?? "default")));
+            if (fixedController is null || c.Address is not PciAddress p || !RootAddress.TryParse(fixedController.Address, out var want))
+                continue;
+            if (p.Domain != 0 || p.Bus != want.Bus || p.Slot != want.Slot || p.Function != want.Function)
+                Fail("fixed-chipset-address", c, Inv($"{c.Id}: {fixedController.Error}, not {p}"));
+        }
+    }
+}

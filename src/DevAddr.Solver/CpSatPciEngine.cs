@@ -1,0 +1,174 @@
+using System.Globalization;
+using DevAddr.Core.Model;
+using DevAddr.Core.Topology;
+using Google.OrTools.Sat;
+
+namespace DevAddr.Solver;
+
+/// <summary>
+/// PCI placement as a CP-SAT model. Each unit (device or multifunction group) picks one placement class
+/// (attachment kind × NUMA group); counts of added root ports, bridges and expander buses follow from the
+/// choices and are bounded by the slots, bus numbers, I/O and MMIO budgets. Hard tunables are constraints
+/// with enforcement literals (for explanations); soft ones are weighted penalties. The optimum is found
+/// first; then, with the objective fixed to it, a single-worker tie-break picks the lexicographically
+/// smallest classes so the plan does not depend on the number of workers. A deterministic decoder turns
+/// the classes into controllers, slots and functions.
+/// </summary>
+public sealed class CpSatPciEngine : IPciPlacementEngine
+{
+    /// <inheritdoc />
+    public PciPlacementResult Place(PciProblem problem)
+    {
+        var global = problem.Policy.Tunables;
+        var units = PlacementUnit.Build(problem.Items, global, out var groupError);
+        if (groupError is not null) return new PciPlacementResult { Error = groupError };
+        var topo = new TopologyFacts(problem);
+        var builder = new PlacementModelBuilder(problem, topo, units);
+        var built = builder.Build();
+        if (built.Error is not null) return new PciPlacementResult { Error = built.Error };
+        var settings = problem.Policy.Solver ?? new SolverSettings();
+        var outcome = SolverRunner.Solve(built, settings);
+        if (outcome.Error is not null) return new PciPlacementResult { Error = outcome.Error };
+        return new SolutionDecoder(problem, topo, units, built, outcome).Decode();
+    }
+}
+
+/// <summary>Facts about the existing topology the model needs.</summary>
+internal sealed class TopologyFacts
+{
+    public TopologyFacts(PciProblem p)
+    {
+        Problem = p;
+        IsPcie = p.Machine.IsPcie;
+        var root = p.Buses.FirstOrDefault(b => b.Index == 0);
+        RootFreeSlots = root?.FreeSlots ?? [];
+        RootHotplug = root?.Hotplug ?? false;
+        foreach (var b in p.Buses.Where(b => b.Index != 0))
+        {
+            int group = b.NumaNode ?? PlacementClass.Main;
+            if (b.Model is "pci-expander-bus" or "pcie-expander-bus")
+            {
+                if (b.NumaNode is int n && !Expanders.ContainsKey(n)) Expanders[n] = b;
+                continue;
+            }
+            if (b.Model is "pcie-root-port" or "pcie-switch-downstream-port")
+            {
+                if (b.FreeSlots.Contains(0))
+                {
+                    var list = b.Hotplug ? EmptyPortsOn : EmptyPortsOff;
+                    if (!list.TryGetValue(group, out var l)) list[group] = l = [];
+                    l.Add(b);
+                }
+                continue;
+            }
+            if (b.Model is "pcie-to-pci-bridge" or "pci-bridge")
+            {
+                if (!Bridges.TryGetValue(group, out var l)) Bridges[group] = l = [];
+                l.Add(b);
+            }
+        }
+        ExistingBuses = p.Buses.Count;
+    }
+
+    public PciProblem Problem { get; }
+    public bool IsPcie { get; }
+    public IReadOnlyList<int> RootFreeSlots { get; }
+    public bool RootHotplug { get; }
+    public Dictionary<int, PciBusInfo> Expanders { get; } = [];
+    public Dictionary<int, List<PciBusInfo>> EmptyPortsOn { get; } = [];
+    public Dictionary<int, List<PciBusInfo>> EmptyPortsOff { get; } = [];
+    public Dictionary<int, List<PciBusInfo>> Bridges { get; } = [];
+    public int ExistingBuses { get; }
+
+    public int EmptyOn(int g) => EmptyPortsOn.TryGetValue(g, out var l) ? l.Count : 0;
+    public int EmptyOff(int g) => EmptyPortsOff.TryGetValue(g, out var l) ? l.Count : 0;
+    public int BridgeFree(int g) => Bridges.TryGetValue(g, out var l) ? l.Sum(b => b.FreeSlots.Count) : 0;
+}
+
+/// <summary>The built CP-SAT model and its variable maps.</summary>
+internal sealed class BuiltModel
+{
+    public CpModel Model { get; } = new();
+    public Dictionary<(int Unit, PlacementClass Class), BoolVar> Choice { get; } = [];
+    public Dictionary<int, IntVar> NewPortsOn { get; } = [];
+    public Dictionary<int, IntVar> NewPortsOff { get; } = [];
+    public Dictionary<int, IntVar> NewBridges { get; } = [];
+    public Dictionary<int, IntVar> Reserve { get; } = [];
+    public Dictionary<int, BoolVar> NewExpander { get; } = [];
+    public List<int> Groups { get; } = [];
+    /// <summary>Enforcement literal of each hard requirement, with its plain-words description.</summary>
+    public List<(BoolVar Literal, string Description)> Requirements { get; } = [];
+    /// <summary>Objective terms: (tunable, variable expression coefficient pairs, description for unmet, device).</summary>
+    public List<Penalty> Penalties { get; } = [];
+    public LinearExpr Objective { get; set; } = LinearExpr.Constant(0);
+    public LinearExpr TieBreak { get; set; } = LinearExpr.Constant(0);
+    public PlanError? Error { get; set; }
+}
+
+/// <summary>A weighted soft term: costs <see cref="Weight"/> per unit of <see cref="Amount"/>.</summary>
+internal sealed record Penalty(string Tunable, IntVar Amount, long Weight, string? DeviceId, string Message, bool Reported);
+
+/// <summary>Solve outcome.</summary>
+internal sealed record SolveOutcome(CpSolver? Solver, CpSolverStatus Status, long Objective, long Bound, PlanError? Error);
+
+/// <summary>Runs the solver deterministically: optimum, then a single-worker tie-break at that optimum.</summary>
+internal static class SolverRunner
+{
+    public const int Seed = 20261125;
+
+    public static string Parameters(SolverSettings s, int workers) => string.Create(CultureInfo.InvariantCulture,
+        $"num_workers:{workers} random_seed:{Seed} max_deterministic_time:{s.MaxDeterministicTime} max_time_in_seconds:{s.MaxWallSeconds} interleave_search:{(workers > 1 ? "true" : "false")} log_search_progress:false");
+
+    public static SolveOutcome Solve(BuiltModel built, SolverSettings settings)
+    {
+        int workers = Math.Clamp(settings.Threads, 1, 64);
+        var model = built.Model;
+        model.ClearAssumptions();
+        model.AddAssumptions(built.Requirements.Select(r => (ILiteral)r.Literal));
+        model.Minimize(built.Objective);
+        var solver = new CpSolver { StringParameters = Parameters(settings, workers) };
+        var status = solver.Solve(model);
+        if (status == CpSolverStatus.Infeasible)
+            return new SolveOutcome(null, status, 0, 0, Explain(built, settings));
+        if (status is not (CpSolverStatus.Optimal or CpSolverStatus.Feasible))
+            return new SolveOutcome(null, status, 0, 0, new PlanError
+            {
+                Code = status == CpSolverStatus.ModelInvalid ? "internal-error" : ErrorCodes.SolverLimit,
+                Message = status == CpSolverStatus.ModelInvalid
+                    ? "the placement model is invalid: " + model.Validate()
+                    : $"the solver found no plan within its limits (deterministic time {settings.MaxDeterministicTime}, {settings.MaxWallSeconds} s)",
+                Rule = "solver-limit",
+            });
+
+        long objective = (long)Math.Round(solver.ObjectiveValue);
+        long bound = (long)Math.Round(solver.BestObjectiveBound);
+
+        // Tie-break at the optimum, on one worker: the same plan whatever the worker count.
+        model.Add(built.Objective == objective);
+        model.Minimize(built.TieBreak);
+        var tieSolver = new CpSolver { StringParameters = Parameters(settings, 1) };
+        var tieStatus = tieSolver.Solve(model);
+        if (tieStatus is CpSolverStatus.Optimal or CpSolverStatus.Feasible)
+            return new SolveOutcome(tieSolver, status, objective, bound, null);
+        return new SolveOutcome(null, status, objective, bound, new PlanError
+        {
+            Code = ErrorCodes.SolverLimit,
+            Message = "the solver could not finish the deterministic tie-break within its limits",
+            Rule = "solver-limit",
+        });
+    }
+
+    private static PlanError Explain(BuiltModel built, SolverSettings settings)
+    {
+        var model = built.Model;
+        var solver = new CpSolver { StringParameters = Parameters(settings, 1) };
+        solver.Solve(model);
+        var core = solver.SufficientAssumptionsForInfeasibility().ToHashSet();
+        var names = built.Requirements.Where(r => core.Contains(r.Literal.GetIndex())).Select(r => r.Description)
+            .Distinct(StringComparer.Ordinal).OrderBy(s => s, StringComparer.Ordinal).ToList();
+        string message = names.Count == 0
+            ? "no placement exists: the devices do not fit the machine's slots and bus numbers even without tunables"
+            : $"no placement satisfies these requirements together ({names.Count}): " + string.Join("; ", names);
+        return new PlanError { Code = ErrorCodes.Infeasible, Message = message, Rule = "hard-tunables" };
+    }
+}

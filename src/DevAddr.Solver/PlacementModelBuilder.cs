@@ -1,0 +1,406 @@
+using System.Globalization;
+using DevAddr.Core.Model;
+using DevAddr.Core.Topology;
+using Google.OrTools.Sat;
+
+namespace DevAddr.Solver;
+
+/// <summary>Builds the CP-SAT placement model: variables, hard constraints, soft penalties, objective.</summary>
+internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts topo, IReadOnlyList<PlacementUnit> units)
+{
+    private const long MiB = 1L << 20;
+    private const int PortsPerSlot = 8;
+    private const int BridgeSlots = 31;
+    private const int ExpanderSlots = 32;
+    private const int StyleWeight = 3;
+    private readonly BuiltModel _m = new();
+    private CpModel Model => _m.Model;
+    private Tunables? Global => problem.Policy.Tunables;
+
+    private BoolVar Requirement(string description)
+    {
+        var existing = _m.Requirements.FirstOrDefault(r => r.Description == description);
+        if (existing.Literal is not null) return existing.Literal;
+        var lit = Model.NewBoolVar("req:" + description);
+        _m.Requirements.Add((lit, description));
+        return lit;
+    }
+
+    private void Penalize(string tunable, ILiteral when, long weight, string? deviceId, string message)
+    {
+        var amount = Model.NewIntVar(0, 1, $"pen:{tunable}:{deviceId}");
+        Model.Add(amount == 1).OnlyEnforceIf(when);
+        Model.Add(amount == 0).OnlyEnforceIf(when.Not());
+        _m.Penalties.Add(new Penalty(tunable, amount, weight, deviceId, message, Reported: true));
+    }
+
+    public BuiltModel Build()
+    {
+        var groups = new SortedSet<int> { PlacementClass.Main };
+        foreach (var u in units)
+            if (u.NumaNode is { } n) groups.Add(n.Value);
+        foreach (var n in topo.Expanders.Keys) groups.Add(n);
+        foreach (var key in Global?.HotplugReservePerNode?.Keys ?? [])
+        {
+            if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out int n))
+                return Fail($"hotplugReservePerNode key '{key}' is not a NUMA node number", "numa-node", null);
+            groups.Add(n);
+        }
+        foreach (int n in groups.Where(g => g != PlacementClass.Main))
+        {
+            if (n >= problem.NumaNodes)
+                return Fail($"NUMA node {n} is not one of the guest's {problem.NumaNodes} NUMA nodes", "numa-node-exists",
+                    units.FirstOrDefault(u => u.NumaNode?.Value == n)?.Id);
+            if (problem.Machine.ExpanderBus is null)
+                return Fail($"machine type {problem.Machine.Name} has no expander bus for NUMA placement", "numa-expander", null);
+        }
+        _m.Groups.AddRange(groups);
+
+        foreach (var u in units)
+            if (!AddUnit(u)) return _m;
+        AddCapacity();
+        AddBudgets();
+        AddReserve();
+        BuildObjective();
+        return _m;
+    }
+
+    private BuiltModel Fail(string message, string rule, string? deviceId)
+    {
+        _m.Error = new PlanError { Code = ErrorCodes.InvalidInput, Message = message, Rule = rule, DeviceId = deviceId };
+        return _m;
+    }
+
+    /// <summary>Classes a unit may take at all (machine and device capability), before tunables.</summary>
+    private IEnumerable<PlacementClass> StructuralClasses(PlacementUnit u)
+    {
+        var wantsPcie = u.BusKind is { Value: "pcie" };
+        foreach (int g in _m.Groups)
+        {
+            if (topo.IsPcie)
+            {
+                if (u.IntegratedOnly)
+                {
+                    if (g == PlacementClass.Main) yield return new(Attach.Integrated, g);
+                    continue;
+                }
+                bool portOk = u.PcieCapable || wantsPcie;
+                if (portOk)
+                {
+                    yield return new(Attach.RootPort, g);
+                    yield return new(Attach.RootPortOff, g);
+                    if (g == PlacementClass.Main) yield return new(Attach.Integrated, g);
+                }
+                yield return new(Attach.Bridge, g);
+            }
+            else
+            {
+                if (g == PlacementClass.Main)
+                {
+                    yield return new(Attach.Root, g);
+                    yield return new(Attach.Bridge, g);
+                }
+                else
+                {
+                    yield return new(Attach.Expander, g);
+                }
+            }
+        }
+    }
+
+    private bool AddUnit(PlacementUnit u)
+    {
+        var classes = StructuralClasses(u).ToList();
+        if (classes.Count == 0)
+        {
+            _m.Error = new PlanError
+            {
+                Code = ErrorCodes.Unsupported, DeviceId = u.Id, Rule = "placeable",
+                Message = $"device '{u.Id}' cannot be placed on machine type {problem.Machine.Name}",
+            };
+            return false;
+        }
+        var vars = new List<BoolVar>();
+        foreach (var c in classes)
+        {
+            var v = Model.NewBoolVar($"y[{u.Id},{c}]");
+            _m.Choice[(u.Index, c)] = v;
+            vars.Add(v);
+        }
+        Model.AddExactlyOne(vars);
+
+        // NUMA affinity: hard or soft; devices without affinity stay on the main hierarchy.
+        if (u.NumaNode is { } numa)
+        {
+            Restrict(u, classes, c => c.Node == numa.Value, numa, "numaNode",
+                $"device '{u.Id}' on NUMA node {numa.Value}", $"wanted NUMA node {numa.Value}");
+        }
+        else
+        {
+            foreach (var c in classes.Where(c => !c.IsMain)) Model.Add(_m.Choice[(u.Index, c)] == 0);
+        }
+
+        // Bus kind.
+        if (u.BusKind is { } kind && kind.Value is "pcie" or "pci")
+        {
+            bool wantPcie = kind.Value == "pcie";
+            Restrict(u, classes, c => c.IsPcie == wantPcie && (topo.IsPcie || !wantPcie), kind, "busKind",
+                $"device '{u.Id}' on {(wantPcie ? "PCI Express" : "conventional PCI")}", $"wanted {kind.Value}");
+        }
+
+        // Hotpluggable place.
+        var hp = u.Hotpluggable;
+        if (hp is not null)
+        {
+            Restrict(u, classes, c => c.Hotpluggable(topo.RootHotplug) == hp.Value, hp, "hotpluggable",
+                $"device '{u.Id}' {(hp.Value ? "in a hot-pluggable place" : "in a place without hotplug")}",
+                hp.Value ? "wanted a hot-pluggable place" : "wanted a place without hotplug");
+        }
+
+        // Occupied root ports: hotplug on (default) or off.
+        bool portsOff = Global?.OccupiedPortHotplug == false;
+        foreach (var c in classes)
+        {
+            bool unwanted = c.Attach switch
+            {
+                Attach.RootPort => portsOff && hp?.Value != true,
+                Attach.RootPortOff => !portsOff && hp?.Value != false,
+                _ => false,
+            };
+            if (unwanted) Model.Add(_m.Choice[(u.Index, c)] == 0);
+        }
+
+        // libvirt's style as a mild default: PCI Express devices behind root ports, legacy ones on bridges.
+        foreach (var c in classes)
+        {
+            bool offStyle = c.Attach == Attach.Integrated && !u.IntegratedOnly
+                            || (c.Attach == Attach.Bridge && u.PcieCapable && topo.IsPcie);
+            if (offStyle)
+                _m.Penalties.Add(new Penalty("style", AsInt(_m.Choice[(u.Index, c)]), StyleWeight, u.Id, "", Reported: false));
+        }
+        return true;
+    }
+
+    private IntVar AsInt(BoolVar b)
+    {
+        var v = Model.NewIntVar(0, 1, b.Name() + ":int");
+        Model.Add(v == b);
+        return v;
+    }
+
+    private void Restrict<T>(PlacementUnit u, List<PlacementClass> classes, Func<PlacementClass, bool> ok, Tunable<T> t,
+        string tunable, string requirement, string wanted)
+    {
+        var bad = classes.Where(c => !ok(c)).Select(c => _m.Choice[(u.Index, c)]).ToList();
+        if (bad.Count == 0) return;
+        if (t.IsRequired)
+        {
+            var lit = Requirement(requirement);
+            foreach (var b in bad) Model.Add(b == 0).OnlyEnforceIf(lit);
+        }
+        else
+        {
+            var miss = Model.NewBoolVar($"miss:{tunable}:{u.Id}");
+            Model.AddMaxEquality(miss, bad);
+            Penalize(tunable, miss, Math.Clamp(t.Weight, 1, 1_000_000), u.Id, $"device '{u.Id}': {wanted}, not met");
+        }
+    }
+
+    private LinearExpr CountOf(Func<PlacementClass, bool> which, Func<PlacementUnit, long>? weight = null)
+    {
+        var b = LinearExpr.NewBuilder();
+        foreach (var ((ui, c), v) in _m.Choice)
+            if (which(c)) b.AddTerm(v, weight?.Invoke(units[ui]) ?? 1);
+        return b;
+    }
+
+    private void AddCapacity()
+    {
+        int n = units.Count;
+        int rootFree = topo.RootFreeSlots.Count;
+        var rootUse = LinearExpr.NewBuilder();
+        foreach (int g in _m.Groups)
+        {
+            if (topo.IsPcie)
+            {
+                var on = Model.NewIntVar(0, n + 256, $"newPortsOn[{g}]");
+                var off = Model.NewIntVar(0, n, $"newPortsOff[{g}]");
+                var bridges = Model.NewIntVar(0, n, $"newBridges[{g}]");
+                var reserve = Model.NewIntVar(0, 256, $"reserve[{g}]");
+                _m.NewPortsOn[g] = on; _m.NewPortsOff[g] = off; _m.NewBridges[g] = bridges; _m.Reserve[g] = reserve;
+                var legacy = CountOf(c => c.Node == g && c.Attach == Attach.Bridge);
+                Model.Add(BridgeSlots * bridges + topo.BridgeFree(g) >= legacy);
+                Model.Add(on >= CountOf(c => c.Node == g && c.Attach == Attach.RootPort) + reserve + bridges - topo.EmptyOn(g));
+                Model.Add(off >= CountOf(c => c.Node == g && c.Attach == Attach.RootPortOff) - topo.EmptyOff(g));
+                var portSlots = Model.NewIntVar(0, 32, $"portSlots[{g}]");
+                Model.Add(PortsPerSlot * portSlots >= on + off);
+                if (g == PlacementClass.Main)
+                {
+                    rootUse.Add(portSlots);
+                    rootUse.Add(CountOf(c => c.Attach == Attach.Integrated));
+                }
+                else
+                {
+                    AddExpander(g, rootUse, portSlots, CountOf(c => c.Node == g) + reserve);
+                }
+            }
+            else
+            {
+                var bridges = Model.NewIntVar(0, n, $"newBridges[{g}]");
+                var reserve = Model.NewIntVar(0, 256, $"reserve[{g}]");
+                _m.NewBridges[g] = bridges; _m.Reserve[g] = reserve;
+                if (g == PlacementClass.Main)
+                {
+                    Model.Add(BridgeSlots * bridges + topo.BridgeFree(g) >= CountOf(c => c.IsMain && c.Attach == Attach.Bridge));
+                    rootUse.Add(CountOf(c => c.Attach == Attach.Root));
+                    rootUse.Add(bridges);
+                    rootUse.Add(reserve);
+                }
+                else
+                {
+                    Model.Add(bridges == 0);
+                    var slots = Model.NewIntVar(0, ExpanderSlots, $"expanderSlots[{g}]");
+                    Model.Add(slots == CountOf(c => c.Node == g) + reserve);
+                    AddExpander(g, rootUse, slots, CountOf(c => c.Node == g) + reserve);
+                }
+            }
+        }
+        var rootLit = Requirement($"the root bus has {rootFree} free slots");
+        Model.Add(rootUse <= rootFree).OnlyEnforceIf(rootLit);
+    }
+
+    private void AddExpander(int node, LinearExprBuilder rootUse, IntVar slotsOnIt, LinearExpr users)
+    {
+        if (topo.Expanders.TryGetValue(node, out var existing))
+        {
+            Model.Add(slotsOnIt <= existing.FreeSlots.Count);
+            return;
+        }
+        var added = Model.NewBoolVar($"newExpander[{node}]");
+        _m.NewExpander[node] = added;
+        Model.Add(slotsOnIt <= ExpanderSlots * added);
+        Model.Add(users <= 256 * added);
+        rootUse.Add(added);
+    }
+
+    private void AddBudgets()
+    {
+        var budgets = Global?.Budgets;
+        var buses = LinearExpr.NewBuilder();
+        buses.Add(topo.ExistingBuses);
+        foreach (int g in _m.Groups)
+        {
+            if (_m.NewPortsOn.TryGetValue(g, out var on)) buses.Add(on);
+            if (_m.NewPortsOff.TryGetValue(g, out var off)) buses.Add(off);
+            buses.Add(_m.NewBridges[g]);
+            if (_m.NewExpander.TryGetValue(g, out var x)) buses.AddTerm(x, 2);
+        }
+        int busBudget = Math.Min(budgets?.BusNumbers ?? 256, 256);
+        Model.Add(buses <= busBudget).OnlyEnforceIf(Requirement($"at most {busBudget} PCI bus numbers"));
+
+        // I/O windows (4 KiB each): every root port holding a device with I/O BARs, and every bridge group holding one.
+        long ioBudget = budgets?.IoBytes ?? (topo.IsPcie || problem.Machine.Name != "virt" ? 60 * 1024 : 60 * 1024);
+        var io = LinearExpr.NewBuilder();
+        io.Add(CountOf(c => c.Attach is Attach.RootPort or Attach.RootPortOff, u => u.HasIo ? 4096 : 0));
+        foreach (int g in _m.Groups)
+        {
+            var legacyIo = CountOf(c => c.Node == g && c.Attach is Attach.Bridge or Attach.Expander, u => u.HasIo ? 1 : 0);
+            var windows = Model.NewIntVar(0, units.Count, $"ioWindows[{g}]");
+            Model.Add(BridgeSlots * windows >= legacyIo);
+            io.AddTerm(windows, 4096);
+        }
+        long fixedIo = 0;
+        Model.Add(io <= Math.Max(0, ioBudget - fixedIo)).OnlyEnforceIf(Requirement($"I/O space of {ioBudget / 1024} KiB (4 KiB per window)"));
+
+        // MMIO windows: BARs behind a port or bridge round up to 1 MiB windows.
+        long mmio32 = budgets?.Mmio32Bytes ?? (problem.Machine.Name == "virt" ? 0x2eff0000L : 0x7c000000L);
+        long mmio64 = budgets?.Mmio64Bytes ?? (32L << 30);
+        long fixed32 = problem.Fixed.Sum(f => Bars(f, "mem32"));
+        long fixed64 = problem.Fixed.Sum(f => Bars(f, "mem64pref"));
+        var m32 = CountOf(c => true, u => RoundUp(u.Mem32, MiB));
+        var m64 = CountOf(c => true, u => RoundUp(u.Mem64, MiB));
+        Model.Add(m32 <= Math.Max(0, mmio32 - fixed32)).OnlyEnforceIf(Requirement($"32-bit MMIO window of {mmio32 / MiB} MiB"));
+        Model.Add(m64 <= Math.Max(0, mmio64 - fixed64)).OnlyEnforceIf(Requirement($"64-bit MMIO window of {mmio64 / MiB} MiB"));
+    }
+
+    private static long Bars(PciItem item, string kind) =>
+        item.Bars.Where(b => kind == "mem64pref" ? b.Kind == "mem64pref" : b.Kind != "mem64pref" && b.Kind != "io")
+            .Sum(b => PlacementUnit.ParseSize(b.Size));
+
+    private static long RoundUp(long v, long unit) => v == 0 ? 0 : (v + unit - 1) / unit * unit;
+
+    private void AddReserve()
+    {
+        var global = Global?.HotplugReserve;
+        if (global is not null)
+        {
+            var total = LinearExpr.NewBuilder();
+            foreach (int g in _m.Groups) total.Add(_m.Reserve[g]);
+            if (!topo.IsPcie)
+            {
+                // On pci-root machines free slots of the root bus are the hotplug places.
+                AddReserveTerm(total, global, "hotplugReserve", $"{global.Value} spare hot-pluggable places", null);
+            }
+            else
+            {
+                AddReserveTerm(total, global, "hotplugReserve", $"{global.Value} spare hot-pluggable root ports", null);
+            }
+        }
+        foreach (var (key, t) in Global?.HotplugReservePerNode ?? new Dictionary<string, Tunable<int>>())
+        {
+            int n = int.Parse(key, CultureInfo.InvariantCulture);
+            AddReserveTerm(_m.Reserve[n], t, "hotplugReservePerNode", $"{t.Value} spare hot-pluggable places on NUMA node {n}", null);
+        }
+    }
+
+    private void AddReserveTerm(LinearExpr have, Tunable<int> t, string tunable, string description, string? deviceId)
+    {
+        if (t.Value < 0 || t.Value > 256)
+        {
+            _m.Error = new PlanError { Code = ErrorCodes.InvalidInput, Message = $"{tunable} must be 0-256, got {t.Value}", Rule = tunable };
+            return;
+        }
+        if (t.IsRequired)
+        {
+            Model.Add(have >= t.Value).OnlyEnforceIf(Requirement(description));
+        }
+        else
+        {
+            var shortfall = Model.NewIntVar(0, t.Value, $"short:{tunable}");
+            Model.Add(shortfall >= t.Value - have);
+            _m.Penalties.Add(new Penalty(tunable, shortfall, Math.Clamp(t.Weight, 1, 1_000_000), deviceId,
+                $"{description}: short by", Reported: true));
+        }
+    }
+
+    private void BuildObjective()
+    {
+        int compact = Math.Clamp(Global?.CompactnessWeight ?? 1, 0, 1_000_000);
+        var obj = LinearExpr.NewBuilder();
+        foreach (var p in _m.Penalties) obj.AddTerm(p.Amount, p.Weight);
+        var added = LinearExpr.NewBuilder();
+        foreach (int g in _m.Groups)
+        {
+            if (_m.NewPortsOn.TryGetValue(g, out var on)) added.Add(on);
+            if (_m.NewPortsOff.TryGetValue(g, out var off)) added.Add(off);
+            added.Add(_m.NewBridges[g]);
+            if (_m.NewExpander.TryGetValue(g, out var x)) added.Add(x);
+        }
+        var addedVar = Model.NewIntVar(0, 4096, "addedControllers");
+        Model.Add(addedVar == added);
+        if (compact > 0) _m.Penalties.Add(new Penalty("compactness", addedVar, compact, null, "", Reported: false));
+        obj.AddTerm(addedVar, compact);
+        _m.Objective = obj;
+
+        // Tie-break: earlier units prefer lower-ranked classes (main first, then ports, integrated, bridges).
+        var tie = LinearExpr.NewBuilder();
+        int count = units.Count;
+        foreach (var ((ui, c), v) in _m.Choice)
+        {
+            long rank = (c.IsMain ? 0 : 10 * (c.Node + 1)) + (int)c.Attach;
+            tie.AddTerm(v, rank * (count - ui));
+        }
+        foreach (int g in _m.Groups) tie.AddTerm(_m.Reserve[g], g == PlacementClass.Main ? 1 : 2 + g);
+        _m.TieBreak = tie;
+    }
+}

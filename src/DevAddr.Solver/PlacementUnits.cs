@@ -1,0 +1,109 @@
+using System.Globalization;
+using DevAddr.Core.Catalog;
+using DevAddr.Core.Model;
+using DevAddr.Core.Topology;
+
+namespace DevAddr.Solver;
+
+/// <summary>How a unit attaches: behind a root port (hotplug on/off), integrated on the root bus, in a
+/// conventional PCI bridge slot, in a pci-root slot, or in a slot of a pci-expander-bus.</summary>
+internal enum Attach { RootPort, RootPortOff, Integrated, Bridge, Root, Expander }
+
+/// <summary>A placement class: an attachment kind within a group (the main hierarchy, or a NUMA node's expander bus).</summary>
+internal readonly record struct PlacementClass(Attach Attach, int Node)
+{
+    public const int Main = -1;
+    public bool IsMain => Node == Main;
+    public bool IsPcie => Attach is Attach.RootPort or Attach.RootPortOff or Attach.Integrated;
+    public bool Hotpluggable(bool rootHotplug) => Attach switch
+    {
+        Attach.RootPort or Attach.Bridge or Attach.Expander => true,
+        Attach.Root => rootHotplug,
+        _ => false,
+    };
+    public override string ToString() =>
+        $"{Attach}{(IsMain ? "" : "@node" + Node.ToString(CultureInfo.InvariantCulture))}";
+}
+
+/// <summary>One placement unit: a device, or a group of devices sharing one multifunction slot.</summary>
+internal sealed class PlacementUnit
+{
+    public PlacementUnit(int index, IReadOnlyList<PciItem> items, Tunables? global)
+    {
+        Index = index;
+        Items = items;
+        T? First<T>(Func<DeviceTunables, T?> pick) where T : class =>
+            items.Select(i => i.Device.Tunables is { } t ? pick(t) : null).FirstOrDefault(v => v is not null);
+        NumaNode = First(t => t.NumaNode);
+        BusKind = First(t => t.BusKind) ?? global?.BusKind;
+        Hotpluggable = First(t => t.Hotpluggable) ?? global?.Hotpluggable;
+        foreach (var bar in items.SelectMany(i => i.Bars))
+        {
+            long size = ParseSize(bar.Size);
+            switch (bar.Kind)
+            {
+                case "io": HasIo = true; break;
+                case "mem64pref": Mem64 += size; break;
+                default: Mem32 += size; break;
+            }
+        }
+    }
+
+    public int Index { get; }
+    public IReadOnlyList<PciItem> Items { get; }
+    public string Id => Items[0].Device.Id;
+    public Tunable<int>? NumaNode { get; }
+    public Tunable<string>? BusKind { get; }
+    public Tunable<bool>? Hotpluggable { get; }
+    public bool HasIo { get; }
+    public long Mem32 { get; }
+    public long Mem64 { get; }
+    public bool PcieCapable => Items.All(i => (i.Flags & ConnectFlags.PcieDevice) != 0);
+    public bool IntegratedOnly => Items.Any(i => (i.Flags & ConnectFlags.Integrated) != 0);
+
+    internal static long ParseSize(string text)
+    {
+        text = text.Trim();
+        long mult = 1;
+        char last = char.ToUpperInvariant(text[^1]);
+        if (last is 'K' or 'M' or 'G' or 'T')
+        {
+            mult = last switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1L << 40 };
+            text = text[..^1];
+        }
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long n) || n <= 0)
+            throw new ArgumentException($"invalid BAR size '{text}'");
+        return checked(n * mult);
+    }
+
+    /// <summary>Groups items into units: devices sharing a tunables group name become one unit (up to 8 functions).</summary>
+    public static IReadOnlyList<PlacementUnit> Build(IReadOnlyList<PciItem> items, Tunables? global, out PlanError? error)
+    {
+        error = null;
+        var units = new List<PlacementUnit>();
+        var groups = new Dictionary<string, List<PciItem>>(StringComparer.Ordinal);
+        var order = new List<object>();
+        foreach (var item in items)
+        {
+            string? g = item.Device.Tunables?.Group;
+            if (g is null) { order.Add(item); continue; }
+            if (!groups.TryGetValue(g, out var list)) { groups[g] = list = []; order.Add(g); }
+            list.Add(item);
+        }
+        foreach (var o in order)
+        {
+            var list = o is string g ? groups[g] : [(PciItem)o];
+            if (list.Count > 8)
+            {
+                error = new PlanError
+                {
+                    Code = ErrorCodes.InvalidInput, Rule = "group-size", DeviceId = list[8].Device.Id,
+                    Message = $"multifunction group '{o}' has {list.Count} devices; a slot has 8 functions",
+                };
+                return [];
+            }
+            units.Add(new PlacementUnit(units.Count, list, global));
+        }
+        return units;
+    }
+}

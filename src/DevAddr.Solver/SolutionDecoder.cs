@@ -1,0 +1,218 @@
+using DevAddr.Core.Model;
+using DevAddr.Core.Topology;
+using Google.OrTools.Sat;
+
+namespace DevAddr.Solver;
+
+/// <summary>
+/// Turns the solver's classes and counts into concrete controllers and addresses, deterministically:
+/// expander buses first (NUMA node order), then root ports packed eight to a root slot, then bridges in
+/// the first new ports of their group, then devices in placement order into the first free place of
+/// their class. Existing empty ports and bridge slots are used before new ones.
+/// </summary>
+internal sealed class SolutionDecoder(PciProblem problem, TopologyFacts topo, IReadOnlyList<PlacementUnit> units, BuiltModel built, SolveOutcome outcome)
+{
+    private readonly CpSolver _s = outcome.Solver!;
+    private readonly List<Device> _added = [];
+    private readonly Dictionary<string, PciAddress> _addresses = new(StringComparer.Ordinal);
+    private readonly Queue<int> _rootSlots = new(topo.RootFreeSlots);
+    private int _nextIndex = problem.MaxControllerIndex + 1;
+
+    private sealed class Port(int index, bool hotplug)
+    {
+        public int Index { get; } = index;
+        public bool Hotplug { get; } = hotplug;
+    }
+
+    private sealed class BridgeSlots(int bus, IEnumerable<int> slots)
+    {
+        public int Bus { get; } = bus;
+        public Queue<int> Free { get; } = new(slots);
+    }
+
+    public PciPlacementResult Decode()
+    {
+        var choice = units.ToDictionary(u => u.Index, u => built.Choice.Where(kv => kv.Key.Unit == u.Index && _s.BooleanValue(kv.Value)).Select(kv => kv.Key.Class).Single());
+        var expanderBus = new Dictionary<int, int>();
+        var expanderSlots = new Dictionary<int, Queue<int>>();
+        foreach (var (node, existing) in topo.Expanders)
+        {
+            expanderBus[node] = existing.Index;
+            expanderSlots[node] = new Queue<int>(existing.FreeSlots);
+        }
+        foreach (var (node, lit) in built.NewExpander.OrderBy(kv => kv.Key))
+        {
+            if (!_s.BooleanValue(lit)) continue;
+            int slot = _rootSlots.Dequeue();
+            int idx = AddController(problem.Machine.ExpanderBus!, new PciAddress(0, 0, slot, 0),
+                new ControllerOptions { NumaNode = node }, $"devices of NUMA node {node} need an expander bus on that node");
+            expanderBus[node] = idx;
+            expanderSlots[node] = new Queue<int>(Enumerable.Range(0, 32));
+        }
+
+        var portsOn = new Dictionary<int, Queue<Port>>();
+        var portsOff = new Dictionary<int, Queue<Port>>();
+        var bridges = new Dictionary<int, List<BridgeSlots>>();
+        int rootSlot = -1, rootFn = 8;
+        foreach (int g in built.Groups)
+        {
+            portsOn[g] = new Queue<Port>(topo.EmptyPortsOn.GetValueOrDefault(g, []).OrderBy(b => b.Index).Select(b => new Port(b.Index, true)));
+            portsOff[g] = new Queue<Port>(topo.EmptyPortsOff.GetValueOrDefault(g, []).OrderBy(b => b.Index).Select(b => new Port(b.Index, false)));
+            bridges[g] = topo.Bridges.GetValueOrDefault(g, []).OrderBy(b => b.Index).Select(b => new BridgeSlots(b.Index, b.FreeSlots)).ToList();
+            if (!topo.IsPcie) continue;
+
+            int newOn = (int)_s.Value(built.NewPortsOn[g]);
+            int newOff = (int)_s.Value(built.NewPortsOff[g]);
+            int pxbSlot = -1, pxbFn = 8;
+            PciAddress NextPortAddress()
+            {
+                if (g == PlacementClass.Main)
+                {
+                    if (rootFn == 8) { rootSlot = _rootSlots.Dequeue(); rootFn = 0; }
+                    return new PciAddress(0, 0, rootSlot, rootFn++);
+                }
+                if (pxbFn == 8) { pxbSlot = expanderSlots[g].Dequeue(); pxbFn = 0; }
+                return new PciAddress(0, expanderBus[g], pxbSlot, pxbFn++);
+            }
+            string where = g == PlacementClass.Main ? "" : $" on NUMA node {g}";
+            for (int i = 0; i < newOn; i++)
+                portsOn[g].Enqueue(new Port(AddController("pcie-root-port", NextPortAddress(), null,
+                    $"a PCI Express device or spare hotplug place{where} needs a pcie-root-port"), true));
+            for (int i = 0; i < newOff; i++)
+                portsOff[g].Enqueue(new Port(AddController("pcie-root-port", NextPortAddress(), new ControllerOptions { Hotplug = false },
+                    $"a device{where} that is never unplugged needs a pcie-root-port with hotplug off"), false));
+        }
+
+        foreach (int g in built.Groups)
+        {
+            int newBridges = (int)_s.Value(built.NewBridges[g]);
+            for (int i = 0; i < newBridges; i++)
+            {
+                PciAddress at;
+                string model;
+                if (topo.IsPcie)
+                {
+                    var port = portsOn[g].Dequeue();
+                    at = new PciAddress(0, port.Index, 0, 0);
+                    model = "pcie-to-pci-bridge";
+                }
+                else
+                {
+                    at = new PciAddress(0, 0, _rootSlots.Dequeue(), 0);
+                    model = "pci-bridge";
+                }
+                int idx = AddController(model, at, null, "conventional PCI devices need a bridge");
+                bridges[g].Add(new BridgeSlots(idx, Enumerable.Range(1, 31)));
+            }
+        }
+
+        foreach (var u in units)
+        {
+            var c = choice[u.Index];
+            PciAddress head = c.Attach switch
+            {
+                Attach.RootPort => new PciAddress(0, portsOn[c.Node].Dequeue().Index, 0, 0),
+                Attach.RootPortOff => new PciAddress(0, portsOff[c.Node].Dequeue().Index, 0, 0),
+                Attach.Integrated or Attach.Root => new PciAddress(0, 0, _rootSlots.Dequeue(), 0),
+                Attach.Expander => new PciAddress(0, expanderBus[c.Node], expanderSlots[c.Node].Dequeue(), 0),
+                _ => NextBridgeSlot(bridges[c.Node]),
+            };
+            for (int f = 0; f < u.Items.Count; f++)
+                _addresses[u.Items[f].Device.Id] = head with { Function = f };
+        }
+
+        AssignBusNumbers(expanderBus);
+        return new PciPlacementResult
+        {
+            Addresses = _addresses,
+            AddedControllers = _added,
+            Report = Report(choice),
+        };
+    }
+
+    private static PciAddress NextBridgeSlot(List<BridgeSlots> bridges)
+    {
+        var b = bridges.First(x => x.Free.Count > 0);
+        return new PciAddress(0, b.Bus, b.Free.Dequeue(), 0);
+    }
+
+    private int AddController(string model, PciAddress address, ControllerOptions? options, string reason)
+    {
+        int idx = _nextIndex++;
+        _added.Add(new Device
+        {
+            Id = $"pci{idx}",
+            Kind = "controller",
+            Type = "pci",
+            Model = model,
+            Index = idx,
+            Address = address,
+            Controller = options,
+            Reason = reason,
+        });
+        return idx;
+    }
+
+    /// <summary>
+    /// Expander bus numbers: each expander gets a range above the main hierarchy big enough for the buses
+    /// behind it, allocated downwards from 255 in expander index order.
+    /// </summary>
+    private void AssignBusNumbers(Dictionary<int, int> expanderBus)
+    {
+        var all = problem.Buses.Select(b => (b.Index, b.Address, Model: b.Model, b.BusNr))
+            .Concat(_added.Select(a => (Index: a.Index!.Value, Address: (PciAddress?)(PciAddress)a.Address!, Model: a.Model!, BusNr: a.Controller?.BusNr)))
+            .ToList();
+        int Under(int expander)
+        {
+            var set = new HashSet<int> { expander };
+            bool grew = true;
+            while (grew)
+            {
+                grew = false;
+                foreach (var b in all)
+                    if (b.Address is { } a && set.Contains(a.Bus) && set.Add(b.Index)) grew = true;
+            }
+            return set.Count - 1;
+        }
+        int top = 256;
+        foreach (var existing in all.Where(b => b.BusNr is not null)) top = Math.Min(top, existing.BusNr!.Value);
+        for (int i = 0; i < _added.Count; i++)
+        {
+            var a = _added[i];
+            if (a.Model is not ("pcie-expander-bus" or "pci-expander-bus")) continue;
+            int size = 2 + Under(a.Index!.Value);
+            top -= size;
+            _added[i] = a with { Controller = (a.Controller ?? new ControllerOptions()) with { BusNr = top } };
+        }
+    }
+
+    private SolverReport Report(Dictionary<int, PlacementClass> choice)
+    {
+        var breakdown = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        var unmet = new List<UnmetPreference>();
+        foreach (var p in built.Penalties)
+        {
+            long amount = _s.Value(p.Amount);
+            long cost = amount * p.Weight;
+            breakdown[p.Tunable] = breakdown.GetValueOrDefault(p.Tunable) + cost;
+            if (p.Reported && amount > 0)
+                unmet.Add(new UnmetPreference
+                {
+                    Tunable = p.Tunable,
+                    DeviceId = p.DeviceId,
+                    Message = p.Message.EndsWith("short by", StringComparison.Ordinal) ? $"{p.Message} {amount}" : p.Message,
+                    Cost = cost,
+                });
+        }
+        bool optimal = outcome.Status == CpSolverStatus.Optimal;
+        return new SolverReport
+        {
+            Status = optimal ? "optimal" : "feasible",
+            Objective = outcome.Objective,
+            BestBound = outcome.Bound,
+            Gap = optimal || outcome.Objective == 0 ? 0 : Math.Round((double)(outcome.Objective - outcome.Bound) / Math.Abs(outcome.Objective), 6),
+            Breakdown = breakdown,
+            Unmet = unmet.OrderBy(u => u.Tunable, StringComparer.Ordinal).ThenBy(u => u.DeviceId, StringComparer.Ordinal).ToList(),
+        };
+    }
+}
