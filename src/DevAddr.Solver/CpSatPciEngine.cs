@@ -97,13 +97,16 @@ internal sealed class BuiltModel
     public Dictionary<int, BoolVar> NewExpander { get; } = [];
     public List<int> Groups { get; } = [];
     /// <summary>Enforcement literal of each hard requirement, with its plain-words description.</summary>
-    public List<(BoolVar Literal, string Description)> Requirements { get; } = [];
+    public List<Requirement> Requirements { get; } = [];
     /// <summary>Objective terms: (tunable, variable expression coefficient pairs, description for unmet, device).</summary>
     public List<Penalty> Penalties { get; } = [];
     public LinearExpr Objective { get; set; } = LinearExpr.Constant(0);
     public LinearExpr TieBreak { get; set; } = LinearExpr.Constant(0);
     public PlanError? Error { get; set; }
 }
+
+/// <summary>A hard requirement: its enforcement literal, what it asks, and the device it is about (if any).</summary>
+internal sealed record Requirement(BoolVar Literal, string Description, string? DeviceId);
 
 /// <summary>A weighted soft term: costs <see cref="Weight"/> per unit of <see cref="Amount"/>.</summary>
 internal sealed record Penalty(string Tunable, IntVar Amount, long Weight, string? DeviceId, string Message, bool Reported);
@@ -161,14 +164,38 @@ internal static class SolverRunner
     private static PlanError Explain(BuiltModel built, SolverSettings settings)
     {
         var model = built.Model;
+        var byIndex = built.Requirements.ToDictionary(r => r.Literal.GetIndex());
         var solver = new CpSolver { StringParameters = Parameters(settings, 1) };
         solver.Solve(model);
-        var core = solver.SufficientAssumptionsForInfeasibility().ToHashSet();
-        var names = built.Requirements.Where(r => core.Contains(r.Literal.GetIndex())).Select(r => r.Description)
-            .Distinct(StringComparer.Ordinal).OrderBy(s => s, StringComparer.Ordinal).ToList();
-        string message = names.Count == 0
-            ? "no placement exists: the devices do not fit the machine's slots and bus numbers even without tunables"
-            : $"no placement satisfies these requirements together ({names.Count}): " + string.Join("; ", names);
-        return new PlanError { Code = ErrorCodes.Infeasible, Message = message, Rule = "hard-tunables" };
+        var core = solver.SufficientAssumptionsForInfeasibility().Where(byIndex.ContainsKey).Distinct().ToList();
+
+        // Shrink the core to a minimal conflicting set: drop each requirement that is not needed for infeasibility.
+        var quick = settings with { MaxDeterministicTime = Math.Min(settings.MaxDeterministicTime, 2), MaxWallSeconds = Math.Min(settings.MaxWallSeconds, 5) };
+        foreach (int lit in core.OrderByDescending(i => i).ToList())
+        {
+            if (core.Count <= 1) break;
+            var trial = core.Where(i => i != lit).ToList();
+            model.ClearAssumptions();
+            model.AddAssumptions(trial.Select(i => (ILiteral)byIndex[i].Literal));
+            var check = new CpSolver { StringParameters = Parameters(quick, 1) };
+            if (check.Solve(model) == CpSolverStatus.Infeasible) core = trial;
+        }
+        model.ClearAssumptions();
+
+        // Aggregate by requirement: "on PCI Express (16 devices: nic0, nic1, ...)".
+        var parts = core.Select(i => byIndex[i]).GroupBy(r => r.Description, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g =>
+            {
+                var ids = g.Where(r => r.DeviceId is not null).Select(r => r.DeviceId!).Distinct().OrderBy(x => x, StringComparer.Ordinal).ToList();
+                if (ids.Count == 0) return g.Key;
+                string list = string.Join(", ", ids.Take(8).Select(x => $"'{x}'")) + (ids.Count > 8 ? $", ... ({ids.Count - 8} more)" : "");
+                return ids.Count == 1 ? $"device {list} {g.Key}" : $"{ids.Count} devices {g.Key} ({list})";
+            }).ToList();
+        var devices = core.Select(i => byIndex[i].DeviceId).Where(d => d is not null).Distinct().ToList();
+        string message = parts.Count == 0
+            ? "no placement exists: the devices do not fit the machine's slots and bus numbers"
+            : "no placement satisfies these requirements together: " + string.Join("; ", parts);
+        return new PlanError { Code = ErrorCodes.Infeasible, Message = message, Rule = "hard-tunables", DeviceId = devices.Count == 1 ? devices[0] : null };
     }
 }

@@ -17,12 +17,12 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
     private CpModel Model => _m.Model;
     private Tunables? Global => problem.Policy.Tunables;
 
-    private BoolVar Requirement(string description)
+    private BoolVar Requirement(string description, string? deviceId = null)
     {
-        var existing = _m.Requirements.FirstOrDefault(r => r.Description == description);
-        if (existing.Literal is not null) return existing.Literal;
-        var lit = Model.NewBoolVar("req:" + description);
-        _m.Requirements.Add((lit, description));
+        var existing = _m.Requirements.FirstOrDefault(r => r.Description == description && r.DeviceId == deviceId);
+        if (existing is not null) return existing.Literal;
+        var lit = Model.NewBoolVar("req:" + description + ":" + deviceId);
+        _m.Requirements.Add(new Requirement(lit, description, deviceId));
         return lit;
     }
 
@@ -133,7 +133,7 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         if (u.NumaNode is { } numa)
         {
             Restrict(u, classes, c => c.Node == numa.Value, numa, "numaNode",
-                $"device '{u.Id}' on NUMA node {numa.Value}", $"wanted NUMA node {numa.Value}");
+                $"NUMA node {numa.Value}", $"wanted NUMA node {numa.Value}");
         }
         else
         {
@@ -145,7 +145,7 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         {
             bool wantPcie = kind.Value == "pcie";
             Restrict(u, classes, c => c.IsPcie == wantPcie && (topo.IsPcie || !wantPcie), kind, "busKind",
-                $"device '{u.Id}' on {(wantPcie ? "PCI Express" : "conventional PCI")}", $"wanted {kind.Value}");
+                $"on {(wantPcie ? "PCI Express" : "conventional PCI")}", $"wanted {kind.Value}");
         }
 
         // Hotpluggable place.
@@ -153,7 +153,7 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         if (hp is not null)
         {
             Restrict(u, classes, c => c.Hotpluggable(topo.RootHotplug) == hp.Value, hp, "hotpluggable",
-                $"device '{u.Id}' {(hp.Value ? "in a hot-pluggable place" : "in a place without hotplug")}",
+                hp.Value ? "in a hot-pluggable place" : "in a place without hotplug",
                 hp.Value ? "wanted a hot-pluggable place" : "wanted a place without hotplug");
         }
 
@@ -173,8 +173,8 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         // libvirt's style as a mild default: PCI Express devices behind root ports, legacy ones on bridges.
         foreach (var c in classes)
         {
-            bool offStyle = c.Attach == Attach.Integrated && !u.IntegratedOnly
-                            || (c.Attach == Attach.Bridge && u.PcieCapable && topo.IsPcie);
+            bool offStyle = c.Attach == Attach.Integrated && !u.IntegratedOnly && hp?.Value != false
+                            || (c.Attach == Attach.Bridge && u.PcieCapable && topo.IsPcie && u.BusKind?.Value != "pci");
             if (offStyle)
                 _m.Penalties.Add(new Penalty("style", AsInt(_m.Choice[(u.Index, c)]), StyleWeight, u.Id, "", Reported: false));
         }
@@ -195,7 +195,7 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         if (bad.Count == 0) return;
         if (t.IsRequired)
         {
-            var lit = Requirement(requirement);
+            var lit = Requirement(requirement, u.Id);
             foreach (var b in bad) Model.Add(b == 0).OnlyEnforceIf(lit);
         }
         else
@@ -299,7 +299,8 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         Model.Add(buses <= busBudget).OnlyEnforceIf(Requirement($"at most {busBudget} PCI bus numbers"));
 
         // I/O windows (4 KiB each): every root port holding a device with I/O BARs, and every bridge group holding one.
-        long ioBudget = budgets?.IoBytes ?? (topo.IsPcie || problem.Machine.Name != "virt" ? 60 * 1024 : 60 * 1024);
+        // The first 4 KiB of I/O space belong to legacy ISA devices; windows come from the rest.
+        long ioBudget = budgets?.IoBytes ?? (CatalogSize(problem.Machine.IoSpace) is long space ? space - 4096 : 60 * 1024);
         var io = LinearExpr.NewBuilder();
         io.Add(CountOf(c => c.Attach is Attach.RootPort or Attach.RootPortOff, u => u.HasIo ? 4096 : 0));
         foreach (int g in _m.Groups)
@@ -313,7 +314,7 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         Model.Add(io <= Math.Max(0, ioBudget - fixedIo)).OnlyEnforceIf(Requirement($"I/O space of {ioBudget / 1024} KiB (4 KiB per window)"));
 
         // MMIO windows: BARs behind a port or bridge round up to 1 MiB windows.
-        long mmio32 = budgets?.Mmio32Bytes ?? (problem.Machine.Name == "virt" ? 0x2eff0000L : 0x7c000000L);
+        long mmio32 = budgets?.Mmio32Bytes ?? CatalogSize(problem.Machine.Mmio32Window) ?? 0x3ec00000L;
         long mmio64 = budgets?.Mmio64Bytes ?? (32L << 30);
         long fixed32 = problem.Fixed.Sum(f => Bars(f, "mem32"));
         long fixed64 = problem.Fixed.Sum(f => Bars(f, "mem64pref"));
@@ -326,6 +327,8 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
     private static long Bars(PciItem item, string kind) =>
         item.Bars.Where(b => kind == "mem64pref" ? b.Kind == "mem64pref" : b.Kind != "mem64pref" && b.Kind != "io")
             .Sum(b => PlacementUnit.ParseSize(b.Size));
+
+    private static long? CatalogSize(string? text) => text is null ? null : PlacementUnit.ParseSize(text);
 
     private static long RoundUp(long v, long unit) => v == 0 ? 0 : (v + unit - 1) / unit * unit;
 

@@ -76,7 +76,8 @@ internal static class CliIo
     /// <summary>The exit code of an error code.</summary>
     public static int ExitCodeOf(PlanError e) => e.Code switch
     {
-        ErrorCodes.NoSpace => ExitCodes.Infeasible,
+        ErrorCodes.NoSpace or ErrorCodes.Infeasible => ExitCodes.Infeasible,
+        ErrorCodes.SolverLimit => ExitCodes.SolverLimit,
         _ => ExitCodes.InvalidInput,
     };
 }

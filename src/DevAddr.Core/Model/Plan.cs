@@ -29,8 +29,10 @@ public sealed record PlanSummary
     public int PciBuses { get; init; }
     /// <summary>Number of pcie-root-ports.</summary>
     public int RootPorts { get; init; }
-    /// <summary>Empty hot-pluggable places (empty root ports, free hot-pluggable slots).</summary>
+    /// <summary>Empty hot-pluggable places of any kind: empty root ports and free slots of hot-pluggable buses.</summary>
     public int FreeHotplugSlots { get; init; }
+    /// <summary>Empty hot-pluggable PCI Express root (or downstream) ports.</summary>
+    public int FreeRootPorts { get; init; }
 }
 
 /// <summary>An error that stops planning: a code, a message, and where known the device and rule.</summary>

@@ -22,9 +22,21 @@ internal sealed partial class LibvirtPolicy
             .ToList();
 
         var pci = _controllers.Where(c => c.IsPciController).ToList();
-        var occupiedBuses = All.Select(d => d.Address).OfType<PciAddress>().Select(a => a.Bus).ToHashSet();
-        int freeRootPorts = pci.Count(c => c.Model is "pcie-root-port" or "pcie-switch-downstream-port"
-                                            && c.Controller?.Hotplug != false && !occupiedBuses.Contains(c.Idx));
+        var used = All.Select(d => d.Address).OfType<PciAddress>().GroupBy(a => a.Bus)
+            .ToDictionary(g => g.Key, g => g.Select(a => a.Slot).ToHashSet());
+        foreach (var text in _machine.ReservedAddresses)
+            if (Catalog.RootAddress.TryParse(text, out var r))
+                (used.TryGetValue(r.Bus, out var set) ? set : used[r.Bus] = []).Add(r.Slot);
+        int freeRootPorts = 0, freeSlots = 0;
+        foreach (var c in pci)
+        {
+            var model = _catalog.FindPciController(c.Model!);
+            if (model is null || !model.Hotplug || c.Controller?.Hotplug == false) continue;
+            int free = Enumerable.Range(model.MinSlot, model.MaxSlot - model.MinSlot + 1)
+                .Count(s => !(used.TryGetValue(c.Idx, out var u) && u.Contains(s)));
+            if (model.AggregateSlot || model.Model == "pcie-switch-downstream-port") freeRootPorts += free;
+            freeSlots += free;
+        }
         return new Plan
         {
             Machine = new MachineSpec(_request.Machine.Arch, _machine.Name),
@@ -37,7 +49,8 @@ internal sealed partial class LibvirtPolicy
                 Added = devices.Count(d => d.Added),
                 PciBuses = pci.Count,
                 RootPorts = pci.Count(c => c.Model == "pcie-root-port"),
-                FreeHotplugSlots = freeRootPorts,
+                FreeHotplugSlots = freeSlots,
+                FreeRootPorts = freeRootPorts,
             },
         };
     }
