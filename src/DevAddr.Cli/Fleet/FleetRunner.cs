@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using DevAddr.Core;
 using DevAddr.Core.Model;
 using DevAddr.Core.Serialization;
+using DevAddr.Solver;
 
 namespace DevAddr.Cli.Fleet;
 
@@ -23,8 +23,8 @@ internal sealed record FleetOptions
     public long CacheBytes { get; init; } = 256L << 20;
     /// <summary>Longest accepted input line, in bytes.</summary>
     public int MaxLineBytes { get; init; } = PlanJson.MaxInputChars;
-    /// <summary>The planner (default: <c>AddressPlanner.Plan</c> with the shipped catalog).</summary>
-    public Func<PlanRequest, PlanResult> Planner { get; init; } = static r => AddressPlanner.Plan(r);
+    /// <summary>The planner (default: <see cref="OptimizingPlanner.Plan"/> — every policy, the shipped catalog — as <c>devaddr plan</c>).</summary>
+    public Func<PlanRequest, PlanResult> Planner { get; init; } = static r => OptimizingPlanner.Plan(r);
     /// <summary>Called by the writer after each line with the input offset reached (for a progress bar).</summary>
     public Action<long, FleetSummary>? Progress { get; init; }
 }
