@@ -219,7 +219,7 @@ internal static class RootAddress
     }
 }
 
-/// <summary>Parses catalog sizes: a number of bytes with an optional K, M or G suffix (powers of 1024).</summary>
+/// <summary>Parses catalog sizes: a number of bytes with an optional K, M or G suffix (powers of 1024), at most 1 PiB.</summary>
 internal static class ByteSize
 {
     public static bool TryParse(string? text, out long bytes)
@@ -228,7 +228,7 @@ internal static class ByteSize
         if (string.IsNullOrEmpty(text)) return false;
         long unit = char.ToUpperInvariant(text[^1]) switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1 };
         var digits = unit == 1 ? text.AsSpan() : text.AsSpan(0, text.Length - 1);
-        if (!long.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long n) || n > (1L << 40))
+        if (!long.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long n) || n > (1L << 50) / unit)
             return false;
         bytes = n * unit;
         return true;

@@ -72,7 +72,10 @@ internal sealed partial class PlanValidator
         }
     }
 
-    /// <summary>I/O port space and the 32-bit MMIO hole: BARs of the devices (catalog) and the windows of the bridges above them.</summary>
+    /// <summary>
+    /// I/O port space and the 32-bit MMIO hole: BARs of the devices (the device's own <c>tunables.bars</c>, else the
+    /// catalog's) and the windows of the bridges above them.
+    /// </summary>
     private void CheckBudgets()
     {
         long ioSpace = Size(_machine.IoSpace), mmio32 = Size(_machine.Mmio32Window);
@@ -123,10 +126,11 @@ internal sealed partial class PlanValidator
                 }
                 continue;
             }
-            var rule = Rule(d);
-            if (rule is null) continue;
-            foreach (var bar in rule.Bars)
+            var bars = d.Tunables?.Bars ?? Rule(d)?.Bars;
+            if (bars is null) continue;
+            foreach (var bar in bars)
             {
+                if (bar is null) continue;
                 bool counts = kind == "io" ? bar.Kind == "io" : bar.Kind is "mem32" or "mem32pref";
                 if (counts) bytes += Size(bar.Size);
             }

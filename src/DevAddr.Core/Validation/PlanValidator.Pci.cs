@@ -43,6 +43,15 @@ internal sealed partial class PlanValidator
                 cur = parent;
             }
         }
+
+        // PCI Express ports identify themselves by (chassis, port); QEMU refuses two with the same pair.
+        var ports = new Dictionary<(int, int), Device>();
+        foreach (var bus in _buses.Values.Where(b => b.Model.Defaults is "chassis-port" or "chassis-slot").OrderBy(b => b.Index))
+        {
+            if (bus.Device.Controller is not { Chassis: int chassis, Port: int port }) continue;
+            if (!ports.TryAdd((chassis, port), bus.Device))
+                Fail("chassis-port-unique", bus.Device, Inv($"{bus.Device.Id} and {ports[(chassis, port)].Id} both have chassis {chassis} port {port}"));
+        }
     }
 
     /// <summary>The chipset functions a machine reserves, as (bus, slot, function).</summary>
