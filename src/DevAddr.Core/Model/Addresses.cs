@@ -71,8 +71,8 @@ public sealed record DriveAddress(int Controller, int Bus, int Target, int Unit)
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Controller}:{Bus}:{Target}:{Unit}");
 }
 
-/// <summary>A USB address: controller index and a dot-separated port path (e.g. <c>1.3</c>).</summary>
-public sealed record UsbAddress(int Bus, string Port) : DeviceAddress
+/// <summary>A USB address: controller index and a dot-separated port path (e.g. <c>1.3</c>); an empty port means any free port of that bus.</summary>
+public sealed record UsbAddress(int Bus, string Port = "") : DeviceAddress
 {
     /// <inheritdoc />
     [JsonIgnore]
@@ -117,6 +117,7 @@ public sealed record OtherAddress : DeviceAddress
     /// <summary>Creates an address of another kind.</summary>
     public OtherAddress(string addressType, IReadOnlyDictionary<string, string>? attributes = null)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(addressType);
         AddressType = addressType;
         Attributes = new SortedDictionary<string, string>(
             attributes?.ToDictionary(kv => kv.Key, kv => kv.Value) ?? new Dictionary<string, string>(), StringComparer.Ordinal);

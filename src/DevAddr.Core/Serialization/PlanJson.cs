@@ -85,6 +85,11 @@ public static class PlanJson
         {
             return (null, Invalid($"invalid {what}: {FirstSentence(ex.Message)}", "well-formed"));
         }
+        catch (NotSupportedException ex)
+        {
+            // System.Text.Json reports an address without its "type" this way; keep the path it names.
+            return (null, Invalid($"malformed {what}: {ex.Message.Split(" | ")[0]}", "well-formed"));
+        }
     }
 
     private static string FirstSentence(string message)

@@ -178,9 +178,9 @@ internal sealed partial class LibvirtPolicy
             if (isHub) hub.Children[port] = new UsbHub(HubPorts);
         }
 
-        foreach (var h in hubs.Where(h => h.Address is UsbAddress).OrderBy(h => ((UsbAddress)h.Address!).Port.Length))
+        foreach (var h in hubs.Where(h => h.Address is UsbAddress { Port.Length: > 0 }).OrderBy(h => ((UsbAddress)h.Address!).Port.Length))
             Reserve(h, (UsbAddress)h.Address!, isHub: true);
-        foreach (var d in usbDevices.Where(d => d.Address is UsbAddress))
+        foreach (var d in usbDevices.Where(d => d.Address is UsbAddress { Port.Length: > 0 }))
             Reserve(d, (UsbAddress)d.Address!, isHub: false);
 
         void Assign(WorkDevice d, bool isHub)
