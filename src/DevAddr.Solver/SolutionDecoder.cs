@@ -121,11 +121,12 @@ internal sealed class SolutionDecoder(PciProblem problem, TopologyFacts topo, IR
                 _addresses[u.Items[f].Device.Id] = head with { Function = f };
         }
 
-        AssignBusNumbers(expanderBus);
+        var busNumbers = AssignBusNumbers();
         return new PciPlacementResult
         {
             Addresses = _addresses,
             AddedControllers = _added,
+            ExpanderBusNumbers = busNumbers,
             Report = Report(choice),
         };
     }
@@ -154,12 +155,12 @@ internal sealed class SolutionDecoder(PciProblem problem, TopologyFacts topo, IR
     }
 
     /// <summary>
-    /// Expander bus numbers: each expander gets a range above the main hierarchy big enough for the buses
-    /// behind it, allocated downwards from 255 in expander index order.
+    /// Expander bus numbers: every expander without one gets a range big enough for the buses behind it,
+    /// allocated downwards from below the lowest given busNr (or 256), in controller index order.
     /// </summary>
-    private void AssignBusNumbers(Dictionary<int, int> expanderBus)
+    private Dictionary<int, int> AssignBusNumbers()
     {
-        var all = problem.Buses.Select(b => (b.Index, b.Address, Model: b.Model, b.BusNr))
+        var all = problem.Buses.Select(b => (b.Index, b.Address, b.Model, b.BusNr))
             .Concat(_added.Select(a => (Index: a.Index!.Value, Address: (PciAddress?)(PciAddress)a.Address!, Model: a.Model!, BusNr: a.Controller?.BusNr)))
             .ToList();
         int Under(int expander)
@@ -174,16 +175,16 @@ internal sealed class SolutionDecoder(PciProblem problem, TopologyFacts topo, IR
             }
             return set.Count - 1;
         }
-        int top = 256;
-        foreach (var existing in all.Where(b => b.BusNr is not null)) top = Math.Min(top, existing.BusNr!.Value);
-        for (int i = 0; i < _added.Count; i++)
+        int top = all.Where(b => b.BusNr is not null).Select(b => b.BusNr!.Value).DefaultIfEmpty(256).Min();
+        var existing = new Dictionary<int, int>();
+        foreach (var b in all.Where(b => b.BusNr is null && b.Model is "pcie-expander-bus" or "pci-expander-bus").OrderBy(b => b.Index))
         {
-            var a = _added[i];
-            if (a.Model is not ("pcie-expander-bus" or "pci-expander-bus")) continue;
-            int size = 2 + Under(a.Index!.Value);
-            top -= size;
-            _added[i] = a with { Controller = (a.Controller ?? new ControllerOptions()) with { BusNr = top } };
+            top -= 2 + Under(b.Index);
+            int i = _added.FindIndex(a => a.Index == b.Index);
+            if (i >= 0) _added[i] = _added[i] with { Controller = (_added[i].Controller ?? new ControllerOptions()) with { BusNr = top } };
+            else existing[b.Index] = top;
         }
+        return existing;
     }
 
     private SolverReport Report(Dictionary<int, PlacementClass> choice)

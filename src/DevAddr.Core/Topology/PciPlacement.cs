@@ -74,8 +74,8 @@ public sealed record PciPlacementResult
     public IReadOnlyDictionary<string, PciAddress> Addresses { get; init; } = new Dictionary<string, PciAddress>();
     /// <summary>Controllers to add (complete with index, model, address and options).</summary>
     public IReadOnlyList<Device> AddedControllers { get; init; } = [];
-    /// <summary>Options to set on existing controllers (e.g. hotplug off), by device id.</summary>
-    public IReadOnlyDictionary<string, ControllerOptions> ControllerUpdates { get; init; } = new Dictionary<string, ControllerOptions>();
+    /// <summary>Guest bus numbers to set on existing expander buses that have none, by controller index.</summary>
+    public IReadOnlyDictionary<int, int> ExpanderBusNumbers { get; init; } = new Dictionary<int, int>();
     /// <summary>The solver report.</summary>
     public SolverReport? Report { get; init; }
     /// <summary>Set when no placement exists.</summary>

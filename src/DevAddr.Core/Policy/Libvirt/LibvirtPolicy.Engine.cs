@@ -81,10 +81,10 @@ internal sealed partial class LibvirtPolicy
             c.PciFlags = ConnectTypes.Parse(model.Is) | (model.AggregateSlot ? ConnectFlags.AggregateSlot : ConnectFlags.None);
             _controllers.Add(c);
         }
-        foreach (var (id, options) in result.ControllerUpdates)
+        foreach (var (index, busNr) in result.ExpanderBusNumbers)
         {
-            var c = _controllers.First(x => x.Id == id);
-            c.Controller = options;
+            var c = FindController("pci", index)!;
+            c.Controller = c.Options with { BusNr = busNr };
         }
         var byId = All.ToDictionary(d => d.Id, StringComparer.Ordinal);
         foreach (var item in items)
