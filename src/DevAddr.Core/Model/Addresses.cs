@@ -117,7 +117,7 @@ public sealed record OtherAddress : DeviceAddress
     /// <summary>Creates an address of another kind.</summary>
     public OtherAddress(string addressType, IReadOnlyDictionary<string, string>? attributes = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(addressType);
+        ArgumentNullException.ThrowIfNull(addressType);
         AddressType = addressType;
         Attributes = new SortedDictionary<string, string>(
             attributes?.ToDictionary(kv => kv.Key, kv => kv.Value) ?? new Dictionary<string, string>(), StringComparer.Ordinal);
