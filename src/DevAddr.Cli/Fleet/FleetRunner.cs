@@ -139,43 +139,42 @@ internal static class FleetRunner
             while (lines.TryReadLine(out var line))
             {
                 token.ThrowIfCancellationRequested();
-                string? reject = null;
-                if (line is null)
+                if (line is not null && IsBlank(line)) continue;
+                // The shard and resume filters see only the id (read cheaply); other lines are parsed in full.
+                string? peeked = line is null ? null : FleetLine.PeekId(line);
+                if (!string.IsNullOrWhiteSpace(peeked))
                 {
-                    reject = $"the line is longer than {options.MaxLineBytes} bytes";
-                }
-                else if (IsBlank(line))
-                {
-                    continue;
-                }
-                else if (FleetLine.TryParseInput(line, out string id, out string? requestJson, out PlanError? envelopeError, out string why))
-                {
-                    var hash = FleetIdHash.Of(id);
-                    if (!options.Shard.Contains(hash))
+                    var peekedHash = FleetIdHash.Of(peeked);
+                    if (!options.Shard.Contains(peekedHash))
                     {
                         otherShards++;
                         continue;
                     }
-                    if (done.Contains(hash.Key))
+                    if (done.Contains(peekedHash.Key))
                     {
                         resumed++;
                         continue;
                     }
-                    if (!seen.Add(hash.Key))
-                    {
-                        reject = $"duplicate id '{id}' (an earlier line has it)";
-                    }
-                    else
-                    {
-                        var item = new FleetItem(id, requestJson, envelopeError, lines.Offset);
-                        await ordered.WriteAsync(item, token).ConfigureAwait(false);
-                        await work.WriteAsync(item, token).ConfigureAwait(false);
-                        continue;
-                    }
+                }
+                string reject;
+                if (line is null)
+                {
+                    reject = $"the line is longer than {options.MaxLineBytes} bytes";
+                }
+                else if (!FleetLine.TryParseInput(line, out string id, out string? requestJson, out PlanError? envelopeError, out reject))
+                {
+                    // reject says why
+                }
+                else if (!seen.Add(FleetIdHash.Of(id).Key))
+                {
+                    reject = $"duplicate id '{id}' (an earlier line has it)";
                 }
                 else
                 {
-                    reject = why;
+                    var item = new FleetItem(id, requestJson, envelopeError, lines.Offset);
+                    await ordered.WriteAsync(item, token).ConfigureAwait(false);
+                    await work.WriteAsync(item, token).ConfigureAwait(false);
+                    continue;
                 }
                 rejected++;
                 if (rejected <= MaxRejectMessages)
