@@ -1,5 +1,6 @@
 using DevAddr.Core.Catalog;
 using DevAddr.Core.Model;
+using DevAddr.Core.Policy;
 using DevAddr.Core.Policy.Libvirt;
 using DevAddr.Core.Topology;
 using DevAddr.Core.Validation;
@@ -30,8 +31,23 @@ public static class AddressPlanner
             if (engine is null && request.Policy.Name != PolicySpec.Libvirt)
                 throw PlanningException.Create(ErrorCodes.InvalidInput,
                     $"policy '{request.Policy.Name}' needs the optimizing planner (DevAddr.Solver); this entry point knows only '{PolicySpec.Libvirt}'", rule: "known-policy");
-            var plan = new LibvirtPolicy(catalog, machine, request, engine).Run();
-            return new PlanResult.Success(plan);
+            if (request.Prior is null)
+                return new PlanResult.Success(new LibvirtPolicy(catalog, machine, request, engine).Run());
+
+            // A prior layout: its addresses are kept; report what a plan from scratch would do differently.
+            var merged = PriorMerge.Merge(request);
+            var plan = new LibvirtPolicy(catalog, machine, merged.Request, engine, merged.Movable, request.Prior.MoveWeight).Run();
+            Plan? fresh = null;
+            try
+            {
+                fresh = new LibvirtPolicy(catalog, machine, request with { Prior = null }, engine).Run();
+            }
+            catch (PlanningException)
+            {
+                // Without the layout the request may not be plannable (e.g. it relies on the layout's controllers).
+            }
+            long? gain = plan.Solver is { } now && fresh?.Solver is { } free ? Math.Max(0, now.Objective - free.Objective) : null;
+            return new PlanResult.Success(plan with { Stability = PriorMerge.Report(request, plan, merged.Removed, fresh, gain) });
         }
         catch (PlanningException ex)
         {

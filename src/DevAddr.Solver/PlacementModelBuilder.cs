@@ -108,9 +108,34 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         }
     }
 
+    /// <summary>The class of an existing place (for devices that may stay where they are).</summary>
+    private PlacementClass? ClassOfPlace(PciAddress a)
+    {
+        var bus = problem.Buses.FirstOrDefault(b => b.Index == a.Bus);
+        if (bus is null) return null;
+        int node = bus.NumaNode ?? PlacementClass.Main;
+        return bus.Model switch
+        {
+            "pcie-root" => new PlacementClass(Attach.Integrated, node),
+            "pcie-root-port" or "pcie-switch-downstream-port" => new PlacementClass(bus.Hotplug ? Attach.RootPort : Attach.RootPortOff, node),
+            "pci-root" => new PlacementClass(Attach.Root, node),
+            "pci-expander-bus" => new PlacementClass(Attach.Expander, node),
+            _ => new PlacementClass(Attach.Bridge, node),
+        };
+    }
+
+    /// <summary>The class whose properties apply: for staying, the class of the current place.</summary>
+    private static PlacementClass Effective(PlacementUnit u, PlacementClass c) =>
+        c.Attach == Attach.Stay && u.PriorClass is { } p ? p : c;
+
     private bool AddUnit(PlacementUnit u)
     {
         var classes = StructuralClasses(u).ToList();
+        if (u.PriorAddress is { } prior && ClassOfPlace(prior) is { } here)
+        {
+            u.PriorClass = here;
+            classes.Insert(0, new PlacementClass(Attach.Stay, here.Node));
+        }
         if (classes.Count == 0)
         {
             _m.Error = new PlanError
@@ -128,23 +153,31 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
             vars.Add(v);
         }
         Model.AddExactlyOne(vars);
+        if (u.PriorClass is not null)
+        {
+            var stay = _m.Choice[(u.Index, classes[0])];
+            var moved = Model.NewIntVar(0, 1, $"moved[{u.Id}]");
+            Model.Add(moved == 1 - stay);
+            _m.Penalties.Add(new Penalty("moves", moved, Math.Clamp(problem.MoveWeight, 0, 1_000_000), u.Id,
+                $"device '{u.Id}' moved from {u.PriorAddress}", Reported: true));
+        }
 
         // NUMA affinity: hard or soft; devices without affinity stay on the main hierarchy.
         if (u.NumaNode is { } numa)
         {
-            Restrict(u, classes, c => c.Node == numa.Value, numa, "numaNode",
+            Restrict(u, classes, c => Effective(u, c).Node == numa.Value, numa, "numaNode",
                 $"NUMA node {numa.Value}", $"wanted NUMA node {numa.Value}");
         }
         else
         {
-            foreach (var c in classes.Where(c => !c.IsMain)) Model.Add(_m.Choice[(u.Index, c)] == 0);
+            foreach (var c in classes.Where(c => !Effective(u, c).IsMain)) Model.Add(_m.Choice[(u.Index, c)] == 0);
         }
 
         // Bus kind.
         if (u.BusKind is { } kind && kind.Value is "pcie" or "pci")
         {
             bool wantPcie = kind.Value == "pcie";
-            Restrict(u, classes, c => c.IsPcie == wantPcie && (topo.IsPcie || !wantPcie), kind, "busKind",
+            Restrict(u, classes, c => Effective(u, c).IsPcie == wantPcie && (topo.IsPcie || !wantPcie), kind, "busKind",
                 $"on {(wantPcie ? "PCI Express" : "conventional PCI")}", $"wanted {kind.Value}");
         }
 
@@ -152,7 +185,7 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         var hp = u.Hotpluggable;
         if (hp is not null)
         {
-            Restrict(u, classes, c => c.Hotpluggable(topo.RootHotplug) == hp.Value, hp, "hotpluggable",
+            Restrict(u, classes, c => Effective(u, c).Hotpluggable(topo.RootHotplug) == hp.Value, hp, "hotpluggable",
                 hp.Value ? "in a hot-pluggable place" : "in a place without hotplug",
                 hp.Value ? "wanted a hot-pluggable place" : "wanted a place without hotplug");
         }
@@ -163,6 +196,7 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         {
             bool unwanted = c.Attach switch
             {
+                Attach.Stay => false,
                 Attach.RootPort => portsOff && hp?.Value != true,
                 Attach.RootPortOff => !portsOff && hp?.Value != false,
                 _ => false,
@@ -229,6 +263,7 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
                 var reserve = Model.NewIntVar(0, 256, $"reserve[{g}]");
                 _m.NewPortsOn[g] = on; _m.NewPortsOff[g] = off; _m.NewBridges[g] = bridges; _m.Reserve[g] = reserve;
                 var legacy = CountOf(c => c.Node == g && c.Attach == Attach.Bridge);
+                // Units that stay where they are take no new place (their place is already reserved).
                 Model.Add(BridgeSlots * bridges + topo.BridgeFree(g) >= legacy);
                 Model.Add(on >= CountOf(c => c.Node == g && c.Attach == Attach.RootPort) + reserve + bridges - topo.EmptyOn(g));
                 Model.Add(off >= CountOf(c => c.Node == g && c.Attach == Attach.RootPortOff) - topo.EmptyOff(g));
@@ -241,7 +276,7 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
                 }
                 else
                 {
-                    AddExpander(g, rootUse, portSlots, CountOf(c => c.Node == g) + reserve);
+                    AddExpander(g, rootUse, portSlots, CountOf(c => c.Node == g && c.Attach != Attach.Stay) + reserve);
                 }
             }
             else
@@ -260,8 +295,8 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
                 {
                     Model.Add(bridges == 0);
                     var slots = Model.NewIntVar(0, ExpanderSlots, $"expanderSlots[{g}]");
-                    Model.Add(slots == CountOf(c => c.Node == g) + reserve);
-                    AddExpander(g, rootUse, slots, CountOf(c => c.Node == g) + reserve);
+                    Model.Add(slots == CountOf(c => c.Node == g && c.Attach == Attach.Expander) + reserve);
+                    AddExpander(g, rootUse, slots, CountOf(c => c.Node == g && c.Attach != Attach.Stay) + reserve);
                 }
             }
         }
@@ -306,6 +341,7 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         foreach (int g in _m.Groups)
         {
             var legacyIo = CountOf(c => c.Node == g && c.Attach is Attach.Bridge or Attach.Expander, u => u.HasIo ? 1 : 0);
+            // (Units that stay keep the I/O window they have.)
             var windows = Model.NewIntVar(0, units.Count, $"ioWindows[{g}]");
             Model.Add(BridgeSlots * windows >= legacyIo);
             io.AddTerm(windows, 4096);
@@ -400,7 +436,7 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         int count = units.Count;
         foreach (var ((ui, c), v) in _m.Choice)
         {
-            long rank = (c.IsMain ? 0 : 10 * (c.Node + 1)) + (int)c.Attach;
+            long rank = c.Attach == Attach.Stay ? 0 : (c.IsMain ? 0 : 10 * (c.Node + 1)) + (int)c.Attach;
             tie.AddTerm(v, rank * (count - ui));
         }
         foreach (int g in _m.Groups) tie.AddTerm(_m.Reserve[g], g == PlacementClass.Main ? 1 : 2 + g);

@@ -7,7 +7,7 @@ namespace DevAddr.Solver;
 
 /// <summary>How a unit attaches: behind a root port (hotplug on/off), integrated on the root bus, in a
 /// conventional PCI bridge slot, in a pci-root slot, or in a slot of a pci-expander-bus.</summary>
-internal enum Attach { RootPort, RootPortOff, Integrated, Bridge, Root, Expander }
+internal enum Attach { Stay, RootPort, RootPortOff, Integrated, Bridge, Root, Expander }
 
 /// <summary>A placement class: an attachment kind within a group (the main hierarchy, or a NUMA node's expander bus).</summary>
 internal readonly record struct PlacementClass(Attach Attach, int Node)
@@ -51,6 +51,10 @@ internal sealed class PlacementUnit
 
     public int Index { get; }
     public IReadOnlyList<PciItem> Items { get; }
+    /// <summary>Where the (single-device) unit sits now, when it is an existing device that may move.</summary>
+    public PciAddress? PriorAddress => Items.Count == 1 ? Items[0].PriorAddress : null;
+    /// <summary>The class of the place it sits in now (set by the model builder).</summary>
+    public PlacementClass? PriorClass { get; set; }
     public string Id => Items[0].Device.Id;
     public Tunable<int>? NumaNode { get; }
     public Tunable<string>? BusKind { get; }

@@ -111,6 +111,7 @@ internal sealed class SolutionDecoder(PciProblem problem, TopologyFacts topo, IR
             var c = choice[u.Index];
             PciAddress head = c.Attach switch
             {
+                Attach.Stay => u.PriorAddress! with { Multifunction = null },
                 Attach.RootPort => new PciAddress(0, portsOn[c.Node].Dequeue().Index, 0, 0),
                 Attach.RootPortOff => new PciAddress(0, portsOff[c.Node].Dequeue().Index, 0, 0),
                 Attach.Integrated or Attach.Root => new PciAddress(0, 0, _rootSlots.Dequeue(), 0),

@@ -18,6 +18,16 @@ internal sealed class PlanCommand : Command
         Description = "Write the plan to this file (written whole or not at all). Default: standard output.",
     };
 
+    private static readonly Option<string?> Prior = new("--prior")
+    {
+        Description = "The guest's current layout (a plan written by 'devaddr plan'): every device in it keeps its address; devices missing from REQUEST are removed.",
+    };
+
+    private static readonly Option<bool> AllowMoves = new("--allow-moves")
+    {
+        Description = "With --prior and the optimize policy: existing devices may move, at the prior layout's move weight per moved device.",
+    };
+
     private static readonly Option<bool> JsonErrors = new("--json-errors")
     {
         Description = "Print errors as a JSON object {code, message, deviceId, rule} on standard error.",
@@ -27,6 +37,8 @@ internal sealed class PlanCommand : Command
     {
         Arguments.Add(Request);
         Options.Add(Output);
+        Options.Add(Prior);
+        Options.Add(AllowMoves);
         Options.Add(JsonErrors);
         SetAction(parseResult =>
         {
@@ -37,6 +49,14 @@ internal sealed class PlanCommand : Command
             if (text is null) return ExitCodes.InvalidInput;
             var (request, readError) = PlanJson.ReadRequest(text, CliIo.IsYamlPath(path));
             if (readError is not null) return CliIo.ReportError(readError, json, cfg.Error);
+            if (parseResult.GetValue(Prior) is string priorPath)
+            {
+                string? priorText = CliIo.ReadInput(priorPath, cfg.Error);
+                if (priorText is null) return ExitCodes.InvalidInput;
+                var (prior, priorError) = PlanJson.ReadPlan(priorText, CliIo.IsYamlPath(priorPath));
+                if (priorError is not null) return CliIo.ReportError(priorError with { Message = "prior layout: " + priorError.Message }, json, cfg.Error);
+                request = request! with { Prior = new PriorLayout { Devices = prior!.Devices, AllowMoves = parseResult.GetValue(AllowMoves) } };
+            }
             return OptimizingPlanner.Plan(request!) switch
             {
                 PlanResult.Success s => CliIo.WriteOutput(parseResult.GetValue(Output), PlanJson.Serialize(s.Plan), cfg.Output, cfg.Error)

@@ -13,6 +13,9 @@ public sealed record Plan
     public required IReadOnlyList<Device> Devices { get; init; }
     /// <summary>Counts that describe the plan.</summary>
     public required PlanSummary Summary { get; init; }
+    /// <summary>How the plan relates to the request's prior layout (absent without one).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public StabilityReport? Stability { get; init; }
     /// <summary>The optimizing policy's solver report (absent for the libvirt policy).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Topology.SolverReport? Solver { get; init; }

@@ -19,6 +19,10 @@ public sealed record PlanRequest
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? MemorySlots { get; init; }
 
+    /// <summary>The guest's current layout, whose addresses are kept (ABI stability).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PriorLayout? Prior { get; init; }
+
     /// <summary>The devices, in the order the guest definition lists them.</summary>
     public IReadOnlyList<Device> Devices { get; init; } = [];
 }

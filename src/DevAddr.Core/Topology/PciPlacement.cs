@@ -33,6 +33,8 @@ public sealed record PciProblem
     public required int MaxControllerIndex { get; init; }
     /// <summary>The catalog.</summary>
     public required DeviceCatalog Catalog { get; init; }
+    /// <summary>Cost of moving an existing device (prior layouts with moves allowed).</summary>
+    public int MoveWeight { get; init; } = 1000;
 }
 
 /// <summary>An existing PCI bus.</summary>
@@ -65,6 +67,8 @@ public sealed record PciItem
     public bool HotplugCapable { get; init; }
     /// <summary>BARs (catalog or per-device override).</summary>
     public IReadOnlyList<BarSpec> Bars { get; init; } = [];
+    /// <summary>An existing device that may move: its current address (keeping it costs nothing).</summary>
+    public PciAddress? PriorAddress { get; init; }
 }
 
 /// <summary>An engine's answer: addresses, added controllers, and a report; or an error.</summary>

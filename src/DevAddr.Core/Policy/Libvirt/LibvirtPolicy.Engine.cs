@@ -25,6 +25,10 @@ internal sealed partial class LibvirtPolicy
         ApplyChipset(set, allowAuto: false);
         foreach (var c in _controllers.Where(c => c.IsPciController && c.PciWanted && c.PciFlags != ConnectFlags.None))
             ReserveNext(set, c);
+        // Existing devices that may move still hold their old place (a move never frees it for others).
+        foreach (var d in _devices.Where(d => d.PciWanted && _movable.ContainsKey(d.Id)))
+            if (_movable[d.Id] is PciAddress old && old.Bus < set.Count)
+                set.ReserveAddr(old, d.PciFlags, fromConfig: true, d.Id);
 
         var buses = new List<PciBusInfo>();
         foreach (var c in pciControllers.OrderBy(c => c.Idx))
@@ -69,6 +73,7 @@ internal sealed partial class LibvirtPolicy
             Fixed = fixedItems,
             MaxControllerIndex = _controllers.Where(c => c.IsPciController).Max(c => c.Idx),
             Catalog = _catalog,
+            MoveWeight = _moveWeight,
         };
         var result = engine.Place(problem);
         if (result.Error is not null) throw new PlanningException(result.Error);
@@ -118,5 +123,6 @@ internal sealed partial class LibvirtPolicy
         Flags = d.PciFlags,
         HotplugCapable = d.Rule.Hotplug,
         Bars = d.Tunables?.Bars ?? d.Rule.Bars,
+        PriorAddress = _movable.TryGetValue(d.Id, out var prior) ? prior as PciAddress : null,
     };
 }

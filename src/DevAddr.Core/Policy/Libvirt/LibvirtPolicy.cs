@@ -21,12 +21,18 @@ internal sealed partial class LibvirtPolicy
     private readonly IPciPlacementEngine? _engine;
     private SolverReport? _report;
 
-    public LibvirtPolicy(DeviceCatalog catalog, MachineType machine, PlanRequest request, IPciPlacementEngine? engine = null)
+    private readonly IReadOnlyDictionary<string, DeviceAddress> _movable;
+    private readonly int _moveWeight;
+
+    public LibvirtPolicy(DeviceCatalog catalog, MachineType machine, PlanRequest request, IPciPlacementEngine? engine = null,
+        IReadOnlyDictionary<string, DeviceAddress>? movable = null, int moveWeight = 1000)
     {
+        _moveWeight = moveWeight;
         _catalog = catalog;
         _machine = machine;
         _request = request;
         _engine = engine;
+        _movable = movable ?? new Dictionary<string, DeviceAddress>();
     }
 
     public Plan Run()
