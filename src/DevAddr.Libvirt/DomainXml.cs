@@ -164,6 +164,19 @@ public sealed class DomainXml
     private static int? Int(XElement? el, string attr) =>
         el?.Attribute(attr)?.Value is string v ? ParseInt(v, attr) : null;
 
+    /// <summary>A number as libvirt reads it (decimal or 0x hex) rendered in decimal, or the text itself.</summary>
+    internal static string ParseIntOrText(string text)
+    {
+        try
+        {
+            return ParseInt(text, "value").ToString(CultureInfo.InvariantCulture);
+        }
+        catch (DomainXmlException)
+        {
+            return text;
+        }
+    }
+
     internal static int ParseInt(string text, string what, string? id = null)
     {
         text = text.Trim();
