@@ -39,6 +39,7 @@ public abstract class DefaultPolicyBenchmarks
 
 /// <summary>A small guest (~10 devices).</summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class SmallGuestBenchmarks : DefaultPolicyBenchmarks
 {
     /// <inheritdoc />
@@ -47,6 +48,7 @@ public class SmallGuestBenchmarks : DefaultPolicyBenchmarks
 
 /// <summary>A medium guest (~35 devices).</summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class MediumGuestBenchmarks : DefaultPolicyBenchmarks
 {
     /// <inheritdoc />
@@ -55,6 +57,7 @@ public class MediumGuestBenchmarks : DefaultPolicyBenchmarks
 
 /// <summary>A large guest (~170 devices, bridges/root ports added).</summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class LargeGuestBenchmarks : DefaultPolicyBenchmarks
 {
     /// <inheritdoc />

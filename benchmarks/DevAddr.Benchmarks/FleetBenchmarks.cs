@@ -9,6 +9,7 @@ namespace DevAddr.Benchmarks;
 /// cores, with and without the shape cache. One operation is one guest (ns/op = wall time per guest).
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class FleetBenchmarks
 {
     private const int FleetSize = 1000;

@@ -28,14 +28,16 @@ public static class Guests
         var devices = new List<Device>();
         for (int i = 0; i < virtioDisks; i++)
             devices.Add(new Device { Id = $"vd{i}", Kind = "disk", Type = "disk", Bus = "virtio", Target = "vd" + DiskSuffix(i) });
-        for (int i = 0; i < scsiDisks; i++)
-            devices.Add(new Device { Id = $"sd{i}", Kind = "disk", Type = "disk", Bus = "scsi", Target = "sd" + DiskSuffix(i) });
+        // The cdrom takes the first "sd" name (libvirt derives the drive controller from the name's index, so a
+        // name like sdzz would make it add ~100 SCSI controllers); the SCSI disks follow it.
         devices.Add(machine switch
         {
             "pc" => new Device { Id = "cdrom", Kind = "disk", Type = "cdrom", Bus = "ide", Target = "hdc" },
-            "q35" => new Device { Id = "cdrom", Kind = "disk", Type = "cdrom", Bus = "sata", Target = "sdz" },
-            _ => new Device { Id = "cdrom", Kind = "disk", Type = "cdrom", Bus = "scsi", Target = "sdzz" },
+            "q35" => new Device { Id = "cdrom", Kind = "disk", Type = "cdrom", Bus = "sata", Target = "sda" },
+            _ => new Device { Id = "cdrom", Kind = "disk", Type = "cdrom", Bus = "scsi", Target = "sda" },
         });
+        for (int i = 0; i < scsiDisks; i++)
+            devices.Add(new Device { Id = $"sd{i}", Kind = "disk", Type = "disk", Bus = "scsi", Target = "sd" + DiskSuffix(i + 1) });
         for (int i = 0; i < nics; i++)
             devices.Add(new Device { Id = $"nic{i}", Kind = "interface", Type = "network", Model = "virtio" });
         for (int i = 0; i < channels; i++)

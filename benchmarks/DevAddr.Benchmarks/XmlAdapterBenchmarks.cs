@@ -8,6 +8,7 @@ namespace DevAddr.Benchmarks;
 /// <c>devaddr libvirt expand</c> does per file). <c>corpus</c> runs every one of the first 300 inputs once.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class XmlAdapterBenchmarks
 {
     private string[] _xml = [];
