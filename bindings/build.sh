@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Publishes src/DevAddr.Native with NativeAOT as libdevaddr.so and puts it where the bindings look for it:
+#   bindings/lib/libdevaddr.so   with the native libraries it loads from its own directory (OR-Tools and its
+#                                dependencies, for the "optimize" policy)
+# The C and Go examples link against bindings/lib; the Python package finds it there too (or via DEVADDR_LIBRARY).
+# Needs the .NET SDK and clang or gcc (NativeAOT links with the system toolchain); restores the ILCompiler packages
+# from NuGet on first use. Usage: bindings/build.sh [extra dotnet publish arguments]
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+out="$root/bindings/lib"
+stage="$root/bindings/.lib.tmp"
+
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+rm -rf "$stage"
+dotnet publish "$root/src/DevAddr.Native/DevAddr.Native.csproj" -c Release -r linux-x64 -o "$stage" -nologo "$@"
+
+# Keep the shared objects only: no managed symbols (.pdb), XML docs or the separate debug file (.dbg).
+find "$stage" -maxdepth 1 -type f \( -name '*.pdb' -o -name '*.xml' -o -name '*.dbg' -o -name '*.json' \) -delete
+test -f "$stage/libdevaddr.so"
+rm -rf "$out"
+mv "$stage" "$out"
+echo "bindings/build.sh: $(du -sh "$out" | cut -f1) in $out ($(find "$out" -maxdepth 1 -type f | wc -l) files)"
