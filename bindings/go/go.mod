@@ -1,0 +1,3 @@
+module devaddr.local/bindings/go
+
+go 1.19
