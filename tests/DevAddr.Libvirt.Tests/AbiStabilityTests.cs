@@ -55,7 +55,7 @@ public sealed class AbiStabilityTests(ITestOutputHelper output)
             3 => XElement.Parse($"<channel type='unix'><target type='virtio' name='org.example.edit{n}'/></channel>"),
             4 => XElement.Parse("<input type='tablet' bus='usb'/>"),
             5 => XElement.Parse($"<interface type='bridge'><mac address='{mac}'/><source bridge='br0'/><model type='virtio'/></interface>"),
-            _ => XElement.Parse($"<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/var/lib/images/s{n}.img'/><target dev='sdz{Letters(serial)}' bus='scsi'/></disk>"),
+            _ => XElement.Parse("<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>"),
         };
     }
 
@@ -137,5 +137,53 @@ public sealed class AbiStabilityTests(ITestOutputHelper output)
         Assert.True(moved == 0, string.Join("\n", failures.Take(10)));
         Assert.Equal(0, report.Failed);
         Assert.True(plans >= sequences * Steps * 8 / 10, $"only {plans} plans in {sequences} sequences");
+    }
+
+    [LibvirtOracleFact]
+    public void LibvirtMadeLayouts_DevicesAdded_EveryLibvirtAddressKept()
+    {
+        LibvirtOracleFactAttribute.RequireOracle();
+        using var work = new TempDirectory();
+        string ours = work.Sub("ours"), libvirt = work.Sub("libvirt");
+        string expectedDir = Path.Combine(RepoPaths.Root, "fixtures", "conformance", "libvirt-9.0", "expected");
+        int layouts = 0, kept = 0, moved = 0, refused = 0, serial = 0;
+        var failures = new List<string>();
+        var reasons = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var file in Directory.GetFiles(expectedDir, "*.xml").Order(StringComparer.Ordinal))
+        {
+            string name = Path.GetFileNameWithoutExtension(file);
+            var rng = new SplitMix64(0xAB1UL + (ulong)layouts + (ulong)refused * 131);
+            var doc = XDocument.Parse(File.ReadAllText(file));
+            var before = Addresses(doc);
+            var devices = doc.Root!.Element("devices")!;
+            for (int k = rng.Between(1, 3); k > 0; k--) devices.Add(RandomDevice(rng, name.Split('-')[^1], ref serial));
+            var policy = RandomPolicy(rng);
+            var (next, why) = LibvirtExpander.Expand(doc.ToString(), r => OptimizingPlanner.Plan(r with { Policy = policy }));
+            if (next is null)
+            {
+                refused++;
+                string reason = why!.Length > 60 ? why[..60] : why;
+                reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
+                continue;
+            }
+            var after = Addresses(XDocument.Parse(next));
+            foreach (var (key, address) in before)
+            {
+                if (!after.TryGetValue(key, out var now)) { moved++; failures.Add($"{name}: {key} disappeared"); continue; }
+                if (now == address) kept++;
+                else { moved++; failures.Add($"{name}: {key} moved from {address} to {now}"); }
+            }
+            File.WriteAllText(Path.Combine(ours, name + ".xml"), next);
+            layouts++;
+        }
+        LibvirtOracle.ExpandDirectory(ours, libvirt);
+        var report = DomainComparer.CompareDirectories(ours, libvirt);
+        ReportWriter.Note(output, $"{layouts} libvirt-made layouts extended: {kept} libvirt addresses kept, {moved} moved, {refused} refused edits ({string.Join("; ", reasons.Select(kv => $"{kv.Value}x {kv.Key}"))})");
+        ReportWriter.Publish(output, $"libvirt-made prior layouts plus new devices, re-expanded by live libvirt ({layouts} plans)", report);
+        Assert.True(moved == 0, string.Join("\n", failures.Take(10)));
+        Assert.Equal(0, report.Failed);
+        // The only edits a libvirt-made layout may refuse: USB devices on a guest without USB or without a free port.
+        Assert.All(reasons.Keys, r => Assert.True(r.StartsWith("USB is disabled", StringComparison.Ordinal) || r.StartsWith("No free USB ports", StringComparison.Ordinal), r));
+        Assert.True(layouts >= 400, $"only {layouts} layouts planned");
     }
 }
