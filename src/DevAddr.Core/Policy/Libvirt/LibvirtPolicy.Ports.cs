@@ -119,7 +119,11 @@ internal sealed partial class LibvirtPolicy
             var items = category == "controller" ? _controllers : OfKind(category);
             usbDevices.AddRange(items.Where(d => d.Rule.Attach == "usb"));
         }
-        var controllers = ControllersOf("usb").Where(c => c.Model != "none").OrderBy(c => c.Idx).ToList();
+        int RootPorts(WorkDevice c) => c.Controller?.Ports ?? c.Rule.UsbPorts ?? 0;
+        // Like libvirt, controllers without ports (the ICH9 UHCI companions of an EHCI1) give no bus of their own.
+        var controllers = ControllersOf("usb").Where(c => c.Model != "none" && RootPorts(c) > 0).OrderBy(c => c.Idx).ToList();
+        foreach (var dup in controllers.GroupBy(c => c.Idx).Where(g => g.Count() > 1))
+            throw Error(ErrorCodes.AddressConflict, $"Duplicate USB controllers with index {dup.Key}", dup.Skip(1).First(), "usb-controller-unique");
         if (controllers.Count == 0)
         {
             if (usbDevices.Count > 0 || OfKind("hub").Any(h => h.Rule.Attach == "usb-hub"))
@@ -127,7 +131,6 @@ internal sealed partial class LibvirtPolicy
             return;
         }
 
-        int RootPorts(WorkDevice c) => c.Controller?.Ports ?? c.Rule.UsbPorts ?? 0;
         foreach (var c in controllers)
         {
             if (c.Rule.MaxUsbPorts is int max && c.Controller?.Ports is int p && p > max)
