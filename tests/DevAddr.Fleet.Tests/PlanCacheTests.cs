@@ -43,6 +43,27 @@ public sealed class PlanCacheTests
     }
 
     [Fact]
+    public async Task GetOrPlanAsync_PlannerThrows_WaitersGetTheExceptionAndNothingIsCached()
+    {
+        var cache = new PlanCache(1 << 20);
+        using var gate = new ManualResetEventSlim();
+        var owner = Task.Run(() => cache.GetOrPlanAsync(7, () =>
+        {
+            gate.Wait();
+            throw new InvalidOperationException("boom");
+        }).AsTask());
+        while (cache.Count == 0) await Task.Delay(5);
+        var waiter = cache.GetOrPlanAsync(7, () => Shape(1)).AsTask();
+
+        gate.Set();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => owner);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => waiter);
+        Assert.Equal(0, cache.Count);
+        Assert.False((await cache.GetOrPlanAsync(7, () => Shape(1))).Hit);
+    }
+
+    [Fact]
     public async Task GetOrPlanAsync_ZeroBudget_PlansEveryTime()
     {
         var cache = new PlanCache(0);

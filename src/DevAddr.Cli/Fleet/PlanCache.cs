@@ -49,7 +49,8 @@ internal sealed class PlanCache
 
     /// <summary>
     /// Returns the shape for <paramref name="key"/>, planning it with <paramref name="plan"/> when no other caller
-    /// has (<c>Hit</c> tells which). <paramref name="plan"/> must not throw.
+    /// has (<c>Hit</c> tells which). If <paramref name="plan"/> throws, the exception reaches this caller and those
+    /// waiting for the same shape, and nothing is cached.
     /// </summary>
     public async ValueTask<(PlannedShape Shape, bool Hit)> GetOrPlanAsync(UInt128 key, Func<PlannedShape> plan)
     {
@@ -72,7 +73,25 @@ internal sealed class PlanCache
         if (other is not null)
             return (other.Task.IsCompleted ? other.Task.Result : await other.Task.ConfigureAwait(false), true);
 
-        var shape = plan();
+        PlannedShape shape;
+        try
+        {
+            shape = plan();
+        }
+        catch (Exception ex)
+        {
+            // Never leave waiters hanging, and do not cache a failure.
+            lock (_lock)
+            {
+                if (_map.TryGetValue(key, out var node) && node.Value.Shape == mine)
+                {
+                    _lru.Remove(node);
+                    _map.Remove(key);
+                }
+            }
+            mine.SetException(ex);
+            throw;
+        }
         mine.SetResult(shape);
         lock (_lock)
         {
