@@ -56,6 +56,8 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         }
         _m.Groups.AddRange(groups);
 
+        if (Global?.Packing is { } packing && packing is not ("one-per-bus" or "distinct-slots"))
+            return Fail($"packing must be 'one-per-bus' or 'distinct-slots', got '{packing}'", "packing", null);
         foreach (var u in units)
             if (!AddUnit(u)) return _m;
         AddCapacity();
@@ -204,14 +206,26 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
             if (unwanted) Model.Add(_m.Choice[(u.Index, c)] == 0);
         }
 
-        // libvirt's style as a mild default: PCI Express devices behind root ports, legacy ones on bridges.
+        // Packing style as a mild default. one-per-bus (libvirt's): PCI Express devices behind their own root
+        // port, legacy ones on bridges. distinct-slots: devices in slots of multi-slot buses (root bus, bridges).
+        bool distinctSlots = Global?.Packing == "distinct-slots";
         foreach (var c in classes)
         {
-            bool offStyle = c.Attach == Attach.Integrated && !u.IntegratedOnly && hp?.Value != false
-                            || (c.Attach == Attach.Bridge && u.PcieCapable && topo.IsPcie && u.BusKind?.Value != "pci");
+            bool offStyle = distinctSlots
+                ? c.Attach is Attach.RootPort or Attach.RootPortOff && hp?.Value != true
+                : c.Attach == Attach.Integrated && !u.IntegratedOnly && hp?.Value != false
+                  || (c.Attach == Attach.Bridge && u.PcieCapable && topo.IsPcie && u.BusKind?.Value != "pci");
             if (offStyle)
                 _m.Penalties.Add(new Penalty("style", AsInt(_m.Choice[(u.Index, c)]), StyleWeight, u.Id, "", Reported: false));
         }
+
+        // The default policy's choice is the solver's starting hint.
+        var hint = topo.IsPcie
+            ? (u.IntegratedOnly ? new PlacementClass(Attach.Integrated, PlacementClass.Main)
+               : u.PcieCapable ? new PlacementClass(Attach.RootPort, PlacementClass.Main) : new PlacementClass(Attach.Bridge, PlacementClass.Main))
+            : new PlacementClass(Attach.Root, PlacementClass.Main);
+        if (u.PriorClass is not null) hint = classes[0];
+        foreach (var c in classes) Model.AddHint(_m.Choice[(u.Index, c)], c == hint ? 1 : 0);
         return true;
     }
 

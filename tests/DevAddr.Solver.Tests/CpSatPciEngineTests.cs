@@ -213,4 +213,51 @@ public sealed class CpSatPciEngineTests
         Assert.Equal((plan.Pci("vdb").Bus, plan.Pci("vdb").Slot), (plan.Pci("vdc").Bus, plan.Pci("vdc").Slot));
         Assert.True(plan.Summary.FreeRootPorts >= 2);
     }
+
+    [Fact]
+    public void Plan_PackingDistinctSlots_DevicesInRootBusSlotsNoPortsAdded()
+    {
+        var plan = PlanOk(Q35(Nic("a"), Nic("b"), Disk("c", "vda")).With(new Tunables { Packing = "distinct-slots" }));
+        Assert.Equal(0, plan.Summary.RootPorts);
+        Assert.Equal(3, new[] { "a", "b", "c" }.Select(id => (plan.Pci(id).Bus, plan.Pci(id).Slot)).Distinct().Count());
+    }
+
+    [Fact]
+    public void Plan_UnknownPacking_InvalidInput()
+    {
+        var error = PlanFails(Q35(Nic("a")).With(new Tunables { Packing = "sideways" }));
+        Assert.Equal(ErrorCodes.InvalidInput, error.Code);
+        Assert.Equal("packing", error.Rule);
+    }
+
+    [Fact]
+    public void Plan_PriorLayoutWithMovesAllowed_MovesOnlyWhenATunableNeedsIt()
+    {
+        var first = PlanOk(Q35(Nic("a"), Nic("b")));
+        var next = Q35(Nic("a", t: new DeviceTunables { Hotpluggable = Req(false) }), Nic("b")) with
+        {
+            Prior = new PriorLayout { Devices = first.Devices, AllowMoves = true, MoveWeight = 5 },
+        };
+        var plan = PlanOk(next);
+        Assert.Equal(first.Pci("b"), plan.Pci("b"));
+        Assert.False(plan.InHotplugPlace("a"));
+        var move = Assert.Single(plan.Stability!.Moved);
+        Assert.Equal("a", move.Id);
+        Assert.Equal(5, plan.Solver!.Breakdown["moves"]);
+    }
+
+    [Fact]
+    public void Plan_PriorLayoutWithoutMoves_RequirementThatNeedsAMoveIsInfeasible()
+    {
+        var first = PlanOk(Q35(Nic("a")));
+        var next = Q35(Nic("a", t: new DeviceTunables { Hotpluggable = Req(false) })) with
+        {
+            Prior = new PriorLayout { Devices = first.Devices },
+        };
+        // The prior address is kept (pinned), so the device stays in its hot-pluggable root port: the plan keeps
+        // the ABI and the tunable does not apply to a device that already has an address.
+        var plan = PlanOk(next);
+        Assert.Equal(first.Pci("a"), plan.Pci("a"));
+        Assert.Empty(plan.Stability!.Moved);
+    }
 }
