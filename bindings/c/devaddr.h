@@ -37,7 +37,9 @@
  *
  * Threads
  *   Every function may be called from any thread, concurrently: the planner keeps no mutable state, and the
- *   library's one-time set-up (on the first call) is synchronized. Calls do not block one another.
+ *   library's one-time set-up (on the first call) is synchronized. Calls do not block one another. Each call does
+ *   its work on a thread of its own with a 64 MiB stack and waits for it, so the caller's stack size does not matter.
+ *   YAML that nests deeper than 64 levels or whose aliases expand past a million nodes is refused (invalid-input).
  *
  * Stability
  *   The four functions below are the stable ABI (ELF symbol version V1.0). Functions are only ever added.

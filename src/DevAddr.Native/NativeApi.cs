@@ -52,6 +52,7 @@ internal static unsafe class NativeApi
     /// <summary>Plans request text (JSON; YAML too, as <c>devaddr plan -</c> reads it): the CLI's exact output or an error object.</summary>
     internal static string PlanText(string text)
     {
+        if (YamlGuard.Check(text, "request") is string problem) return Refused(problem);
         var (request, readError) = PlanJson.ReadRequest(text);
         if (readError is not null) return LibraryHost.Serialize(new ErrorEnvelope(readError));
         return OptimizingPlanner.Plan(request!) switch
@@ -65,11 +66,15 @@ internal static unsafe class NativeApi
     /// <summary>Validates plan text: the output of <c>devaddr validate --json</c>, or an error object.</summary>
     internal static string ValidateText(string text)
     {
+        if (YamlGuard.Check(text, "plan") is string problem) return Refused(problem);
         var (plan, readError) = PlanJson.ReadPlan(text);
         return readError is not null
             ? LibraryHost.Serialize(new ErrorEnvelope(readError))
             : LibraryHost.Serialize(AddressPlanner.Validate(plan!));
     }
+
+    private static string Refused(string message) =>
+        LibraryHost.Serialize(new ErrorEnvelope(new PlanError { Code = InvalidInput, Message = message, Rule = "well-formed" }));
 
     private static byte* Run(byte* input, string what, Func<string, string> work)
     {
@@ -80,7 +85,7 @@ internal static unsafe class NativeApi
             string? text = NativeText.Read(input, what, out string? problem);
             result = text is null
                 ? LibraryHost.Serialize(new ErrorEnvelope(new PlanError { Code = InvalidInput, Message = problem!, Rule = "c-string" }))
-                : work(text);
+                : OnOwnStack(work, text);
         }
         catch (Exception ex)
         {
@@ -94,6 +99,38 @@ internal static unsafe class NativeApi
         {
             return null;
         }
+    }
+
+    /// <summary>Stack size of the thread each call runs on (reserved address space; pages are committed as used).</summary>
+    internal const int WorkerStackBytes = 64 << 20;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on a new thread with a <see cref="WorkerStackBytes"/> stack and waits for it. The
+    /// caller's thread may have a small stack (JVM, Go and musl threads often have 1 MiB or less) and a stack overflow
+    /// ends the process, so the planner, the serializer and YamlDotNet never run on it.
+    /// </summary>
+    private static string OnOwnStack(Func<string, string> work, string text)
+    {
+        string? result = null;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                result = work(text);
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+        }, WorkerStackBytes)
+        {
+            IsBackground = true,
+            Name = "devaddr",
+        };
+        thread.Start();
+        thread.Join();
+        return failure is null ? result! : Internal(Describe(failure));
     }
 
     /// <summary>The exception and its inner exceptions, type and message each (no stack trace).</summary>

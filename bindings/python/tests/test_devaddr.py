@@ -110,6 +110,9 @@ class CliParityTests(unittest.TestCase):
             "malformed.json": '{"machine": {"arch": "x86_64", "type": "q35"}, "devices": [',
             "unknown-machine.json": '{"machine": {"arch": "x86_64", "type": "pc-q99"}, "devices": []}',
             "duplicate-ids.json": json.dumps({"machine": Q35["machine"], "devices": [Q35["devices"][0]] * 2}),
+            # Too deep for Core (32 levels); the second one is also refused by the library's own YAML guard (64).
+            "deep-40.yaml": "machine: " + "[" * 40 + "]" * 40 + "\n",
+            "deep-100.yaml": "machine: " + "[" * 100 + "]" * 100 + "\n",
         }
         for name, text in cases.items():
             with self.subTest(case=name):
@@ -207,6 +210,12 @@ class BadInputTests(unittest.TestCase):
             {"id": "n", "kind": "interface", "model": "virtio",
              "address": {"type": "pci", "domain": 0, "bus": 0, "slot": -1, "function": 0}}]}).encode(),
         "unknown machine": b'{"machine": {"arch": "x86_64", "type": "pc-q99"}, "devices": []}',
+        # Core's YAML reader recurses: 10^6 levels would overflow any stack and end the process.
+        "deep YAML flow nesting": b"machine: " + b"[" * 1_000_000 + b"]" * 1_000_000,
+        "deep YAML block nesting": b"machine:\n" + b"- " * 200_000 + b"x\n",
+        # "Billion laughs": 10^9 nodes once the aliases are expanded.
+        "YAML alias bomb": ("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+            f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 9))).encode(),
     }
 
     def test_plan_bad_input_returns_error_object_with_code(self) -> None:
