@@ -1,0 +1,178 @@
+using System.Text.RegularExpressions;
+using DevAddr.Core.Model;
+using DevAddr.Core.Serialization;
+using DevAddr.Solver;
+using Xunit.Abstractions;
+
+namespace DevAddr.Native.Tests;
+
+/// <summary>
+/// libdevaddr.so through its bindings: the C example (gcc), the Python package's unittest suite, the Go (cgo)
+/// package and example. Each runs the real library that <c>bindings/build.sh</c> publishes.
+/// </summary>
+[Collection(NativeLibraryCollection.Name)]
+public sealed partial class BindingTests(NativeLibraryFixture library, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(10);
+
+    private const string OptimizeRequest = """
+        {"machine": {"arch": "x86_64", "type": "q35"},
+         "policy": {"name": "optimize", "tunables": {"hotplugReserve": {"value": 2}}},
+         "devices": [{"id": "vda", "kind": "disk", "bus": "virtio", "target": "vda"},
+                     {"id": "nic0", "kind": "interface", "model": "virtio"}]}
+        """;
+
+    [Fact]
+    public void BuildScript_Publishes_LibraryExportingExactlyTheCApi()
+    {
+        var nm = ProcessRunner.Run("nm", ["-D", "--defined-only", library.LibraryPath], Timeout);
+        Assert.True(nm.ExitCode == 0, nm.Transcript);
+        var exported = nm.StandardOutput.Split('\n')
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length == 3 && f[1] == "T" && f[2].StartsWith("devaddr_", StringComparison.Ordinal))
+            .Select(f => f[2].Split('@')[0])
+            .Order(StringComparer.Ordinal);
+        Assert.Equal(["devaddr_free", "devaddr_plan", "devaddr_validate", "devaddr_version"], exported);
+        long bytes = new DirectoryInfo(RepoPaths.Library).EnumerateFiles().Sum(f => f.Length);
+        NativeLibraryFixture.Note(output, $"[native] libdevaddr.so {new FileInfo(library.LibraryPath).Length / 1048576.0:F1} MiB; bindings/lib {bytes / 1048576.0:F0} MiB with OR-Tools");
+    }
+
+    [Fact]
+    public void CExample_PlansQ35Basic_PrintsTheDeviceCountOfTheCliPlan()
+    {
+        string example = CompileCExample();
+        string fixture = Path.Combine(RepoPaths.Examples, "q35-basic.json");
+        using var cwd = new TempDirectory();
+
+        var run = ProcessRunner.Run(example, [fixture], Timeout, workingDirectory: cwd.Path);
+
+        Assert.True(run.ExitCode == 0, run.Transcript);
+        Assert.Matches(VersionLine(), run.StandardOutput);
+        Assert.StartsWith($"q35-basic.json: {DeviceCount(File.ReadAllText(fixture))} devices (devaddr ", run.StandardOutput);
+        NativeLibraryFixture.Note(output, "[native] C example: " + run.StandardOutput.Trim());
+    }
+
+    [Fact]
+    public void CExample_OptimizeRequestRunFromAnotherDirectory_LoadsOrToolsNextToTheLibrary()
+    {
+        string example = CompileCExample();
+        using var cwd = new TempDirectory();
+        string request = Path.Combine(cwd.Path, "optimize.json");
+        File.WriteAllText(request, OptimizeRequest);
+
+        var run = ProcessRunner.Run(example, [request], Timeout, workingDirectory: cwd.Path);
+
+        Assert.True(run.ExitCode == 0, run.Transcript);
+        Assert.StartsWith($"optimize.json: {DeviceCount(OptimizeRequest)} devices", run.StandardOutput);
+    }
+
+    [Fact]
+    public void CExample_MalformedRequest_ExitsOneWithTheErrorObject()
+    {
+        string example = CompileCExample();
+        using var cwd = new TempDirectory();
+        string request = Path.Combine(cwd.Path, "bad.json");
+        File.WriteAllText(request, """{"machine": """);
+
+        var run = ProcessRunner.Run(example, [request], Timeout, workingDirectory: cwd.Path);
+
+        Assert.True(run.ExitCode == 1, run.Transcript);
+        Assert.Contains("\"code\": \"invalid-input\"", run.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CHeader_CompiledAsCxx_HasNoWarnings()
+    {
+        var gxx = ProcessRunner.Run("g++", ["-x", "c++", "-std=c++17", "-fsyntax-only", "-Wall", "-Wextra", "-Werror",
+            Path.Combine(RepoPaths.Bindings, "c", "devaddr.h")], Timeout);
+        Assert.True(gxx.ExitCode == 0, gxx.Transcript);
+    }
+
+    [Fact]
+    public void PythonPackage_UnittestSuite_Passes()
+    {
+        var run = ProcessRunner.Run("python3",
+            ["-m", "unittest", "discover", "-s", "bindings/python/tests", "-t", "bindings/python", "-v"], Timeout,
+            environment: new Dictionary<string, string?>
+            {
+                ["DEVADDR_LIBRARY"] = library.LibraryPath,
+                ["DEVADDR_CLI"] = RepoPaths.CliDll,
+                ["PYTHONDONTWRITEBYTECODE"] = "1",
+            });
+
+        output.WriteLine(run.StandardError);
+        Assert.True(run.ExitCode == 0, run.Transcript);
+        Assert.DoesNotContain("skipped", run.StandardError, StringComparison.Ordinal); // the CLI comparisons ran
+        foreach (string line in run.StandardError.Split('\n').Where(l => l.StartsWith("[devaddr-python]", StringComparison.Ordinal)))
+            Console.WriteLine(line);
+        string summary = run.StandardError.Split('\n').LastOrDefault(l => l.StartsWith("Ran ", StringComparison.Ordinal)) ?? "";
+        Console.WriteLine($"[native] python3 -m unittest: {summary.Trim()}, OK, {run.Elapsed.TotalSeconds:F1} s");
+    }
+
+    [GoFact]
+    public void GoPackage_TestsAndExample_Pass()
+    {
+        _ = library.LibraryPath; // the build must have succeeded
+        string go = Path.Combine(RepoPaths.Bindings, "go");
+        using var cache = new TempDirectory();
+        var env = new Dictionary<string, string?>
+        {
+            ["CGO_ENABLED"] = "1",
+            ["GOPROXY"] = "off",
+            ["GOCACHE"] = Environment.GetEnvironmentVariable("GOCACHE") ?? Path.Combine(Path.GetTempPath(), "devaddr-go-cache"),
+            ["GOPATH"] = Environment.GetEnvironmentVariable("GOPATH") ?? cache.Path,
+        };
+
+        var test = ProcessRunner.Run("go", ["test", "-count=1", "./..."], Timeout, workingDirectory: go, environment: env);
+        output.WriteLine(test.Transcript);
+        Assert.True(test.ExitCode == 0, test.Transcript);
+
+        string fixture = Path.Combine(RepoPaths.Examples, "q35-basic.json");
+        var run = ProcessRunner.Run("go", ["run", "./cmd/devaddr-example", fixture], Timeout, workingDirectory: go, environment: env);
+        Assert.True(run.ExitCode == 0, run.Transcript);
+        Assert.StartsWith($"q35-basic.json: {DeviceCount(File.ReadAllText(fixture))} devices (devaddr ", run.StandardOutput);
+        Console.WriteLine($"[native] Go: go test ok ({test.Elapsed.TotalSeconds:F1} s), example: {run.StandardOutput.Trim()}");
+    }
+
+    /// <summary>The number of devices in the plan of a request, planned in this process as the CLI plans it.</summary>
+    private static int DeviceCount(string request)
+    {
+        var (parsed, error) = PlanJson.ReadRequest(request);
+        Assert.Null(error);
+        var result = Assert.IsType<PlanResult.Success>(OptimizingPlanner.Plan(parsed!));
+        return result.Plan.Devices.Count;
+    }
+
+    /// <summary>Compiles bindings/c/example.c against the library (warnings are errors); returns the program's path.</summary>
+    private string CompileCExample()
+    {
+        string lib = Path.GetDirectoryName(library.LibraryPath)!;
+        string program = Path.Combine(lib, "..", "c", "example");
+        var gcc = ProcessRunner.Run("gcc", ["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic",
+            "-I", Path.Combine(RepoPaths.Bindings, "c"), Path.Combine(RepoPaths.Bindings, "c", "example.c"),
+            "-L", lib, "-ldevaddr", $"-Wl,-rpath,{lib}", "-o", program], Timeout);
+        Assert.True(gcc.ExitCode == 0, gcc.Transcript);
+        return Path.GetFullPath(program);
+    }
+
+    [GeneratedRegex(@"^[\w.-]+: \d+ devices \(devaddr \d+\.\d+\.\d+\)\n$")]
+    private static partial Regex VersionLine();
+}
+
+/// <summary>A temporary directory, deleted on dispose.</summary>
+internal sealed class TempDirectory : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("devaddr-native-").FullName;
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // best effort
+        }
+    }
+}
