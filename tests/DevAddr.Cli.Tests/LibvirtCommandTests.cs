@@ -1,0 +1,66 @@
+namespace DevAddr.Cli.Tests;
+
+/// <summary><c>devaddr libvirt expand</c> through the real root command.</summary>
+public sealed class LibvirtCommandTests
+{
+    internal const string GoodDomain = """
+        <domain type='qemu'>
+          <name>good</name>
+          <memory>524288</memory>
+          <os><type arch='x86_64' machine='q35'>hvm</type></os>
+          <devices>
+            <disk type='file' device='disk'><source file='/tmp/a.qcow2'/><target dev='vda' bus='virtio'/></disk>
+            <interface type='user'><mac address='52:54:00:12:34:56'/><model type='virtio'/></interface>
+            <video><model type='vga'/></video>
+          </devices>
+        </domain>
+        """;
+
+    private const string IdeOnQ35 = """
+        <domain type='qemu'>
+          <name>ide</name>
+          <memory>524288</memory>
+          <os><type arch='x86_64' machine='q35'>hvm</type></os>
+          <devices>
+            <disk type='file' device='cdrom'><target dev='hdc' bus='ide'/></disk>
+          </devices>
+        </domain>
+        """;
+
+    [Fact]
+    public void Expand_SmallDirectory_WritesXmlForGoodAndErrorForBadDomains()
+    {
+        using var dir = new TempDirectory();
+        string input = dir.File("in"), output = dir.File("out");
+        Directory.CreateDirectory(input);
+        File.WriteAllText(Path.Combine(input, "good.xml"), GoodDomain);
+        File.WriteAllText(Path.Combine(input, "ide.xml"), IdeOnQ35);
+        File.WriteAllText(Path.Combine(input, "broken.xml"), "<domain><devices>");
+        File.WriteAllText(Path.Combine(input, "notes.txt"), "not a domain");
+
+        var result = CliRun.Run("libvirt", "expand", input, output);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("expanded 3 domain(s)", result.Error, StringComparison.Ordinal);
+        Assert.Equal(["broken.error", "good.xml", "ide.error"], Directory.GetFiles(output).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+
+        string xml = File.ReadAllText(Path.Combine(output, "good.xml"));
+        Assert.Contains("model='pcie-root-port'", xml.Replace('"', '\''), StringComparison.Ordinal);
+        Assert.Contains("<address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>", xml.Replace('"', '\'').Replace(" />", "/>", StringComparison.Ordinal), StringComparison.Ordinal);
+        // The vga model's default attributes come from models/libvirt-xml.json.
+        Assert.Contains("vram='16384'", xml.Replace('"', '\''), StringComparison.Ordinal);
+        Assert.Equal("IDE controllers are unsupported for this QEMU binary or machine type\n", File.ReadAllText(Path.Combine(output, "ide.error")));
+        Assert.StartsWith("XML error", File.ReadAllText(Path.Combine(output, "broken.error")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Expand_MissingInputDirectory_IsAUsageError()
+    {
+        using var dir = new TempDirectory();
+
+        var result = CliRun.Run("libvirt", "expand", dir.File("nope"), dir.File("out"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("does not exist", result.Error, StringComparison.Ordinal);
+    }
+}
