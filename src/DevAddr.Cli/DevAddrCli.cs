@@ -14,6 +14,7 @@ internal static class DevAddrCli
         root.Subcommands.Add(new ModelsCommand());
         root.Subcommands.Add(new LibvirtCommand());
         root.Subcommands.Add(new FleetCommand());
+        root.Subcommands.Add(new WhatifCommand());
         return root;
     }
 

@@ -1,0 +1,178 @@
+using System.Text.Json;
+
+namespace DevAddr.Whatif.Tests;
+
+/// <summary><c>devaddr whatif</c> through the real root command: policies side by side, sweeps, infeasible columns.</summary>
+public sealed partial class WhatifCommandTests : IDisposable
+{
+    /// <summary>q35 with a disk and a NIC, optimize policy with a hard reserve of 16 root ports.</summary>
+    private static readonly string Small = WhatifTestFiles.Repo("fixtures/scenarios/spare-16-root-ports.json");
+    /// <summary>q35, 4 NUMA nodes, NICs pinned to nodes 1 and 3.</summary>
+    private static readonly string Numa = WhatifTestFiles.Repo("fixtures/scenarios/numa-4-nodes-nics-on-2.json");
+
+    private readonly WhatifTestFiles _files = new();
+
+    public void Dispose() => _files.Dispose();
+
+    private static JsonElement Scenario(JsonDocument doc, string name) =>
+        doc.RootElement.GetProperty("scenarios").EnumerateArray().Single(s => s.GetProperty("name").GetString() == name);
+
+    [Fact]
+    public void Whatif_Reserve0VsReserve8_EightMoreSpareRootPorts()
+    {
+        string r0 = _files.ReservePolicy("reserve0.json", 0), r8 = _files.ReservePolicy("reserve8.json", 8);
+
+        var (exit, stdout, err) = WhatifTestFiles.Run("whatif", Small, "--policy", r0, "--policy", r8, "--no-baseline", "--format", "json");
+
+        Assert.True(exit == 0, err);
+        using var doc = JsonDocument.Parse(stdout);
+        Assert.Equal(2, doc.RootElement.GetProperty("scenarios").GetArrayLength());
+        var a = Scenario(doc, "reserve0");
+        var b = Scenario(doc, "reserve8");
+        Assert.Equal("optimal", a.GetProperty("status").GetString());
+        Assert.Equal("optimal", b.GetProperty("status").GetString());
+        Assert.Equal(a.GetProperty("spareRootPorts").GetInt32() + 8, b.GetProperty("spareRootPorts").GetInt32());
+        Assert.Equal(a.GetProperty("sparePlaces").GetInt32() + 8, b.GetProperty("sparePlaces").GetInt32());
+        Assert.Equal(a.GetProperty("rootPorts").GetInt32() + 8, b.GetProperty("rootPorts").GetInt32());
+        Assert.Equal(a.GetProperty("controllersAdded").GetInt32() + 8, b.GetProperty("controllersAdded").GetInt32());
+        Assert.Equal(a.GetProperty("busNumbers").GetInt32() + 8, b.GetProperty("busNumbers").GetInt32());
+        Assert.True(b.GetProperty("objective").GetInt64() > a.GetProperty("objective").GetInt64());
+    }
+
+    [Fact]
+    public void Whatif_TwoPoliciesAsText_OneColumnEachAndNoColoursWhenRedirected()
+    {
+        string r0 = _files.ReservePolicy("reserve0.json", 0), r8 = _files.ReservePolicy("reserve8.json", 8);
+
+        var (exit, stdout, err) = WhatifTestFiles.Run("whatif", Small, "--policy", r0, "--policy", r8, "--no-baseline");
+
+        Assert.True(exit == 0, err);
+        string header = stdout.Split('\n').First(l => l.Contains("reserve0", StringComparison.Ordinal));
+        Assert.Contains("reserve8", header);
+        Assert.DoesNotContain("request", header);
+        Assert.Equal(3, header.Count(c => c == '│') - 1); // label column + two policy columns
+        Assert.Contains("spare root ports", stdout);
+        Assert.Contains("not deterministic", stdout);
+        Assert.DoesNotContain('\u001b', stdout);
+    }
+
+    [Fact]
+    public void Whatif_Baseline_IsTheFirstColumnWithTheRequestsPolicy()
+    {
+        string r0 = _files.ReservePolicy("reserve0.json", 0);
+
+        var (exit, stdout, err) = WhatifTestFiles.Run("whatif", Small, "--policy", r0, "--format", "json");
+
+        Assert.True(exit == 0, err);
+        using var doc = JsonDocument.Parse(stdout);
+        var names = doc.RootElement.GetProperty("scenarios").EnumerateArray().Select(s => s.GetProperty("name").GetString()).ToList();
+        Assert.Equal(["request", "reserve0"], names);
+        // The request reserves 16 root ports.
+        Assert.Equal(16, Scenario(doc, "request").GetProperty("spareRootPorts").GetInt32());
+    }
+
+    [Fact]
+    public void Whatif_LibvirtPolicy_HasNoObjectiveAndStatusPlanned()
+    {
+        string libvirt = _files.Write("libvirt.yaml", "name: libvirt\n");
+
+        var (exit, stdout, err) = WhatifTestFiles.Run("whatif", Small, "--policy", libvirt, "--format", "json");
+
+        Assert.True(exit == 0, err);
+        using var doc = JsonDocument.Parse(stdout);
+        var s = Scenario(doc, "libvirt");
+        Assert.Equal("libvirt", s.GetProperty("policy").GetString());
+        Assert.Equal("planned", s.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, s.GetProperty("objective").ValueKind);
+    }
+
+    [Fact]
+    public void Whatif_Sweep0To4_FiveRowsWithMonotonicSparePlaces()
+    {
+        var (exit, stdout, err) = WhatifTestFiles.Run("whatif", Small, "--sweep", "hotplugReserve=0..4", "--format", "csv");
+
+        Assert.True(exit == 0, err);
+        var rows = Csv.Parse(stdout);
+        var header = rows[0];
+        Assert.Equal(5, rows.Count - 1);
+        int value = header.IndexOf("value"), spare = header.IndexOf("sparePlaces"), status = header.IndexOf("status");
+        Assert.Equal(["0", "1", "2", "3", "4"], rows.Skip(1).Select(r => r[value]));
+        Assert.All(rows.Skip(1), r => Assert.Equal("optimal", r[status]));
+        var spares = rows.Skip(1).Select(r => int.Parse(r[spare], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(spares.Order(), spares);
+        Assert.Equal(4, spares[^1] - spares[0]);
+    }
+
+    [Fact]
+    public void Whatif_SweepAsText_OneRowPerValue()
+    {
+        var (exit, stdout, err) = WhatifTestFiles.Run("whatif", Small, "--sweep", "hotplugReserve=0..4:2");
+
+        Assert.True(exit == 0, err);
+        var dataRows = stdout.Split('\n').Where(l => l.StartsWith('│') && l.Contains("optimal", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, dataRows.Count);
+        Assert.Contains("sweep hotplugReserve 0..4:2", stdout);
+    }
+
+    [Fact]
+    public void Whatif_PerNodeSweep_SparePlacesGrowOnThatNode()
+    {
+        var (exit, stdout, err) = WhatifTestFiles.Run("whatif", Numa, "--sweep", "hotplugReservePerNode.1=0..2", "--format", "json");
+
+        Assert.True(exit == 0, err);
+        using var doc = JsonDocument.Parse(stdout);
+        var onNode1 = doc.RootElement.GetProperty("scenarios").EnumerateArray()
+            .Select(s => s.GetProperty("sparePerNode").GetProperty("1").GetInt32()).ToList();
+        Assert.Equal(3, onNode1.Count);
+        for (int i = 0; i < onNode1.Count; i++) Assert.True(onNode1[i] >= i, $"value {i}: {onNode1[i]} spare places on node 1");
+        Assert.All(doc.RootElement.GetProperty("scenarios").EnumerateArray(), s => Assert.Equal(0, s.GetProperty("numaMisses").GetInt32()));
+    }
+
+    [Fact]
+    public void Whatif_InfeasiblePolicy_ColumnShowsErrorCodeAndReason()
+    {
+        string tight = _files.Write("tight.json",
+            """{"name": "optimize", "tunables": {"hotplugReserve": {"value": 8}, "budgets": {"busNumbers": 3}}}""");
+
+        var (exit, stdout, err) = WhatifTestFiles.Run("whatif", Numa, "--policy", tight);
+        var (jsonExit, json, _) = WhatifTestFiles.Run("whatif", Numa, "--policy", tight, "--format", "json");
+
+        Assert.True(exit == 0, err);
+        Assert.Equal(0, jsonExit);
+        string status = stdout.Split('\n').Single(l => l.StartsWith("│ status", StringComparison.Ordinal));
+        Assert.Contains("optimal", status);
+        Assert.Contains("infeasible", status);
+        Assert.Contains(stdout.Split('\n'), l => l.StartsWith("│ reason", StringComparison.Ordinal));
+        Assert.Contains("tight: infeasible: ", stdout);
+        using var doc = JsonDocument.Parse(json);
+        var error = Scenario(doc, "tight").GetProperty("error");
+        Assert.Equal("infeasible", error.GetProperty("code").GetString());
+        Assert.Contains("bus numbers", error.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public void Whatif_EveryPolicyInfeasible_ExitsWithTheInfeasibleCodeAndStillShowsTheTable()
+    {
+        string tight = _files.Write("tight.json",
+            """{"name": "optimize", "tunables": {"hotplugReserve": {"value": 8}, "budgets": {"busNumbers": 3}}}""");
+
+        var (exit, stdout, _) = WhatifTestFiles.Run("whatif", Numa, "--policy", tight, "--no-baseline");
+
+        Assert.Equal(3, exit);
+        Assert.Contains("infeasible", stdout);
+    }
+
+    [Fact]
+    public void Whatif_Prior_ReportsDevicesMoved()
+    {
+        string plan = _files.PathOf("plan.json");
+        Assert.Equal(0, WhatifTestFiles.Run("plan", Small, "-o", plan).Exit);
+        string r0 = _files.ReservePolicy("reserve0.json", 0);
+
+        var (exit, stdout, err) = WhatifTestFiles.Run("whatif", Small, "--prior", plan, "--policy", r0, "--format", "json");
+
+        Assert.True(exit == 0, err);
+        using var doc = JsonDocument.Parse(stdout);
+        Assert.All(doc.RootElement.GetProperty("scenarios").EnumerateArray(), s => Assert.Equal(0, s.GetProperty("moved").GetInt32()));
+    }
+}
