@@ -105,6 +105,19 @@ class CliParityTests(unittest.TestCase):
         self.assertEqual(cli.returncode, 0, cli.stderr.decode())
         self.assertEqual(devaddr.plan_json(path.read_text()).encode("utf-8"), cli.stdout)
 
+    def test_plan_json_prior_in_request_equals_cli_prior_option(self) -> None:
+        # The CLI's --prior PLAN is the request's "prior" member: {"devices": [...], "allowMoves": false}.
+        prior = devaddr.plan(Q35)
+        grown = dict(Q35, devices=Q35["devices"] + [{"id": "nic9", "kind": "interface", "model": "virtio"}])
+        request = Path(self.tmp_dir()) / "grown.json"
+        request.write_text(json.dumps(grown))
+        prior_file = Path(self.tmp_dir()) / "prior.json"
+        prior_file.write_text(json.dumps(prior))
+        cli = support.run_cli("plan", str(request), "--prior", str(prior_file))
+        self.assertEqual(cli.returncode, 0, cli.stderr.decode())
+        ours = devaddr.plan_json(json.dumps(dict(grown, prior={"devices": prior["devices"]})))
+        self.assertEqual(ours.encode("utf-8"), cli.stdout)
+
     def test_plan_error_equals_cli_json_error(self) -> None:
         cases = {
             "malformed.json": '{"machine": {"arch": "x86_64", "type": "q35"}, "devices": [',
