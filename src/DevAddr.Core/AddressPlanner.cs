@@ -23,7 +23,7 @@ public static class AddressPlanner
         catalog ??= DeviceCatalog.Default;
         try
         {
-            RequestChecks.Check(request);
+            RequestChecks.Check(request, catalog);
             var machine = catalog.FindMachine(request.Machine.Arch, request.Machine.Type)
                 ?? throw PlanningException.Create(ErrorCodes.UnknownModel,
                     $"unknown machine type '{request.Machine.Type}' for architecture '{request.Machine.Arch}' (known: {string.Join(", ", catalog.Machines.Select(m => m.Name))})",

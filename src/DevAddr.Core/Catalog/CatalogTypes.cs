@@ -92,6 +92,8 @@ public sealed record PciControllerModel
     public bool AutoAssign { get; init; }
     /// <summary>Whether its slots are hot-pluggable (unless hotplug is turned off).</summary>
     public bool Hotplug { get; init; }
+    /// <summary>Whether the controller takes a hotplug on/off option (libvirt: pci-root, pcie-root-port, pcie-switch-downstream-port).</summary>
+    public bool HotplugOption { get; init; }
     /// <summary>Root ports: automatic placement packs them as functions of one slot.</summary>
     public bool AggregateSlot { get; init; }
     /// <summary>Lowest usable slot.</summary>

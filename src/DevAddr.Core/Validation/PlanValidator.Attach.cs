@@ -8,6 +8,10 @@ internal sealed partial class PlanValidator
     private const int HubPorts = 8;
     private const int MaxUsbDepth = 4;
 
+    /// <summary>Highest SCSI unit (LUN) of any controller (virtio-scsi). The catalog's per-model <c>scsiUnits</c> are libvirt's
+    /// limits for placing SCSI host devices automatically (libvirt itself gives disks units 0-6 on every model), not hardware limits.</summary>
+    private const int MaxScsiUnit = 16383;
+
     /// <summary>Drive addresses: the controller exists, the address is unique and within the controller's buses, targets and units.</summary>
     private void CheckDrives()
     {
@@ -38,8 +42,8 @@ internal sealed partial class PlanValidator
                     range = "SCSI controllers have one bus (0)"; break;
                 case "scsi" when cont.Model is "virtio-scsi" or "virtio-transitional" or "virtio-non-transitional" ? a.Target > 255 : a.Target != 0:
                     range = Inv($"{cont.Model ?? "this"} SCSI controller takes target {(cont.Model?.StartsWith("virtio", StringComparison.Ordinal) == true ? "0-255" : "0")}"); break;
-                case "scsi" when rule?.ScsiUnits is int units && a.Unit >= units:
-                    range = Inv($"{cont.Model} SCSI controller has units 0-{units - 1}"); break;
+                case "scsi" when a.Unit > MaxScsiUnit:
+                    range = Inv($"SCSI units are 0-{MaxScsiUnit}"); break;
                 case "scsi" when rule?.ScsiReservedUnit is int reserved && a.Unit == reserved:
                     range = Inv($"unit {reserved} of a {cont.Model} SCSI controller is the controller itself"); break;
             }

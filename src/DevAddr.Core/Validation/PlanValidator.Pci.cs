@@ -108,7 +108,7 @@ internal sealed partial class PlanValidator
             {
                 null => true,
                 "endpoint" => accepts.Contains("pci-device") || accepts.Contains("pcie-device"),
-                "pci-bridge" => accepts.Contains("pci-bridge") || accepts.Contains("pci-device"),
+                "pci-bridge" => accepts.Contains("pci-bridge") || accepts.Contains("pci-device") || accepts.Contains("pcie-device"),
                 _ => accepts.Contains(needs),
             };
             if (!ok)

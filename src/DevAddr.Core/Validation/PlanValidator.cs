@@ -108,8 +108,8 @@ internal sealed partial class PlanValidator(DeviceCatalog catalog)
             if (o.Hotplug is bool hotplug)
             {
                 var model = IsPciController(d) && d.Model is not null ? catalog.FindPciController(d.Model) : null;
-                if (model is not { Hotplug: true })
-                    Fail("hotplug-flag", d, Inv($"{d.Id}: hotplug='{(hotplug ? "on" : "off")}' is set, but {d.Model ?? d.Kind} has no hotplug"));
+                if (model is not { HotplugOption: true })
+                    Fail("hotplug-flag", d, Inv($"{d.Id}: hotplug='{(hotplug ? "on" : "off")}' is set, but {d.Model ?? d.Kind} takes no hotplug option"));
             }
         }
     }

@@ -4,7 +4,7 @@ using DevAddr.Core.Topology;
 namespace DevAddr.Core.Validation;
 
 /// <summary>Structural checks of a request before planning: ids, kinds, numbers.</summary>
-internal static class RequestChecks
+internal static partial class RequestChecks
 {
     public const int MaxDevices = 4096;
 

@@ -32,7 +32,7 @@ public static class ValidationRules
         ("drive-address-unique", "no two drives share a drive address on one controller"),
         ("drive-controller-exists", "a drive address names an existing controller of the drive's bus"),
         ("fixed-chipset-address", "controllers the chipset places at a fixed address sit there"),
-        ("hotplug-flag", "hotplug is set only on controller models that have hotplug"),
+        ("hotplug-flag", "hotplug on/off is set only on controller models that take it (pci-root, pcie-root-port, pcie-switch-downstream-port)"),
         ("io-window-budget", "the I/O windows of bridges and ports (4 KiB each) and the devices' I/O BARs fit in the 64 KiB I/O space"),
         ("known-machine", "the machine type is in the catalog"),
         ("known-model", "every PCI controller model is in the catalog"),

@@ -1,0 +1,119 @@
+using DevAddr.Core.Catalog;
+using DevAddr.Core.Model;
+using DevAddr.Core.Topology;
+
+namespace DevAddr.Core.Validation;
+
+internal static partial class RequestChecks
+{
+    /// <summary>Highest SCSI unit (LUN) of any controller (virtio-scsi). The catalog's per-model <c>scsiUnits</c> are
+    /// libvirt's limits for placing SCSI host devices automatically, not hardware limits, so they bound nothing here.</summary>
+    private const int MaxScsiUnit = 16383;
+
+    private static readonly string[] s_virtioScsi = ["virtio-scsi", "virtio-transitional", "virtio-non-transitional"];
+
+    /// <summary>
+    /// Structural checks, then the checks that need the catalog: a user address must be of the kind the device
+    /// attaches by and within the fixed limits of its controller, and controller options within their ranges.
+    /// These inputs can never give a valid plan (libvirt rejects most of them at define time, QEMU the rest at
+    /// start), so they are refused up front with the validator's rule name.
+    /// </summary>
+    public static void Check(PlanRequest request, DeviceCatalog catalog)
+    {
+        Check(request);
+        var machine = catalog.FindMachine(request.Machine.Arch, request.Machine.Type);
+        if (machine is null) return;
+        // USB controllers may share an index (an EHCI1 with its UHCI companions); the USB pass checks those.
+        foreach (var dup in request.Devices.Where(d => d.Kind == "controller" && d.Type != "usb" && d.Index is not null)
+                     .GroupBy(d => (d.Type, d.Index)).Where(g => g.Count() > 1))
+            throw PlanningException.Create(ErrorCodes.InvalidInput, $"Multiple '{dup.Key.Type}' controllers with index '{dup.Key.Index}'", dup.Skip(1).First().Id, "controller-index-unique");
+        foreach (var d in request.Devices)
+        {
+            CheckOptions(d, machine, catalog);
+            if (d.Address is null or OtherAddress) continue;
+            string[] allowed = AllowedAddressKinds(d, catalog);
+            if (!allowed.Contains(d.Address.Kind))
+                throw PlanningException.Create(ErrorCodes.AddressConflict,
+                    $"device '{d.Id}' ({d.Kind}{(d.Model is null ? "" : " " + d.Model)}) cannot have a {d.Address.Kind} address ({d.Address}); it takes {string.Join(" or ", allowed)}",
+                    d.Id, "address-kind");
+            if (DriveRangeProblem(d, request, machine, catalog) is string problem)
+                throw PlanningException.Create(ErrorCodes.AddressConflict, $"device '{d.Id}' has drive address {d.Address} out of range: {problem}", d.Id, "drive-address-range");
+            if (d.Address is VirtioSerialAddress { Bus: not 0 } vs)
+                throw PlanningException.Create(ErrorCodes.AddressConflict, $"device '{d.Id}' has virtio-serial address {vs.Controller}:{vs.Bus}:{vs.Port}; a virtio-serial controller has only bus 0", d.Id, "virtio-serial-port-range");
+        }
+    }
+
+    /// <summary>The address kinds a device may be given: its attachment's, PCI for PCI devices (and, as libvirt allows, for devices without any attachment).</summary>
+    private static string[] AllowedAddressKinds(Device d, DeviceCatalog catalog)
+    {
+        if (d.Kind == "controller" && d.Type == "pci") return ["pci"];
+        var rule = catalog.Resolve(d.Kind, d.Type, d.Bus, d.Model);
+        return rule?.Attach switch
+        {
+            "drive" => ["drive"],
+            "usb" or "usb-hub" => ["usb"],
+            "virtio-serial" => ["virtio-serial"],
+            "virtio-console" => ["virtio-serial", "pci"],
+            "ccid" => ["ccid"],
+            "dimm" => ["dimm"],
+            _ => ["pci"],
+        };
+    }
+
+    /// <summary>Why a user drive address cannot be used on its controller (buses, targets, units per controller type and model), or null.</summary>
+    private static string? DriveRangeProblem(Device d, PlanRequest request, MachineType machine, DeviceCatalog catalog)
+    {
+        if (d.Address is not DriveAddress a) return null;
+        string bus = d.Kind == "hostdev" ? "scsi" : d.Bus ?? "";
+        switch (bus)
+        {
+            case "ide" when a.Bus > 1 || a.Target != 0 || a.Unit > 1:
+                return "IDE has buses 0-1, target 0, units 0-1";
+            case "sata":
+                int units = catalog.Resolve("controller", "sata", null, null)?.DrivesPerController ?? 6;
+                return a.Bus != 0 || a.Target != 0 || a.Unit >= units ? $"SATA has bus 0, target 0, units 0-{units - 1}" : null;
+            case "fdc" when a.Controller != 0 || a.Bus != 0 || a.Target != 0 || a.Unit > 1:
+                return "there is one floppy controller (0) with bus 0, target 0, units 0-1";
+            case "scsi":
+                if (a.Bus != 0) return "SCSI controllers have one bus (0)";
+                string model = request.Devices.FirstOrDefault(c => c.Kind == "controller" && c.Type == "scsi" && c.Index == a.Controller)?.Model
+                               ?? machine.DefaultScsiModel;
+                var rule = catalog.Resolve("controller", "scsi", null, model);
+                bool virtio = s_virtioScsi.Contains(model);
+                if (virtio ? a.Target > 255 : a.Target != 0) return virtio ? "virtio-scsi has targets 0-255" : $"target must be 0 for controller model '{model}'";
+                if (a.Unit > MaxScsiUnit) return $"SCSI units are 0-{MaxScsiUnit}";
+                if (rule?.ScsiReservedUnit is int r && a.Unit == r) return $"unit {r} of controller model '{model}' is the controller itself";
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Controller options within the ranges libvirt and QEMU accept.</summary>
+    private static void CheckOptions(Device d, MachineType machine, DeviceCatalog catalog)
+    {
+        bool pci = d.Kind == "controller" && d.Type == "pci";
+        if (pci && d.Model is not null && catalog.FindPciController(d.Model) is { Root: true } && d.Index is int index && index != 0)
+            throw PlanningException.Create(ErrorCodes.InvalidInput, $"controller '{d.Id}': pci-root and pcie-root controllers should have index 0", d.Id, "pci-root-index");
+        if (d.Controller is not { } o) return;
+        string? problem =
+            o.NumaNode is < 0 ? $"NUMA node {o.NumaNode} is negative"
+            : o.ChassisNr is < 1 or > 255 ? $"chassisNr '{o.ChassisNr}' out of range - must be 1-255"
+            : o.Chassis is < 0 or > 255 ? $"chassis '{o.Chassis}' out of range - must be 0-255"
+            : o.Port is < 0 or > 255 ? $"port '{o.Port}' out of range - must be 0-255"
+            : null;
+        if (problem is not null)
+            throw PlanningException.Create(ErrorCodes.InvalidInput, $"controller '{d.Id}': {problem}", d.Id, "controller-option-range");
+        if (o.Hotplug is not null && !(pci && d.Model is not null && catalog.FindPciController(d.Model) is { HotplugOption: true }))
+            throw PlanningException.Create(ErrorCodes.InvalidInput,
+                $"Option 'hotplug' is not valid for controller '{d.Id}' ({d.Type} {d.Model}); only pci-root, pcie-root-port and pcie-switch-downstream-port take it", d.Id, "hotplug-flag");
+        if (d.Kind == "controller" && d.Type == "usb" && o.Ports is int ports)
+        {
+            string? model = d.Model ?? machine.DefaultUsbController;
+            if (catalog.Resolve("controller", "usb", null, model)?.MaxUsbPorts is null)
+                throw PlanningException.Create(ErrorCodes.InvalidInput, $"controller '{d.Id}': USB controller model '{model}' does not take a ports attribute", d.Id, "usb-port-count");
+            if (ports < 1)
+                throw PlanningException.Create(ErrorCodes.InvalidInput, $"controller '{d.Id}': a USB controller needs at least 1 port", d.Id, "usb-port-count");
+        }
+    }
+}
