@@ -175,4 +175,33 @@ public sealed partial class WhatifCommandTests : IDisposable
         using var doc = JsonDocument.Parse(stdout);
         Assert.All(doc.RootElement.GetProperty("scenarios").EnumerateArray(), s => Assert.Equal(0, s.GetProperty("moved").GetInt32()));
     }
+
+    [Fact]
+    public void Whatif_DocsExample_PolicyFilesGiveTheDocumentedFigures()
+    {
+        string[] policies = ["libvirt.json", "reserve-8.json", "spares-on-nic-nodes.yaml", "reserve-8-in-12-buses.json"];
+        string[] args = ["whatif", Numa, .. policies.SelectMany(p => new[] { "--policy", WhatifTestFiles.Repo("fixtures/policies/" + p) }), "--format", "json"];
+
+        var (exit, stdout, err) = WhatifTestFiles.Run(args);
+
+        Assert.True(exit == 0, err);
+        using var doc = JsonDocument.Parse(stdout);
+        Assert.Equal(4, Scenario(doc, "libvirt").GetProperty("numaMisses").GetInt32());
+        Assert.Equal(0, Scenario(doc, "request").GetProperty("numaMisses").GetInt32());
+        Assert.Equal(8, Scenario(doc, "reserve-8").GetProperty("spareRootPorts").GetInt32());
+        var perNode = Scenario(doc, "spares-on-nic-nodes").GetProperty("sparePerNode");
+        Assert.Equal([0, 2, 0, 2], Enumerable.Range(0, 4).Select(n => perNode.GetProperty(n.ToString(System.Globalization.CultureInfo.InvariantCulture)).GetInt32()));
+        var error = Scenario(doc, "reserve-8-in-12-buses").GetProperty("error");
+        Assert.Equal("infeasible", error.GetProperty("code").GetString());
+        Assert.Contains("at most 12 PCI bus numbers", error.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public void Whatif_Text_NoTrailingSpaces()
+    {
+        var (exit, stdout, err) = WhatifTestFiles.Run("whatif", Small, "--sweep", "hotplugReserve=0..1");
+
+        Assert.True(exit == 0, err);
+        Assert.All(stdout.Split('\n'), l => Assert.False(l.EndsWith(' '), $"'{l}'"));
+    }
 }

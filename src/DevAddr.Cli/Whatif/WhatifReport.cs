@@ -72,7 +72,8 @@ internal sealed class WhatifReport
         console.WriteLine("* solve time: wall time measured on this run, not deterministic (in --format csv/json only with --timings).");
         foreach (var o in Outcomes.Where(o => o.Error is not null))
             console.WriteLine($"{o.Scenario.Name}: {o.Error!.Code}: {o.Error.Message}");
-        return sw.ToString();
+        // Spectre pads centred titles and full-width lines with spaces; drop them.
+        return string.Join('\n', sw.ToString().Split('\n').Select(l => l.TrimEnd(' ')));
     }
 
     private Table PolicyTable()
@@ -119,8 +120,11 @@ internal sealed class WhatifReport
 
     private static string Inv(long? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "";
 
+    /// <summary>The gist of an error message for a table cell: what follows a leading "...: " (the conflicting requirements), first sentence, cut to <paramref name="max"/>.</summary>
     private static string Short(string message, int max)
     {
+        int colon = message.IndexOf(": ", StringComparison.Ordinal);
+        if (colon > 0 && colon < 64 && colon + 2 < message.Length) message = message[(colon + 2)..];
         int dot = message.IndexOf(". ", StringComparison.Ordinal);
         string first = dot > 0 ? message[..dot] : message.TrimEnd('.');
         return first.Length <= max ? first : first[..(max - 1)] + "…";
