@@ -216,7 +216,7 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
                 : c.Attach == Attach.Integrated && !u.IntegratedOnly && hp?.Value != false
                   || (c.Attach == Attach.Bridge && u.PcieCapable && topo.IsPcie && u.BusKind?.Value != "pci");
             if (offStyle)
-                _m.Penalties.Add(new Penalty("style", AsInt(_m.Choice[(u.Index, c)]), StyleWeight, u.Id, "", Reported: false));
+                _m.Penalties.Add(new Penalty("style", _m.Choice[(u.Index, c)], StyleWeight, u.Id, "", Reported: false));
         }
 
         // The default policy's choice is the solver's starting hint.
@@ -227,13 +227,6 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         if (u.PriorClass is not null) hint = classes[0];
         foreach (var c in classes) Model.AddHint(_m.Choice[(u.Index, c)], c == hint ? 1 : 0);
         return true;
-    }
-
-    private IntVar AsInt(BoolVar b)
-    {
-        var v = Model.NewIntVar(0, 1, b.Name() + ":int");
-        Model.Add(v == b);
-        return v;
     }
 
     private void Restrict<T>(PlacementUnit u, List<PlacementClass> classes, Func<PlacementClass, bool> ok, Tunable<T> t,
