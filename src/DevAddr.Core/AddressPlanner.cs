@@ -61,4 +61,31 @@ public static class AddressPlanner
         ArgumentNullException.ThrowIfNull(plan);
         return new PlanValidator(catalog ?? DeviceCatalog.Default).Validate(plan);
     }
+
+    /// <summary>
+    /// Checks whether <paramref name="devices"/> can be hot-plugged, in order, into the running guest whose layout is
+    /// <paramref name="layout"/> (libvirt's live attach: no PCI controller is added; then QEMU's and the firmware's limits).
+    /// </summary>
+    public static Hotplug.HotplugCheckResult HotplugCheck(Plan layout, IReadOnlyList<Device> devices, Hotplug.HotplugOptions? options = null, DeviceCatalog? catalog = null)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(devices);
+        return Hotplug.HotplugChecker.Run(layout, devices, options, catalog ?? DeviceCatalog.Default);
+    }
+
+    /// <summary>Checks whether the devices with <paramref name="deviceIds"/> can be hot-unplugged, in order; returns the layout without them.</summary>
+    public static Hotplug.UnplugCheckResult UnplugCheck(Plan layout, IReadOnlyList<string> deviceIds, Hotplug.HotplugOptions? options = null, DeviceCatalog? catalog = null)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(deviceIds);
+        return Hotplug.UnplugChecker.Run(layout, deviceIds, options, catalog ?? DeviceCatalog.Default);
+    }
+
+    /// <summary>Where each passed-through host device (a device with a host address) appears in the guest.</summary>
+    public static Hotplug.HostMappingResult HostMapping(Plan plan, DeviceCatalog? catalog = null)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var (rows, error) = Hotplug.HostMapper.Map(plan, catalog ?? DeviceCatalog.Default);
+        return error is null ? new Hotplug.HostMappingResult.Mapped(rows!) : new Hotplug.HostMappingResult.Failure(error);
+    }
 }

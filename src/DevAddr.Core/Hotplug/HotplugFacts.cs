@@ -1,0 +1,169 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using DevAddr.Core.Catalog;
+
+namespace DevAddr.Core.Hotplug;
+
+/// <summary>The facts of <c>models/hotplug.json</c>: what libvirt and QEMU accept live, and the firmware window assumptions.</summary>
+internal sealed record HotplugFacts
+{
+    [JsonPropertyName("$schema")] public string? Schema { get; init; }
+    public string? Description { get; init; }
+    public required IReadOnlyList<LiveRule> LiveAttach { get; init; }
+    public required IReadOnlyList<LiveRule> LiveDetach { get; init; }
+    public required IReadOnlyList<QemuBusRule> QemuNoHotplugBuses { get; init; }
+    public required AcpiRule AcpiRootHotplug { get; init; }
+    public required IReadOnlyList<FirmwareProfile> FirmwareProfiles { get; init; }
+    public required GranuleSizes WindowGranules { get; init; }
+    public required string LegacyIo { get; init; }
+    public required IReadOnlyList<MachineFacts> Machines { get; init; }
+
+    public const string FileName = "hotplug.json";
+
+    private static readonly Lazy<HotplugFacts> s_default = new(LoadEmbedded, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    public static HotplugFacts Default => s_default.Value;
+
+    private static readonly JsonSerializerOptions s_options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        RespectRequiredConstructorParameters = true,
+        RespectNullableAnnotations = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+    };
+
+    private static HotplugFacts LoadEmbedded()
+    {
+        using var stream = typeof(HotplugFacts).Assembly.GetManifestResourceStream("models/" + FileName)
+            ?? throw new CatalogException("models/" + FileName, "$", "embedded hotplug facts file is missing");
+        using var reader = new StreamReader(stream);
+        return Parse(reader.ReadToEnd(), "models/" + FileName);
+    }
+
+    /// <summary>Parses and checks the facts; throws <see cref="CatalogException"/> when malformed.</summary>
+    public static HotplugFacts Parse(string text, string file)
+    {
+        HotplugFacts facts;
+        try
+        {
+            facts = JsonSerializer.Deserialize<HotplugFacts>(text, s_options) ?? throw new CatalogException(file, "$", "file is empty");
+        }
+        catch (JsonException ex)
+        {
+            throw new CatalogException(file, ex.Path ?? "$", ex.Message);
+        }
+        facts.Check(file);
+        return facts;
+    }
+
+    private void Check(string file)
+    {
+        void Rules(IReadOnlyList<LiveRule> rules, string name)
+        {
+            for (int i = 0; i < rules.Count; i++)
+            {
+                var r = rules[i];
+                if (r.Layer is not (null or HotplugLayers.Libvirt or HotplugLayers.Qemu))
+                    throw new CatalogException(file, $"$.{name}[{i}].layer", $"unknown layer '{r.Layer}' (libvirt or qemu)");
+                if (r.Layer is not null && string.IsNullOrEmpty(r.Message))
+                    throw new CatalogException(file, $"$.{name}[{i}].message", "a refusing rule needs a message");
+            }
+            if (rules.Count == 0 || rules[^1].Kind != "*")
+                throw new CatalogException(file, $"$.{name}", "the last rule must match every kind ('*')");
+        }
+        Rules(LiveAttach, "liveAttach");
+        Rules(LiveDetach, "liveDetach");
+        for (int i = 0; i < FirmwareProfiles.Count; i++)
+        {
+            var p = FirmwareProfiles[i];
+            foreach (var (w, where) in new[] { (p.Port, "port"), (p.Bridge, "bridge") })
+                foreach (var (size, field) in new[] { (w.Io, "io"), (w.Mem, "mem"), (w.Pref, "pref") })
+                    if (!ByteSize.TryParse(size, out _))
+                        throw new CatalogException(file, $"$.firmwareProfiles[{i}].{where}.{field}", $"'{size}' is not a size (e.g. 2M)");
+        }
+        if (FirmwareProfiles.All(p => p.Name != HotplugOptions.DefaultFirmware))
+            throw new CatalogException(file, "$.firmwareProfiles", $"the default profile '{HotplugOptions.DefaultFirmware}' is missing");
+        foreach (var (size, where) in new[] { (WindowGranules.Io, "windowGranules.io"), (WindowGranules.Mem, "windowGranules.mem"), (LegacyIo, "legacyIo") })
+            if (!ByteSize.TryParse(size, out long n) || (n == 0 && where != "legacyIo"))
+                throw new CatalogException(file, "$." + where, $"'{size}' is not a size (e.g. 4K)");
+        for (int i = 0; i < Machines.Count; i++)
+            if (!ByteSize.TryParse(Machines[i].PciHole64, out _))
+                throw new CatalogException(file, $"$.machines[{i}].pciHole64", $"'{Machines[i].PciHole64}' is not a size (e.g. 2G)");
+    }
+
+    public FirmwareProfile? FindProfile(string name) => FirmwareProfiles.FirstOrDefault(p => p.Name == name);
+
+    public static long Size(string text) => ByteSize.TryParse(text, out long n) ? n : 0;
+}
+
+/// <summary>Whether a device kind can be attached or detached live; the first matching rule wins.</summary>
+internal sealed record LiveRule
+{
+    public required string Kind { get; init; }
+    public string? Type { get; init; }
+    public string? Bus { get; init; }
+    public string? Model { get; init; }
+    /// <summary>null: supported; libvirt or qemu: who refuses.</summary>
+    public string? Layer { get; init; }
+    public string? Message { get; init; }
+    public string? Note { get; init; }
+
+    public bool Matches(string kind, string? type, string? bus, string? model) =>
+        Match(Kind, kind) && Match(Type, type) && Match(Bus, bus) && Match(Model, model);
+
+    private static bool Match(string? pattern, string? value) =>
+        pattern is null or "*" || string.Equals(pattern, value, StringComparison.Ordinal);
+
+    public string Format(string kind, string? type, string? bus, string? model) =>
+        (Message ?? "").Replace("{kind}", kind, StringComparison.Ordinal).Replace("{type}", type ?? "", StringComparison.Ordinal)
+            .Replace("{bus}", bus ?? "", StringComparison.Ordinal).Replace("{model}", model ?? "", StringComparison.Ordinal);
+}
+
+/// <summary>A bus model libvirt treats as hot-pluggable but QEMU does not.</summary>
+internal sealed record QemuBusRule
+{
+    public required string Model { get; init; }
+    public required string Message { get; init; }
+    public string? Note { get; init; }
+}
+
+/// <summary>The root-bus model whose hotplug needs ACPI.</summary>
+internal sealed record AcpiRule
+{
+    public required string RootModel { get; init; }
+    public required string Message { get; init; }
+    public string? Note { get; init; }
+}
+
+/// <summary>Windows a firmware gives ports and bridges that have no reserve.</summary>
+internal sealed record FirmwareProfile
+{
+    public required string Name { get; init; }
+    public string? Description { get; init; }
+    public required WindowSizes Port { get; init; }
+    public required WindowSizes Bridge { get; init; }
+}
+
+/// <summary>I/O, memory and prefetchable window sizes (catalog size strings).</summary>
+internal sealed record WindowSizes
+{
+    public required string Io { get; init; }
+    public required string Mem { get; init; }
+    public required string Pref { get; init; }
+}
+
+/// <summary>Granules bridge windows are rounded to.</summary>
+internal sealed record GranuleSizes
+{
+    public required string Io { get; init; }
+    public required string Mem { get; init; }
+}
+
+/// <summary>Host-bridge facts of a machine type.</summary>
+internal sealed record MachineFacts
+{
+    public required string Name { get; init; }
+    public required string PciHole64 { get; init; }
+    public string? Note { get; init; }
+}
