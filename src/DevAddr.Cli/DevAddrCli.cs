@@ -14,6 +14,9 @@ internal static class DevAddrCli
         root.Subcommands.Add(new ModelsCommand());
         root.Subcommands.Add(new LibvirtCommand());
         root.Subcommands.Add(new FleetCommand());
+        root.Subcommands.Add(new HotplugCheckCommand());
+        root.Subcommands.Add(new UnplugCheckCommand());
+        root.Subcommands.Add(new MappingCommand());
         root.Subcommands.Add(new WhatifCommand());
         return root;
     }

@@ -1,0 +1,62 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using DevAddr.Core;
+using DevAddr.Core.Hotplug;
+using DevAddr.Core.Model;
+using DevAddr.Core.Serialization;
+using DevAddr.Libvirt;
+
+namespace DevAddr.Cli.Commands;
+
+/// <summary><c>devaddr mapping PLAN</c>: host address → guest address and PCI path of every passed-through device.</summary>
+internal sealed class MappingCommand : Command
+{
+    private static readonly Argument<string> PlanFile = new("PLAN")
+    {
+        Description = "A plan (JSON/YAML) or a libvirt domain XML with addresses; '-' reads standard input.",
+    };
+
+    private static readonly Option<string> Format = HotplugIo.FormatOption();
+
+    public MappingCommand() : base("mapping",
+        "Print the host-to-guest table of passed-through devices (devices with a host address): guest address, PCI path (slot/function chain from the root bus, independent of guest bus numbers) and the guest bus:slot.function firmware gives it.")
+    {
+        Arguments.Add(PlanFile);
+        Options.Add(Format);
+        SetAction(parseResult =>
+        {
+            var cfg = parseResult.InvocationConfiguration;
+            string format = parseResult.GetValue(Format)!;
+            if (!HotplugIo.CheckFormat(format, cfg.Error)) return ExitCodes.Usage;
+            var layout = HotplugIo.ReadLayout(parseResult.GetValue(PlanFile)!, cfg.Error);
+            if (layout is null) return ExitCodes.InvalidInput;
+            switch (AddressPlanner.HostMapping(layout.Value.Plan))
+            {
+                case HostMappingResult.Failure f:
+                    return CliIo.ReportError(f.Error, format == "json", cfg.Error);
+                case HostMappingResult.Mapped m:
+                    cfg.Output.Write(format == "json" ? HotplugJson.Serialize(m.Mappings) : Text(m.Mappings));
+                    return ExitCodes.Ok;
+                default:
+                    return ExitCodes.InternalError;
+            }
+        });
+    }
+
+    internal static string Text(IReadOnlyList<HostMapping> rows)
+    {
+        if (rows.Count == 0) return "no passed-through device carries a host address\n";
+        var table = new List<string[]> { new[] { "HOST", "GUEST", "PCI PATH", "GUEST BDF", "NUMA", "DEVICE", "ON" } };
+        table.AddRange(rows.Select(r => new[]
+        {
+            r.HostAddress, r.GuestAddress.ToString(), r.PciPath, r.GuestBdf,
+            r.NumaNode?.ToString(CultureInfo.InvariantCulture) ?? "-", $"{r.DeviceId} ({r.Device})", r.Place,
+        }));
+        var widths = Enumerable.Range(0, table[0].Length).Select(c => table.Max(row => row[c].Length)).ToArray();
+        var sb = new StringBuilder();
+        foreach (var row in table)
+            sb.Append(string.Join("  ", row.Select((cell, c) => c == row.Length - 1 ? cell : cell.PadRight(widths[c]))).TrimEnd()).Append('\n');
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using DevAddr.Core;
+using DevAddr.Core.Hotplug;
+using DevAddr.Core.Model;
+using DevAddr.Core.Serialization;
+using DevAddr.Libvirt;
+
+namespace DevAddr.Cli.Commands;
+
+/// <summary><c>devaddr unplug-check LAYOUT ID...</c>: can these devices be hot-unplugged from the running guest?</summary>
+internal sealed class UnplugCheckCommand : Command
+{
+    private static readonly Argument<string> Layout = new("LAYOUT")
+    {
+        Description = "The running guest: a plan (JSON/YAML) or its libvirt domain XML; '-' reads standard input.",
+    };
+
+    private static readonly Argument<string[]> Ids = new("DEVICE")
+    {
+        Description = "Devices to remove, in detach order: plan device ids (for domain XML also libvirt aliases such as net0 or ua-NAME, and disk targets such as vdb).",
+        Arity = ArgumentArity.OneOrMore,
+    };
+
+    private static readonly Option<string?> Acpi = HotplugIo.AcpiOption();
+    private static readonly Option<string> Format = HotplugIo.FormatOption();
+    private static readonly Option<string?> LayoutOut = HotplugIo.LayoutOutOption("after removal");
+
+    public UnplugCheckCommand() : base("unplug-check",
+        "Check whether devices can be hot-unplugged from a running guest (they must sit on hot-pluggable places) and give the layout after removal (exit 0: all removable, 3: some not, 2: bad input).")
+    {
+        Arguments.Add(Layout);
+        Arguments.Add(Ids);
+        Options.Add(Acpi);
+        Options.Add(Format);
+        Options.Add(LayoutOut);
+        SetAction(parseResult =>
+        {
+            var cfg = parseResult.InvocationConfiguration;
+            string format = parseResult.GetValue(Format)!;
+            if (!HotplugIo.CheckFormat(format, cfg.Error)) return ExitCodes.Usage;
+            var layout = HotplugIo.ReadLayout(parseResult.GetValue(Layout)!, cfg.Error);
+            if (layout is null) return ExitCodes.InvalidInput;
+            var (plan, options, aliases) = layout.Value;
+            if (!HotplugIo.ApplyAcpi(parseResult.GetValue(Acpi), ref options, cfg.Error)) return ExitCodes.Usage;
+            var known = plan.Devices.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
+            var ids = (parseResult.GetValue(Ids) ?? []).Select(id => known.Contains(id) ? id : aliases.GetValueOrDefault(id, id)).ToList();
+
+            switch (AddressPlanner.UnplugCheck(plan, ids, options))
+            {
+                case UnplugCheckResult.Failure f:
+                    return CliIo.ReportError(f.Error, format == "json", cfg.Error);
+                case UnplugCheckResult.Checked c:
+                    var report = c.Report;
+                    cfg.Output.Write(format == "json" ? HotplugJson.Serialize(report) : Text(report));
+                    if (!HotplugIo.WriteLayout(parseResult.GetValue(LayoutOut), report.LayoutAfter, cfg.Output, cfg.Error)) return ExitCodes.InternalError;
+                    return report.Removable ? ExitCodes.Ok : ExitCodes.Infeasible;
+                default:
+                    return ExitCodes.InternalError;
+            }
+        });
+    }
+
+    internal static string Text(UnplugReport report)
+    {
+        var sb = new StringBuilder();
+        sb.Append("unplug-check: ").Append(report.Summary).Append('\n');
+        foreach (var v in report.Devices)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"{v.DeviceId} ({v.Device}) at {HotplugIo.Address(v.Address)}");
+            if (v.Place is not null) sb.Append(" on ").Append(v.Place);
+            if (v.Removable)
+            {
+                sb.Append(": removable\n");
+                continue;
+            }
+            sb.Append(": NOT removable");
+            if (v.LibvirtError is not null) sb.Append(" — libvirt: ").Append(v.LibvirtError);
+            sb.Append('\n');
+            HotplugIo.Reasons(sb, v.Reasons);
+        }
+        var s = report.LayoutAfter.Summary;
+        sb.Append(CultureInfo.InvariantCulture,
+            $"layout after removal: {s.Devices} devices, {s.PciBuses} PCI buses, {s.FreeRootPorts} free hot-pluggable root ports, {s.FreeHotplugSlots} free hot-pluggable places\n");
+        foreach (var a in report.Assumptions) sb.Append("assumption: ").Append(a).Append('\n');
+        return sb.ToString();
+    }
+}
