@@ -23,9 +23,18 @@ internal static class DevAddrCli
 
     public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
     {
-        var config = new InvocationConfiguration();
+        var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         if (output is not null) config.Output = output;
         if (error is not null) config.Error = error;
-        return BuildRoot().Parse(args).Invoke(config);
+        try
+        {
+            return BuildRoot().Parse(args).Invoke(config);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A bug, not a user error: say so plainly, without a stack trace, and fail.
+            config.Error.WriteLine($"devaddr: internal error ({ex.GetType().Name}): {ex.Message}");
+            return ExitCodes.InternalError;
+        }
     }
 }

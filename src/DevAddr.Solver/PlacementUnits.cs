@@ -65,9 +65,15 @@ internal sealed class PlacementUnit
     public bool PcieCapable => Items.All(i => (i.Flags & ConnectFlags.PcieDevice) != 0);
     public bool IntegratedOnly => Items.Any(i => (i.Flags & ConnectFlags.Integrated) != 0);
 
-    internal static long ParseSize(string text)
+    internal static long ParseSize(string text) =>
+        TryParseSize(text, out long size) ? size : throw new ArgumentException($"invalid BAR size '{text}'");
+
+    /// <summary>A size in bytes with an optional K, M, G or T suffix (powers of 1024); false when it is not one.</summary>
+    internal static bool TryParseSize(string? text, out long size)
     {
-        text = text.Trim();
+        size = 0;
+        text = text?.Trim();
+        if (string.IsNullOrEmpty(text)) return false;
         long mult = 1;
         char last = char.ToUpperInvariant(text[^1]);
         if (last is 'K' or 'M' or 'G' or 'T')
@@ -75,9 +81,10 @@ internal sealed class PlacementUnit
             mult = last switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1L << 40 };
             text = text[..^1];
         }
-        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long n) || n <= 0)
-            throw new ArgumentException($"invalid BAR size '{text}'");
-        return checked(n * mult);
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long n) || n <= 0 || n > (1L << 50) / mult)
+            return false;
+        size = n * mult;
+        return true;
     }
 
     /// <summary>Groups items into units: devices sharing a tunables group name become one unit (up to 8 functions).</summary>
@@ -93,6 +100,21 @@ internal sealed class PlacementUnit
             if (g is null) { order.Add(item); continue; }
             if (!groups.TryGetValue(g, out var list)) { groups[g] = list = []; order.Add(g); }
             list.Add(item);
+        }
+        foreach (var item in items)
+        {
+            foreach (var bar in item.Device.Tunables?.Bars ?? [])
+            {
+                if (bar is null || !TryParseSize(bar.Size, out _) || bar.Kind is not ("io" or "mem32" or "mem32pref" or "mem64" or "mem64pref"))
+                {
+                    error = new PlanError
+                    {
+                        Code = ErrorCodes.InvalidInput, Rule = "bar-size", DeviceId = item.Device.Id,
+                        Message = $"device '{item.Device.Id}' has BAR '{bar?.Size}' '{bar?.Kind}': a BAR needs a size up to 1 PiB (e.g. 16M, 16G) and a kind (io, mem32, mem32pref, mem64, mem64pref)",
+                    };
+                    return [];
+                }
+            }
         }
         foreach (var o in order)
         {

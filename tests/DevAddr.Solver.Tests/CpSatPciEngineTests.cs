@@ -260,4 +260,23 @@ public sealed class CpSatPciEngineTests
         Assert.Equal(first.Pci("a"), plan.Pci("a"));
         Assert.Empty(plan.Stability!.Moved);
     }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("0")]
+    [InlineData("12Q")]
+    [InlineData("-4K")]
+    [InlineData("99999999999T")]
+    public void Plan_BadBarSize_InvalidInputNamingTheDevice(string size)
+    {
+        var request = Q35(new Device
+        {
+            Id = "gpu", Kind = "hostdev", Type = "pci",
+            Tunables = new DeviceTunables { Bars = [new Core.Catalog.BarSpec(size, "mem64pref")] },
+        });
+        var error = PlanFails(request);
+        Assert.Equal(ErrorCodes.InvalidInput, error.Code);
+        Assert.Equal("gpu", error.DeviceId);
+        Assert.Equal("bar-size", error.Rule);
+    }
 }
