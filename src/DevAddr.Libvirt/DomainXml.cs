@@ -26,6 +26,9 @@ public sealed class DomainXml
     /// <summary>The XML element of the request device with this id, if any.</summary>
     public XElement? ElementOf(string id) => _elements.GetValueOrDefault(id);
 
+    /// <summary>Deepest element nesting accepted (libvirt domain XML nests about 8 deep).</summary>
+    public const int MaxDepth = 64;
+
     /// <summary>Parses domain XML text.</summary>
     /// <exception cref="DomainXmlException">The text is not a usable domain definition.</exception>
     public static DomainXml Parse(string text)
@@ -34,6 +37,15 @@ public sealed class DomainXml
         try
         {
             var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersInDocument = 64L << 20 };
+            // Deep nesting first: loading a deeply nested document takes time quadratic in its depth.
+            using (var scan = XmlReader.Create(new StringReader(text), settings))
+            {
+                while (scan.Read())
+                {
+                    if (scan.Depth > MaxDepth)
+                        throw new DomainXmlException($"XML error: the document nests deeper than {MaxDepth} elements (line {((IXmlLineInfo)scan).LineNumber})");
+                }
+            }
             using var reader = XmlReader.Create(new StringReader(text), settings);
             doc = XDocument.Load(reader, LoadOptions.PreserveWhitespace);
         }
@@ -156,7 +168,8 @@ public sealed class DomainXml
             "virtio-serial" => new VirtioSerialAddress(N("controller"), N("bus"), N("port")),
             "ccid" => new CcidAddress(N("controller"), N("slot")),
             "dimm" => new DimmAddress(N("slot"), a.Attribute("base")?.Value),
-            _ => new OtherAddress(type, a.Attributes().Where(x => x.Name.LocalName != "type")
+            // Like libvirt, only attributes without a namespace count (a:iobase and iobase are not the same attribute).
+            _ => new OtherAddress(type, a.Attributes().Where(x => !x.IsNamespaceDeclaration && x.Name.Namespace == XNamespace.None && x.Name.LocalName != "type")
                 .ToDictionary(x => x.Name.LocalName, x => x.Value, StringComparer.Ordinal)),
         };
     }

@@ -75,7 +75,31 @@ internal static class KnownPolicyBugs
             "a SCSI host device and a SCSI disk (by its target name) get the same drive address; libvirt 9.0: 'using disk target name ... conflicts with " +
             "SCSI host device address'. Repro: q35 + {kind: disk, bus: scsi, target: sdp} + {kind: hostdev, type: scsi, address: {type: drive, controller: 2, bus: 0, target: 0, unit: 1}}",
             r => Any(r, d => d.Kind == "hostdev" && d.Type == "scsi" && d.Address is DriveAddress) && Any(r, d => d.Kind == "disk" && d.Bus == "scsi")),
+        new("disk-name-prefix",
+            "a disk named by its prefix only (sd, vd, hd, fd) gets index 0 (sda's address); libvirt 9.0: \"Unknown disk name 'sd' and no address specified\". " +
+            "Repro: pc + {kind: disk, bus: scsi, target: sd}",
+            r => Any(r, d => d.Kind == "disk" && d.Address is null && d.Target is "sd" or "vd" or "hd" or "fd" or "xvd" or "ubd")),
+        new("no-budgets",
+            "the libvirt policy, like libvirt, ignores the I/O and 32-bit MMIO budgets: many large 32-bit BARs (qxl, vga, cirrus) or many devices " +
+            "with I/O BARs behind their own ports give a plan the firmware cannot map. Repro: pc + 4 × {kind: video, model: qxl} (512 MiB > 492 MiB); " +
+            "the optimize policy honours the budgets",
+            r => BarBytes(r, "mem32") > 400L << 20 || r.Devices.Count(d => d is not null && BarBytes(d, "io") > 0) >= 12),
     ];
+
+    private static long BarBytes(PlanRequest r, string kind) => r.Devices.Where(d => d is not null).Sum(d => BarBytes(d, kind));
+
+    private static long BarBytes(Device d, string kind)
+    {
+        var rule = Core.Catalog.DeviceCatalog.Default.Resolve(d.Kind, d.Type, d.Bus, d.Model ?? (d.Kind == "video" ? "cirrus" : null));
+        long sum = 0;
+        foreach (var bar in rule?.Bars ?? [])
+        {
+            if (!bar.Kind.StartsWith(kind, StringComparison.Ordinal)) continue;
+            long unit = bar.Size[^1] switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1 };
+            sum += long.Parse(unit == 1 ? bar.Size : bar.Size[..^1], System.Globalization.CultureInfo.InvariantCulture) * unit;
+        }
+        return sum;
+    }
 
     /// <summary>The first known bug that applies to a request, or null.</summary>
     public static Bug? Match(PlanRequest request) => All.FirstOrDefault(b => b.Applies(request));

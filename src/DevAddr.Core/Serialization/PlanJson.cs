@@ -21,7 +21,8 @@ public static class PlanJson
         AllowOutOfOrderMetadataProperties = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         RespectNullableAnnotations = true,
-        MaxDepth = 32,
+        MaxDepth = Validation.PlanLimits.MaxNestingDepth,
+        AllowDuplicateProperties = false,
         NewLine = "\n",
         IndentSize = 2,
     };
@@ -104,11 +105,36 @@ public static class PlanJson
     /// <summary>Converts a YAML document to JSON nodes: plain scalars become numbers, booleans or null where they read as such.</summary>
     internal static JsonNode? YamlToJson(string text)
     {
+        CheckYamlShape(text);
         var stream = new YamlStream();
         using (var reader = new StringReader(text)) stream.Load(reader);
         if (stream.Documents.Count == 0) return null;
         if (stream.Documents.Count > 1) throw new InvalidOperationException("expected one YAML document, found " + stream.Documents.Count);
         return Convert(stream.Documents[0].RootNode, 0);
+    }
+
+    /// <summary>
+    /// Reads the YAML events once before building nodes: the node builder recurses per nesting level (a deeply
+    /// nested document would overflow the stack) and shares aliased nodes (an alias bomb would expand without bound),
+    /// so documents nesting deeper than <see cref="JsonSerializerOptions.MaxDepth"/> and aliases are refused here.
+    /// </summary>
+    private static void CheckYamlShape(string text)
+    {
+        var parser = new YamlDotNet.Core.Parser(new StringReader(text));
+        int depth = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart when ++depth > Options.MaxDepth:
+                    throw new InvalidOperationException($"the document nests deeper than {Options.MaxDepth} levels (line {parser.Current.Start.Line})");
+                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
+                    depth--;
+                    break;
+                case YamlDotNet.Core.Events.AnchorAlias alias:
+                    throw new InvalidOperationException($"YAML aliases are not supported (*{alias.Value} at line {alias.Start.Line})");
+            }
+        }
     }
 
     private static JsonNode? Convert(YamlNode node, int depth)

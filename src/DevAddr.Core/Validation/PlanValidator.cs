@@ -93,8 +93,8 @@ internal sealed partial class PlanValidator(DeviceCatalog catalog)
     {
         foreach (var d in _devices)
         {
-            if (d.Kind == "controller" && d.Index is < 0 or > 255)
-                Fail("controller-index-range", d, Inv($"{d.Id}: controller index {d.Index} is outside 0-255"));
+            if (d.Kind == "controller" && (d.Index < 0 || (IsPciController(d) && d.Index > 255)))
+                Fail("controller-index-range", d, Inv($"{d.Id}: controller index {d.Index} is outside {(IsPciController(d) ? "0-255 (PCI bus numbers)" : "0 and up")}"));
             var o = d.Controller;
             if (o is null) continue;
             if (o.ChassisNr is int nr && nr is < 1 or > 255)

@@ -6,7 +6,7 @@ namespace DevAddr.Core.Validation;
 /// <summary>Structural checks of a request before planning: ids, kinds, numbers.</summary>
 internal static partial class RequestChecks
 {
-    public const int MaxDevices = 4096;
+    public const int MaxDevices = PlanLimits.MaxDevices;
 
     public static void Check(PlanRequest request)
     {

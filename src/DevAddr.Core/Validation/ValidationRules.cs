@@ -22,7 +22,7 @@ public static class ValidationRules
         ("ccid-controller-exists", "a smartcard's CCID address names an existing CCID controller"),
         ("ccid-slot-unique", "no two smartcards share a CCID slot"),
         ("chassis-port-unique", "no two PCI Express ports share a (chassis, port) pair"),
-        ("controller-index-range", "controller indexes are 0-255"),
+        ("controller-index-range", "controller indexes are not negative, PCI controller indexes 0-255"),
         ("controller-option-range", "chassisNr 1-255, chassis 0-255, port 0-255, NUMA node not negative"),
         ("device-given", "the device list has no empty entries"),
         ("device-id", "every device has a non-empty id"),

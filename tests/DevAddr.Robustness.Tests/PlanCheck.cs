@@ -1,0 +1,35 @@
+using DevAddr.Core;
+using DevAddr.Core.Model;
+
+namespace DevAddr.Robustness.Tests;
+
+/// <summary>The core property, shared by the generators and the reader fuzzers: planning a request gives a plan the validator accepts or a structured error.</summary>
+internal static class PlanCheck
+{
+    /// <summary>Plans <paramref name="request"/> and checks the outcome; returns the plan, or null for an error or a known policy bug.</summary>
+    public static Plan? Run(PlanRequest request, FuzzRun run)
+    {
+        var result = KnownPolicyBugs.PlanOrKnownCrash(request, run);
+        switch (result)
+        {
+            case null:
+                return null;
+            case PlanResult.Failure f:
+                run.Error(f.Error);
+                return null;
+        }
+        var plan = ((PlanResult.Success)result).Plan;
+        var violations = AddressPlanner.Validate(plan);
+        if (violations.Count == 0)
+        {
+            run.Plan();
+            return plan;
+        }
+        if (KnownPolicyBugs.Match(request) is { } bug)
+        {
+            run.Note("known policy bug: " + bug.Id);
+            return null;
+        }
+        throw run.Invalid("invalid plan:\n" + string.Join("\n", violations.Select(v => $"  {v.Rule}: {v.Message}")));
+    }
+}
