@@ -56,4 +56,30 @@ public sealed class SurveyTests(ITestOutputHelper output)
         foreach (var (key, (count, example)) in groups.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             output.WriteLine($"\n{count} × {key}\n{PlanJson.Serialize(example)}");
     }
+
+    [Fact]
+    public void Survey_OptimizePolicy_GroupsProblems()
+    {
+        if (!int.TryParse(Environment.GetEnvironmentVariable("DEVADDR_FUZZ_SURVEY_OPTIMIZE"), out int n)) return;
+        var groups = new ConcurrentDictionary<string, (int Count, PlanRequest Example)>(StringComparer.Ordinal);
+        void Add(string key, PlanRequest r) => groups.AddOrUpdate(key, (1, r),
+            (_, g) => (g.Count + 1, r.Devices.Count < g.Example.Devices.Count ? r : g.Example));
+        OptimizePropertyTests.Requests.Sample(request =>
+        {
+            if (KnownPolicyBugs.Match(request) is { Id: not "no-budgets" }) return;
+            try
+            {
+                if (Solver.OptimizingPlanner.Plan(request) is not PlanResult.Success s) return;
+                foreach (var rule in AddressPlanner.Validate(s.Plan).Select(v => v.Rule).Distinct())
+                    Add("invalid plan: " + rule, request);
+            }
+            catch (Exception ex)
+            {
+                Add($"crash: {ex.GetType().Name} at {ex.StackTrace?.Split('\n').FirstOrDefault()?.Trim()}", request);
+            }
+        }, iter: n, threads: 2);
+        output.WriteLine($"survey (optimize): {n} requests, {groups.Count} problem groups");
+        foreach (var (key, (count, example)) in groups.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            output.WriteLine($"\n{count} × {key}\n{PlanJson.Serialize(example)}");
+    }
 }
