@@ -45,13 +45,7 @@ internal sealed partial class HotplugChecker
                     Message = LiveLayout.Inv(
                         $"add {pcie.Count} spare pcie-root-port(s) at the next cold plan: keep at least {want} empty hot-pluggable root ports (this guest has {machine.FreeHotplugPorts}); optimize policy: tunables hotplugReserve {want}"),
                     Tunables = new Tunables { HotplugReserve = new Tunable<int> { Value = want } },
-                    Devices = Enumerable.Range(1, pcie.Count).Select(i => new Device
-                    {
-                        Id = LiveLayout.Inv($"hotplug-port{i}"),
-                        Kind = "controller",
-                        Type = "pci",
-                        Model = "pcie-root-port",
-                    }).ToList(),
+                    Devices = Enumerable.Range(1, pcie.Count).Select(i => NewController($"hotplug-port{i}", "pcie-root-port", i)).ToList(),
                     LibvirtXml = string.Join("\n", Enumerable.Repeat("<controller type='pci' model='pcie-root-port'/>", pcie.Count)),
                 });
             }
@@ -68,8 +62,8 @@ internal sealed partial class HotplugChecker
                         $"conventional PCI devices on {_l.Machine.Name} need a pcie-to-pci-bridge (31 hot-pluggable slots): add {bridges} at the next cold plan, each with a pcie-root-port to sit in (libvirt 9.0 adds no root port for a pcie-to-pci-bridge given in the definition: 'Cannot automatically add a new PCI bus'){(models.Length > 0 ? $", or use a PCI Express model ({models})" : "")}; the optimizing policy has no tunable for it: add it to the request"),
                     Devices = Enumerable.Range(1, bridges).SelectMany(i => new[]
                     {
-                        new Device { Id = LiveLayout.Inv($"hotplug-bridge-port{i}"), Kind = "controller", Type = "pci", Model = "pcie-root-port" },
-                        new Device { Id = LiveLayout.Inv($"hotplug-pci-bridge{i}"), Kind = "controller", Type = "pci", Model = "pcie-to-pci-bridge" },
+                        NewController($"hotplug-bridge-port{i}", "pcie-root-port", 2 * i - 1),
+                        NewController($"hotplug-pci-bridge{i}", "pcie-to-pci-bridge", 2 * i),
                     }).ToList(),
                     LibvirtXml = string.Join("\n", Enumerable.Repeat("<controller type='pci' model='pcie-root-port'/>\n<controller type='pci' model='pcie-to-pci-bridge'/>", bridges)),
                 });
@@ -85,7 +79,7 @@ internal sealed partial class HotplugChecker
                 Message = LiveLayout.Inv(
                     $"keep at least {want} free hot-pluggable slots at the next cold plan (this guest has {machine.FreeHotplugPciSlots}): a pci-bridge adds 31; optimize policy: tunables hotplugReserve {want}"),
                 Tunables = new Tunables { HotplugReserve = new Tunable<int> { Value = want } },
-                Devices = [new Device { Id = "hotplug-pci-bridge1", Kind = "controller", Type = "pci", Model = "pci-bridge" }],
+                Devices = [NewController("hotplug-pci-bridge1", "pci-bridge", 1)],
                 LibvirtXml = "<controller type='pci' model='pci-bridge'/>",
             });
         }
@@ -189,6 +183,20 @@ internal sealed partial class HotplugChecker
         return string.Join(", ", models);
     }
 
+    /// <summary>
+    /// A PCI controller for the next cold plan, indexed after the layout's controllers (a request that lists its
+    /// PCI controllers can take it as is; one without would give an index-less controller index 0, which libvirt
+    /// and the planner reserve for the root).
+    /// </summary>
+    private Device NewController(string id, string model, int offset) => new()
+    {
+        Id = id,
+        Kind = "controller",
+        Type = "pci",
+        Model = model,
+        Index = (_l.PciControllers.Count == 0 ? 0 : _l.PciControllers.Keys.Max()) + offset,
+    };
+
     private static long NextPow2(long v)
     {
         long p = 1;
@@ -241,7 +249,7 @@ internal sealed partial class HotplugChecker
                       + (v.Reasons.Any(r => r.Code == HotplugReasons.IoWindow && r.Message.Contains("used up", StringComparison.Ordinal))
                           ? "; the I/O space is used up: set io-reserve=0 on ports that hold PCI Express devices to free it"
                           : ""),
-            Devices = onPort ? null : [new Device { Id = alias, Kind = "controller", Type = "pci", Model = portKind ? "pcie-root-port" : "pci-bridge" }],
+            Devices = onPort ? null : [NewController(alias, portKind ? "pcie-root-port" : "pci-bridge", 1)],
             LibvirtXml = $"<domain type='kvm' {QemuNs}>\n  <devices>\n    {controllerXml.TrimEnd('\n')}\n  </devices>\n  <qemu:override>\n    <qemu:device alias='{alias}'>\n      <qemu:frontend>\n{properties}\n      </qemu:frontend>\n    </qemu:device>\n  </qemu:override>\n</domain>".Replace("<devices>\n    \n  </devices>\n  ", "", StringComparison.Ordinal),
         };
     }
