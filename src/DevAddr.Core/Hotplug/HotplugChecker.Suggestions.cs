@@ -25,7 +25,9 @@ internal sealed partial class HotplugChecker
                 Code = "attach-address",
                 Now = true,
                 ForDevices = [x.Device.Id],
-                Message = $"attach '{x.Device.Id}' with an explicit address on {_l.Describe(a.Bus)}: {a} (libvirt's own choice {x.Verdict.Address} does not work)",
+                Message = x.Verdict.Address is null && x.Device.Address is PciAddress given
+                    ? $"attach '{x.Device.Id}' at a hot-pluggable place instead of {given}: {a} on {_l.Describe(a.Bus)} (or without an address)"
+                    : $"attach '{x.Device.Id}' with an explicit address on {_l.Describe(a.Bus)}: {a} (libvirt's own choice {x.Verdict.Address} does not work)",
                 LibvirtXml = LiveLayout.Inv($"<address type='pci' domain='0x{a.Domain:x4}' bus='0x{a.Bus:x2}' slot='0x{a.Slot:x2}' function='0x0'/>"),
             });
         }

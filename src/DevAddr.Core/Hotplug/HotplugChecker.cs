@@ -210,7 +210,8 @@ internal sealed partial class HotplugChecker
         bool given = d.Address is PciAddress g && (g.Domain != 0 || g.Bus != 0 || g.Slot != 0);
         if (given)
         {
-            var errors = ValidateGiven((PciAddress)d.Address!, hp);
+            var want = (PciAddress)d.Address!;
+            var errors = ValidateGiven(want, hp);
             if (errors.Count > 0)
             {
                 libvirtError = errors[0].Message;
@@ -221,6 +222,14 @@ internal sealed partial class HotplugChecker
                     Message = e.Message,
                     ControllerIndex = e.Bus,
                 }));
+                if (want.Domain == 0 && want.Bus < _l.Set.Count && (_l.Set.Buses[want.Bus].Flags & ConnectFlags.Hotpluggable) == 0)
+                {
+                    var model = _l.BusModel(want.Bus);
+                    reasons.Add(model is { Hotplug: true }
+                        ? new HotplugReason { Code = HotplugReasons.PortHotplugOff, Layer = HotplugLayers.Libvirt, ControllerIndex = want.Bus, Message = $"the address is on {_l.Describe(want.Bus)}: hotplug is off there" }
+                        : new HotplugReason { Code = HotplugReasons.BusNeverHotplug, Layer = HotplugLayers.Libvirt, ControllerIndex = want.Bus, Message = $"the address is on {_l.Describe(want.Bus)}; a {model?.Model ?? "bus of this kind"} never accepts hotplug" });
+                }
+                _alternative = FindAlternative(d, hp, want);
             }
             else
             {
@@ -309,7 +318,7 @@ internal sealed partial class HotplugChecker
             if (!PciAddressSet.FlagsCompatible(probe, bus.Flags, hp, fromConfig: false, out _)) continue;
             for (int s = bus.MinSlot; s <= bus.MaxSlot; s++)
             {
-                if (bus.Functions[s] != 0 || (b == skip.Bus && s == skip.Slot)) continue;
+                if (bus.Functions[s] != 0 || (b == skip.Bus && s == skip.Slot && skip.Function == 0)) continue;
                 var a = new PciAddress(0, b, s, 0);
                 if (PlaceProblems(d, a).Reasons.Count == 0) return a;
                 break; // the windows of a bus are the same for each of its free slots
