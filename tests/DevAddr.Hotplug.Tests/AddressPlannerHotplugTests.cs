@@ -219,6 +219,19 @@ public sealed class AddressPlannerHotplugTests
     }
 
     [Fact]
+    public void HotplugCheck_ScsiControllerWithoutIndexOrModel_GetsTheNextIndexAndTheDefaultModel()
+    {
+        var layout = Plan("pc", Nic("nic0"), new Device { Id = "scsi0", Kind = "controller", Type = "scsi", Model = "virtio-scsi" });
+
+        var report = Check(layout, [new Device { Id = "more", Kind = "controller", Type = "scsi" }]);
+
+        Assert.True(report.Feasible);
+        var added = report.LayoutAfter.Devices.Single(d => d.Id == "more");
+        Assert.Equal((1, "lsilogic"), (added.Index!.Value, added.Model!));
+        Assert.Empty(AddressPlanner.Validate(report.LayoutAfter));
+    }
+
+    [Fact]
     public void Summary_CountsEachReasonOncePerDevice()
     {
         var layout = Plan("q35", Nic("nic0"));

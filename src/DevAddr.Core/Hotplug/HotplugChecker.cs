@@ -148,6 +148,13 @@ internal sealed partial class HotplugChecker
             });
         }
         if (live.Note is not null) _assumptions.Add($"{d.Kind}: {live.Note}");
+        if (d.Kind == "controller" && (d.Index is null || d.Model is null))
+        {
+            // As libvirt's post-parse: the lowest unused index of the type, the machine's default SCSI model.
+            var used = _l.Devices.Where(c => c.Kind == "controller" && c.Type == d.Type).Select(c => c.Index ?? 0).ToHashSet();
+            int index = d.Index ?? Enumerable.Range(0, used.Count + 1).First(i => !used.Contains(i));
+            d = d with { Index = index, Model = d.Model ?? (d.Type == "scsi" ? _l.Machine.DefaultScsiModel : null) };
+        }
 
         var rule = _l.Rule(d) ?? new DeviceModelRule { Kind = d.Kind, Connect = "none" };
         var extra = new List<HotplugReason>();
