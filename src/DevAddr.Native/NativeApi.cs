@@ -52,7 +52,6 @@ internal static unsafe class NativeApi
     /// <summary>Plans request text (JSON; YAML too, as <c>devaddr plan -</c> reads it): the CLI's exact output or an error object.</summary>
     internal static string PlanText(string text)
     {
-        if (YamlGuard.Check(text, "request") is string problem) return Refused(problem);
         var (request, readError) = PlanJson.ReadRequest(text);
         if (readError is not null) return LibraryHost.Serialize(new ErrorEnvelope(readError));
         return OptimizingPlanner.Plan(request!) switch
@@ -66,15 +65,11 @@ internal static unsafe class NativeApi
     /// <summary>Validates plan text: the output of <c>devaddr validate --json</c>, or an error object.</summary>
     internal static string ValidateText(string text)
     {
-        if (YamlGuard.Check(text, "plan") is string problem) return Refused(problem);
         var (plan, readError) = PlanJson.ReadPlan(text);
         return readError is not null
             ? LibraryHost.Serialize(new ErrorEnvelope(readError))
             : LibraryHost.Serialize(AddressPlanner.Validate(plan!));
     }
-
-    private static string Refused(string message) =>
-        LibraryHost.Serialize(new ErrorEnvelope(new PlanError { Code = InvalidInput, Message = message, Rule = "well-formed" }));
 
     private static byte* Run(byte* input, string what, Func<string, string> work)
     {

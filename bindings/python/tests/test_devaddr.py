@@ -123,7 +123,7 @@ class CliParityTests(unittest.TestCase):
             "malformed.json": '{"machine": {"arch": "x86_64", "type": "q35"}, "devices": [',
             "unknown-machine.json": '{"machine": {"arch": "x86_64", "type": "pc-q99"}, "devices": []}',
             "duplicate-ids.json": json.dumps({"machine": Q35["machine"], "devices": [Q35["devices"][0]] * 2}),
-            # Too deep for Core (32 levels); the second one is also refused by the library's own YAML guard (64).
+            # Too deep for Core's readers (32 levels), which refuse it before building anything.
             "deep-40.yaml": "machine: " + "[" * 40 + "]" * 40 + "\n",
             "deep-100.yaml": "machine: " + "[" * 100 + "]" * 100 + "\n",
         }

@@ -287,6 +287,10 @@ internal sealed partial class LibvirtPolicy
             var head = pci.FirstOrDefault(o => o.Pci is { } h && h.Domain == a.Domain && h.Bus == a.Bus && h.Slot == a.Slot && h.Function == 0);
             if (head is not null && head.Pci!.Multifunction is null)
                 head.Address = head.Pci with { Multifunction = true };
+            else if (head is not null && head.Pci!.Multifunction == false)
+                // libvirt's define keeps this, but QEMU refuses to start such a guest: say so now.
+                throw Error(ErrorCodes.AddressConflict,
+                    $"The device at PCI address {head.Pci} has multifunction='off', but {d.Id} uses function {a.Function} of the same slot", head, "pci-multifunction");
         }
     }
 }
