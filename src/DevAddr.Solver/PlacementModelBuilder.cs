@@ -300,6 +300,9 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
                 }
                 else
                 {
+                    // QEMU does not hot-plug into a pci-expander-bus (libvirt lists it as hot-pluggable), so an
+                    // expander's free slots are no hotplug reserve.
+                    Model.Add(reserve == 0);
                     Model.Add(bridges == 0);
                     var slots = Model.NewIntVar(0, ExpanderSlots, $"expanderSlots[{g}]");
                     Model.Add(slots == CountOf(c => c.Node == g && c.Attach == Attach.Expander) + reserve);

@@ -279,4 +279,18 @@ public sealed class CpSatPciEngineTests
         Assert.Equal("gpu", error.DeviceId);
         Assert.Equal("bar-size", error.Rule);
     }
+
+    [Fact]
+    public void Plan_PcPerNodeReserve_InfeasibleBecauseExpanderSlotsAreNotHotpluggable()
+    {
+        var request = new PlanRequest
+        {
+            Machine = new MachineSpec("x86_64", "pc"),
+            NumaNodes = 2,
+            Devices = [Nic("n", "e1000", new DeviceTunables { NumaNode = Req(1) })],
+        }.With(new Tunables { HotplugReservePerNode = new Dictionary<string, Tunable<int>> { ["1"] = Req(2) } });
+        var error = PlanFails(request);
+        Assert.Equal(ErrorCodes.Infeasible, error.Code);
+        Assert.Contains("NUMA node 1", error.Message);
+    }
 }
