@@ -97,6 +97,11 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
             }
             else
             {
+                if (u.IntegratedOnly)
+                {
+                    if (g == PlacementClass.Main) yield return new(Attach.Root, g);
+                    continue;
+                }
                 if (g == PlacementClass.Main)
                 {
                     yield return new(Attach.Root, g);

@@ -22,6 +22,17 @@ internal sealed partial class LibvirtPolicy
             return;
         }
         var set = CreateAddressSet(nbuses, dryRun: false);
+        // Index gaps get controllers of the default model, as libvirt adds them.
+        for (int i = 1; i < nbuses; i++)
+        {
+            if (FindController("pci", i) is not null) continue;
+            string model = set.Buses[i].Model!;
+            var gap = MaybeAddController("pci", i, model, "PCI controller indexes must not leave gaps");
+            var cm = set.ControllerModel(model);
+            gap.Rule = new DeviceModelRule { Kind = "controller", Type = "pci", Model = model, Connect = "none", Pass = "pci-controller" };
+            gap.PciFlags = ConnectTypes.Parse(cm.Is) | (cm.AggregateSlot ? ConnectFlags.AggregateSlot : ConnectFlags.None);
+        }
+        pciControllers = ControllersOf("pci").ToList();
         ApplyChipset(set, allowAuto: false);
         foreach (var c in _controllers.Where(c => c.IsPciController && c.PciWanted && c.PciFlags != ConnectFlags.None))
             ReserveNext(set, c);
