@@ -215,7 +215,7 @@ public sealed class CliRobustnessTests(ITestOutputHelper output) : IDisposable
                 run.Note("exit " + code);
             }
             File.Delete(input);
-            Assert.Empty(Directory.EnumerateFiles(_dir, "*.tmp"));
+            Assert.Empty(Directory.EnumerateFiles(_dir, $".{name}.plan.*.tmp"));
         }), FuzzRun.Long ? 5000 : 300, x => x.Item1, TimeSpan.FromMinutes(FuzzRun.Long ? 60 : 3));
     }
 }

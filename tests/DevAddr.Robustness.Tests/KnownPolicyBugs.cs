@@ -42,12 +42,6 @@ internal static class KnownPolicyBugs
             r => Any(r, d => d.Kind == "controller" && d.Type == "virtio-serial" && d.Controller?.Ports is not null) ||
                  r.Devices.Count(d => d is not null && d.Kind == "channel" && d.Type == "virtio") >= 30,
             Crashes: true),
-        new("usb-duplicate-index",
-            "crash (ArgumentException: duplicate key in AssignUsbAddresses) for two USB controllers with the same index; " +
-            "libvirt 9.0 rejects them unless they are an EHCI1 with its UHCI companions. Repro: pc + {kind: controller, type: usb, model: pci-ohci, index: 2} + " +
-            "{kind: controller, type: usb, model: piix3-uhci, index: 2} + {kind: input, type: tablet, bus: usb}",
-            r => r.Devices.Where(d => d is not null && d.Kind == "controller" && d.Type == "usb" && d.Model != "none").GroupBy(d => d.Index ?? -1).Any(g => g.Key >= 0 && g.Count() > 1),
-            Crashes: true),
         new("usb-companion-master",
             "an ich9-uhci companion without its ich9-ehci1 master is planned; libvirt 9.0: 'No master USB controller specified'. " +
             "Repro: q35 + {kind: controller, type: usb, model: ich9-uhci1, index: 4}",
@@ -87,6 +81,11 @@ internal static class KnownPolicyBugs
             "optimize policy: an integrated device (virtio IOMMU) is placed behind a bridge. " +
             "Repro: pc + policy optimize + {kind: iommu, model: virtio} + {kind: controller, type: pci, model: pci-bridge, index: 2} -> iommu at 0000:02:02.0",
             r => r.Policy.Name == PolicySpec.Optimize && Any(r, d => d.Kind == "iommu" && d.Model == "virtio")),
+        new("multifunction-off",
+            "automatic pcie-root-ports are packed as functions 1-7 into the slot of a user root port that has multifunction='off'; libvirt 9.0 " +
+            "does the same, QEMU refuses a function > 0 when function 0 is not multifunction. Repro: virt + {kind: controller, type: pci, " +
+            "model: pcie-root-port, index: 120, address: {type: pci, bus: 0, slot: 3, function: 0, multifunction: false}} + {kind: disk, bus: virtio, target: vda}",
+            r => Any(r, d => d.Address is PciAddress { Multifunction: false })),
         new("no-budgets",
             "the libvirt policy, like libvirt, ignores the I/O and 32-bit MMIO budgets: many large 32-bit BARs (qxl, vga, cirrus) or many devices " +
             "with I/O BARs behind their own ports give a plan the firmware cannot map. Repro: pc + 4 × {kind: video, model: qxl} (512 MiB > 492 MiB); " +
