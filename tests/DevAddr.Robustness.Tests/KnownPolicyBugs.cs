@@ -73,19 +73,6 @@ internal static class KnownPolicyBugs
             "a disk named by its prefix only (sd, vd, hd, fd) gets index 0 (sda's address); libvirt 9.0: \"Unknown disk name 'sd' and no address specified\". " +
             "Repro: pc + {kind: disk, bus: scsi, target: sd}",
             r => Any(r, d => d.Kind == "disk" && d.Address is null && d.Target is "sd" or "vd" or "hd" or "fd" or "xvd" or "ubd")),
-        new("optimize-index-gap",
-            "optimize policy: a user PCI controller whose index leaves a gap is put on a bus that has no controller (the libvirt policy fills the gap). " +
-            "Repro: virt + policy optimize + {kind: controller, type: pci, model: pcie-switch-upstream-port, index: 10} -> at 0000:01:00.0, bus 1 missing",
-            r => r.Policy.Name == PolicySpec.Optimize && Any(r, d => d.Kind == "controller" && d.Type == "pci" && d.Index is > 1)),
-        new("optimize-integrated",
-            "optimize policy: an integrated device (virtio IOMMU) is placed behind a bridge. " +
-            "Repro: pc + policy optimize + {kind: iommu, model: virtio} + {kind: controller, type: pci, model: pci-bridge, index: 2} -> iommu at 0000:02:02.0",
-            r => r.Policy.Name == PolicySpec.Optimize && Any(r, d => d.Kind == "iommu" && d.Model == "virtio")),
-        new("multifunction-off",
-            "automatic pcie-root-ports are packed as functions 1-7 into the slot of a user root port that has multifunction='off'; libvirt 9.0 " +
-            "does the same, QEMU refuses a function > 0 when function 0 is not multifunction. Repro: virt + {kind: controller, type: pci, " +
-            "model: pcie-root-port, index: 120, address: {type: pci, bus: 0, slot: 3, function: 0, multifunction: false}} + {kind: disk, bus: virtio, target: vda}",
-            r => Any(r, d => d.Address is PciAddress { Multifunction: false })),
         new("no-budgets",
             "the libvirt policy, like libvirt, ignores the I/O and 32-bit MMIO budgets: many large 32-bit BARs (qxl, vga, cirrus) or many devices " +
             "with I/O BARs behind their own ports give a plan the firmware cannot map. Repro: pc + 4 × {kind: video, model: qxl} (512 MiB > 492 MiB); " +
