@@ -35,13 +35,6 @@ internal static class KnownPolicyBugs
             "a usb-net NIC gets no address at all (the policy's USB pass skips interfaces); libvirt 9.0 rejects it: " +
             "'Cannot automatically add a new PCI bus for a device with connect flags 00'. Repro: q35 + {kind: interface, type: user, model: usb-net}",
             r => Any(r, d => d.Kind == "interface" && d.Model == "usb-net")),
-        new("virtio-serial-overflow",
-            "crash (KeyNotFoundException in AssignVirtioSerialPorts) when every virtio-serial port is taken and the policy adds a controller; " +
-            "libvirt 9.0 adds virtio-serial controller 1 and uses its port 1. Repro: q35 + {kind: controller, type: virtio-serial, controller: {ports: 1}} + " +
-            "{kind: channel, type: virtio} (or 31 virtio channels)",
-            r => Any(r, d => d.Kind == "controller" && d.Type == "virtio-serial" && d.Controller?.Ports is not null) ||
-                 r.Devices.Count(d => d is not null && d.Kind == "channel" && d.Type == "virtio") >= 30,
-            Crashes: true),
         new("usb-companion-master",
             "an ich9-uhci companion without its ich9-ehci1 master is planned; libvirt 9.0: 'No master USB controller specified'. " +
             "Repro: q35 + {kind: controller, type: usb, model: ich9-uhci1, index: 4}",
@@ -69,10 +62,6 @@ internal static class KnownPolicyBugs
             "a SCSI host device and a SCSI disk (by its target name) get the same drive address; libvirt 9.0: 'using disk target name ... conflicts with " +
             "SCSI host device address'. Repro: q35 + {kind: disk, bus: scsi, target: sdp} + {kind: hostdev, type: scsi, address: {type: drive, controller: 2, bus: 0, target: 0, unit: 1}}",
             r => Any(r, d => d.Kind == "hostdev" && d.Type == "scsi" && d.Address is DriveAddress) && Any(r, d => d.Kind == "disk" && d.Bus == "scsi")),
-        new("disk-name-prefix",
-            "a disk named by its prefix only (sd, vd, hd, fd) gets index 0 (sda's address); libvirt 9.0: \"Unknown disk name 'sd' and no address specified\". " +
-            "Repro: pc + {kind: disk, bus: scsi, target: sd}",
-            r => Any(r, d => d.Kind == "disk" && d.Address is null && d.Target is "sd" or "vd" or "hd" or "fd" or "xvd" or "ubd")),
         new("no-budgets",
             "the libvirt policy, like libvirt, ignores the I/O and 32-bit MMIO budgets: many large 32-bit BARs (qxl, vga, cirrus) or many devices " +
             "with I/O BARs behind their own ports give a plan the firmware cannot map. Repro: pc + 4 × {kind: video, model: qxl} (512 MiB > 492 MiB); " +

@@ -71,7 +71,7 @@ internal sealed partial class LibvirtPolicy
                                                   : Topology.ConnectFlags.PciDevice | Topology.ConnectFlags.AutoAssign;
                 free = 1;
             }
-            used[target.Idx].Add(free);
+            (used.TryGetValue(target.Idx, out var taken) ? taken : used[target.Idx] = []).Add(free);
             ch.Address = new VirtioSerialAddress(target.Idx, 0, free);
         }
     }

@@ -28,6 +28,7 @@ internal sealed partial class LibvirtPolicy
             idx = (idx + (i < 1 ? 0 : 1)) * 26;
             idx += c - 'a';
         }
+        if (i == 0) return -1; // a prefix alone ("sd") names no disk
         for (; i < rest.Length; i++)
             if (!char.IsAsciiDigit(rest[i])) return -1;
         return idx;
