@@ -66,15 +66,18 @@ public sealed class DomainXml
         var devices = new List<Device>();
         var elements = new Dictionary<string, XElement>(StringComparer.Ordinal);
         var devicesEl = root.Element("devices");
+        var known = LibvirtXmlFacts.Default.KnownDeviceElements;
         int position = 0;
         foreach (var el in devicesEl?.Elements() ?? [])
         {
             position++;
-            if (el.Name.LocalName == "emulator") continue;
+            // libvirt 9.0 drops elements it does not know (e.g. <crypto>) without reserving their addresses.
+            if (el.Name.LocalName == "emulator" || !known.Contains(el.Name.LocalName)) continue;
             string id = $"{el.Name.LocalName}{position}";
             devices.Add(ReadDevice(el, id));
             elements[id] = el;
         }
+        DomainXmlChecks.CheckDevices(root);
 
         var request = new PlanRequest
         {

@@ -24,20 +24,22 @@ public static class DomainXmlWriter
         }
         var emulators = devicesEl.Elements("emulator").ToList();
         var leftovers = devicesEl.Elements()
-            .Where(e => e.Name.LocalName != "emulator" && !facts.UnknownDeviceElements.Contains(e.Name.LocalName))
+            .Where(e => e.Name.LocalName != "emulator" && facts.KnownDeviceElements.Contains(e.Name.LocalName))
             .ToList();
 
+        var ports = CharPorts(source, plan);
         var ordered = new List<XElement>();
-        var counters = new Dictionary<string, int>(StringComparer.Ordinal);
+        var written = new Dictionary<string, XElement>(StringComparer.Ordinal);
         foreach (var d in plan.Devices)
         {
             var el = source.ElementOf(d.Id);
-            if (el is not null && facts.UnknownDeviceElements.Contains(el.Name.LocalName)) continue;
             if (el is null) el = NewElement(d);
             else leftovers.Remove(el);
-            Update(el, d, facts, counters);
+            Update(el, d, facts, ports);
             ordered.Add(el);
+            written[d.Id] = el;
         }
+        MirrorSerialConsole(source, plan, written);
 
         devicesEl.RemoveNodes();
         foreach (var e in emulators) devicesEl.Add(e);
@@ -85,7 +87,7 @@ public static class DomainXmlWriter
         return el;
     }
 
-    private static void Update(XElement el, Device d, LibvirtXmlFacts facts, Dictionary<string, int> counters)
+    private static void Update(XElement el, Device d, LibvirtXmlFacts facts, Dictionary<string, int> ports)
     {
         switch (d.Kind)
         {
@@ -96,10 +98,30 @@ public static class DomainXmlWriter
                 UpdateVideo(el, d, facts);
                 break;
             case "serial" or "parallel" or "console":
-                UpdateCharTarget(el, d, facts, counters);
+                UpdateCharTarget(el, d, facts, ports);
+                break;
+            case "disk" when d.Bus is not null:
+                Child(el, "target").SetAttributeValue("bus", d.Bus);
+                break;
+            case "interface" when d.Model is not null && d.Type != "hostdev":
+                Child(el, "model").SetAttributeValue("type", d.Model);
+                break;
+            case "input" when d.Bus is not null:
+                el.SetAttributeValue("bus", d.Bus);
+                break;
+            case "panic" when d.Model is not null:
+                el.SetAttributeValue("model", d.Model);
                 break;
         }
         if (d.Address is not null) SetAddress(el, d.Address);
+        else el.Elements("address").Remove();
+    }
+
+    private static XElement Child(XElement el, string name)
+    {
+        var child = el.Element(name);
+        if (child is null) el.Add(child = new XElement(name));
+        return child;
     }
 
     private static void UpdateController(XElement el, Device d)
@@ -109,6 +131,8 @@ public static class DomainXmlWriter
         var o = d.Controller;
         if (o is null) return;
         if (o.Ports is int ports) el.SetAttributeValue("ports", ports.ToString(CultureInfo.InvariantCulture));
+        if (o.MasterStartPort is int start && el.Element("master") is null)
+            el.Add(new XElement("master", new XAttribute("startport", start.ToString(CultureInfo.InvariantCulture))));
         if (o.ModelName is string name)
         {
             var m = el.Element("model");
@@ -128,30 +152,124 @@ public static class DomainXmlWriter
         }
     }
 
+    /// <summary>
+    /// The video &lt;model&gt; as libvirt stores it: default sizes and heads, ram and vram rounded up to a power of
+    /// two (vgamem and vram64 are kept), primary='yes' on the primary video only; a 'none' video keeps just its type.
+    /// </summary>
     private static void UpdateVideo(XElement el, Device d, LibvirtXmlFacts facts)
     {
         var m = el.Element("model");
         if (m is null) el.AddFirst(m = new XElement("model"));
         string type = m.Attribute("type")?.Value ?? d.Model ?? "cirrus";
+        if (type == "none")
+        {
+            m.RemoveAttributes();
+            m.SetAttributeValue("type", type);
+            return;
+        }
         m.SetAttributeValue("type", type);
         if (facts.VideoModelDefaults.TryGetValue(type, out var defaults))
         {
             foreach (var (attr, value) in defaults)
-                if (m.Attribute(attr) is null) m.SetAttributeValue(attr, value);
+            {
+                bool unset = m.Attribute(attr) is null || (attr is "ram" or "vram" && DomainXmlChecks.Size(m, attr) == 0);
+                if (unset) m.SetAttributeValue(attr, value);
+            }
         }
-        if (d.Primary == true && type != "none") m.SetAttributeValue("primary", "yes");
+        foreach (var attr in new[] { "ram", "vram" })
+        {
+            long size = DomainXmlChecks.Size(m, attr);
+            if (m.Attribute(attr) is not null && size > 0)
+                m.SetAttributeValue(attr, DomainXmlChecks.RoundUpPowerOfTwo(size).ToString(CultureInfo.InvariantCulture));
+        }
+        if (d.Primary == true) m.SetAttributeValue("primary", "yes");
+        else m.Attribute("primary")?.Remove();
+        var attrs = m.Attributes().ToList();
+        m.RemoveAttributes();
+        m.Add(attrs.OrderBy(a => Array.IndexOf(s_videoAttributeOrder, a.Name.LocalName) is int i and >= 0 ? i : s_videoAttributeOrder.Length));
     }
 
-    private static void UpdateCharTarget(XElement el, Device d, LibvirtXmlFacts facts, Dictionary<string, int> counters)
+    /// <summary>The order in which libvirt writes the attributes of a video &lt;model&gt;.</summary>
+    private static readonly string[] s_videoAttributeOrder = ["type", "ram", "vram", "vram64", "vgamem", "heads", "primary"];
+
+    /// <summary>
+    /// Target ports of serials, parallels and consoles, by device id (libvirt keeps them in the XML only):
+    /// serials written as isa-serial take the lowest free ISA port 0-3 first; any other serial without a port takes
+    /// 1 + the largest port any serial has at that moment; a parallel without a port 1 + the largest port of the
+    /// parallels before it; a console its position among the XML consoles, except that a serial console shows the
+    /// first serial's port.
+    /// </summary>
+    private static Dictionary<string, int> CharPorts(DomainXml source, Plan plan)
     {
-        var t = el.Element("target");
-        if (t is null) el.Add(t = new XElement("target"));
-        int next = counters.GetValueOrDefault(d.Kind);
-        if (t.Attribute("port") is null) t.SetAttributeValue("port", next.ToString(CultureInfo.InvariantCulture));
-        counters[d.Kind] = next + 1;
-        if (d.Kind == "serial" && t.Attribute("type")?.Value is string tt && facts.SerialTargetModelNames.TryGetValue(tt, out var modelName)
+        var ports = new Dictionary<string, int>(StringComparer.Ordinal);
+        var serials = plan.Devices.Where(d => d.Kind == "serial").ToList();
+        var serialPorts = serials.Select(d => DomainXmlChecks.CharPort(source.ElementOf(d.Id)?.Element("target"))).ToList();
+        bool WrittenIsa(int i) => source.ElementOf(serials[i].Id)?.Element("target")?.Attribute("type")?.Value == "isa-serial";
+        var isaUsed = Enumerable.Range(0, serials.Count).Where(i => WrittenIsa(i) && serialPorts[i] >= 0).Select(i => serialPorts[i]).ToHashSet();
+        for (int i = 0; i < serials.Count; i++)
+        {
+            if (!WrittenIsa(i) || serialPorts[i] >= 0) continue;
+            int port = Enumerable.Range(0, DomainXmlChecks.MaxIsaSerialPorts).FirstOrDefault(p => !isaUsed.Contains(p), -1);
+            if (port < 0) continue;
+            serialPorts[i] = port;
+            isaUsed.Add(port);
+        }
+        for (int i = 0; i < serials.Count; i++)
+        {
+            if (serialPorts[i] < 0) serialPorts[i] = serialPorts.Max() + 1;
+            ports[serials[i].Id] = serialPorts[i];
+        }
+
+        var parallelPorts = new List<int>();
+        foreach (var d in plan.Devices.Where(d => d.Kind == "parallel"))
+        {
+            int port = DomainXmlChecks.CharPort(source.ElementOf(d.Id)?.Element("target"));
+            if (port < 0) port = parallelPorts.DefaultIfEmpty(-1).Max() + 1;
+            parallelPorts.Add(port);
+            ports[d.Id] = port;
+        }
+
+        int position = 0;
+        foreach (var d in plan.Devices.Where(d => d.Kind == "console"))
+        {
+            int xmlIndex = source.ElementOf(d.Id) is null ? -1 : position++;
+            ports[d.Id] = d.Type == "serial" ? (serials.Count > 0 ? serialPorts[0] : 0) : Math.Max(xmlIndex, 0);
+        }
+        return ports;
+    }
+
+    private static void UpdateCharTarget(XElement el, Device d, LibvirtXmlFacts facts, Dictionary<string, int> ports)
+    {
+        var t = Child(el, "target");
+        if (d.Type is not null && d.Kind != "parallel") t.SetAttributeValue("type", d.Type);
+        if (ports.TryGetValue(d.Id, out int port)) t.SetAttributeValue("port", port.ToString(CultureInfo.InvariantCulture));
+        if (d.Kind == "serial" && d.Type is string tt && facts.SerialTargetModelNames.TryGetValue(tt, out var modelName)
             && t.Element("model") is null)
             t.Add(new XElement("model", new XAttribute("name", modelName)));
+    }
+
+    /// <summary>
+    /// A serial console is a second view of the first serial port: it shows that port's character device and
+    /// address (a serial added for a serial console shows the console's character device).
+    /// </summary>
+    private static void MirrorSerialConsole(DomainXml source, Plan plan, Dictionary<string, XElement> written)
+    {
+        var console = plan.Devices.FirstOrDefault(d => d.Kind == "console");
+        var serial = plan.Devices.FirstOrDefault(d => d.Kind == "serial");
+        if (console?.Type != "serial" || serial is null) return;
+        var consoleEl = written[console.Id];
+        var serialEl = written[serial.Id];
+        var (from, to) = source.ElementOf(serial.Id) is null ? (consoleEl, serialEl) : (serialEl, consoleEl);
+        if (from.Attribute("type")?.Value is string chardev) to.SetAttributeValue("type", chardev);
+        to.Elements("source").Remove();
+        var firstSource = from.Elements("source").Select(s => new XElement(s)).ToList();
+        if (firstSource.Count > 0)
+        {
+            if (to.Element("target") is { } target) target.AddBeforeSelf(firstSource);
+            else to.AddFirst(firstSource);
+        }
+        consoleEl.Elements("address").Remove();
+        if (serial.Address is not null) SetAddress(consoleEl, serial.Address);
     }
 
     internal static void SetAddress(XElement el, DeviceAddress address)
@@ -162,6 +280,8 @@ public static class DomainXmlWriter
         static string Dec(int v) => v.ToString(CultureInfo.InvariantCulture);
         switch (address)
         {
+            case PciAddress { Domain: 0, Bus: 0, Slot: 0, Function: 0, Multifunction: null }:
+                break;  // "assign one", kept on a device that got no PCI address: libvirt writes just the type
             case PciAddress p:
                 a.Add(new XAttribute("domain", Hex(p.Domain, 4)), new XAttribute("bus", Hex(p.Bus, 2)),
                       new XAttribute("slot", Hex(p.Slot, 2)), new XAttribute("function", Hex(p.Function, 1)));

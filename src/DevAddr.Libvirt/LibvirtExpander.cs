@@ -18,6 +18,7 @@ public static class LibvirtExpander
         try
         {
             domain = DomainXml.Parse(xmlText);
+            DomainXmlChecks.CheckDomain(domain.Document.Root!);
         }
         catch (DomainXmlException ex)
         {

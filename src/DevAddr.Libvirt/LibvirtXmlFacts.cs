@@ -2,13 +2,14 @@ using System.Text.Json;
 
 namespace DevAddr.Libvirt;
 
-/// <summary>Domain XML facts of libvirt 9.0 (models/libvirt-xml.json): attribute defaults and unknown elements.</summary>
+/// <summary>Domain XML facts of libvirt 9.0 (models/libvirt-xml.json): attribute defaults and the device elements it knows.</summary>
 internal sealed record LibvirtXmlFacts
 {
     public string? Description { get; init; }
     public required IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> VideoModelDefaults { get; init; }
     public required IReadOnlyDictionary<string, string> SerialTargetModelNames { get; init; }
-    public required IReadOnlyList<string> UnknownDeviceElements { get; init; }
+    /// <summary>Elements under &lt;devices&gt; libvirt 9.0 reads; it drops any other silently.</summary>
+    public required IReadOnlyList<string> KnownDeviceElements { get; init; }
 
     private static readonly Lazy<LibvirtXmlFacts> s_default = new(() =>
     {

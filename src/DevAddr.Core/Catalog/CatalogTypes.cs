@@ -15,6 +15,9 @@ public sealed record MachineType
     public string? PciRoot { get; init; }
     /// <summary>USB controller model added at index 0 when the guest defines none.</summary>
     public string? DefaultUsbController { get; init; }
+    /// <summary>Model of a USB controller the guest gives without one (libvirt: piix3-uhci on x86, also on q35;
+    /// qemu-xhci on aarch64). Only the controller the machine adds itself gets <see cref="DefaultUsbController"/>.</summary>
+    public string? UsbModelWhenUnset { get; init; }
     /// <summary>Whether a SATA controller index 0 is always present.</summary>
     public bool DefaultSataController { get; init; }
     /// <summary>Memballoon model added when the guest defines none (null: none added).</summary>
@@ -52,6 +55,23 @@ public sealed record MachineType
     public string? IoSpace { get; init; }
     /// <summary>Size of the 32-bit PCI memory hole below 4 GiB (e.g. <c>1004M</c>); null: not checked.</summary>
     public string? Mmio32Window { get; init; }
+
+    /// <summary>Serial target type of a serial given without one or as isa-serial (isa-serial on x86, system-serial on aarch64).</summary>
+    public string DefaultSerialTarget { get; init; } = "isa-serial";
+    /// <summary>Serial target types the machine accepts.</summary>
+    public IReadOnlyList<string> SerialTargets { get; init; } = [];
+    /// <summary>Target types of a first serial port that libvirt also shows as console 0 (adding that console when missing).</summary>
+    public IReadOnlyList<string> ConsoleSerialTargets { get; init; } = [];
+    /// <summary>Network interface model used when an interface is given without one.</summary>
+    public string? DefaultNicModel { get; init; }
+    /// <summary>Input types that go on the PS/2 bus when given without a bus (empty: the machine has no PS/2; the rest go on USB).</summary>
+    public IReadOnlyList<string> Ps2Inputs { get; init; } = [];
+    /// <summary>Whether the machine has the ISA panic device (libvirt's default panic model).</summary>
+    public bool IsaPanic { get; init; }
+    /// <summary>Whether the intel IOMMU is available.</summary>
+    public bool IntelIommu { get; init; }
+    /// <summary>Video models the machine does not support.</summary>
+    public IReadOnlyList<string> UnsupportedVideoModels { get; init; } = [];
 
     /// <summary>True when the root bus is PCI Express.</summary>
     public bool IsPcie => PciRoot == "pcie-root";

@@ -28,9 +28,9 @@ internal sealed class WorkDevice
 
     public string Id { get; set; }
     public string Kind { get; }
-    public string? Type { get; }
+    public string? Type { get; set; }
     public string? Model { get; set; }
-    public string? Bus { get; }
+    public string? Bus { get; set; }
     public string? Target { get; }
     public int? Index { get; set; }
     public DeviceAddress? Address { get; set; }

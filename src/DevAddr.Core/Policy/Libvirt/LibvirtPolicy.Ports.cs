@@ -8,45 +8,61 @@ internal sealed partial class LibvirtPolicy
     private const int HubPorts = 8;
     private const int MaxUsbDepth = 4;
 
-    /// <summary>virtio-serial ports: explicit ports are reserved first, then channels take the lowest free port ≥ 1.</summary>
+    /// <summary>
+    /// virtio-serial ports (qemuDomainAssignVirtioSerialAddresses): complete addresses (port ≠ 0) of channels and
+    /// consoles are reserved first. A virtio console whose address leaves the port open (0) then takes the next
+    /// free port ≥ 1 of controller 0 while keeping its own address, as libvirt 9.0 does; consoles without an
+    /// address get none. Channels take the lowest free port ≥ 1 of the controller their address names, or else
+    /// of the first controller (by index) that has one, adding a controller with the lowest unused index when all
+    /// are full.
+    /// </summary>
     private void AssignVirtioSerialPorts()
     {
         var channels = _devices.Where(d => d.Kind == "channel" && d.Rule.Attach == "virtio-serial").ToList();
+        var consoles = _devices.Where(d => d.Kind == "console" && d.Type == "virtio").ToList();
         var used = new Dictionary<int, HashSet<int>>();
+        HashSet<int> Used(int controller) => used.TryGetValue(controller, out var s) ? s : used[controller] = [];
         int Ports(WorkDevice c) => c.Controller?.Ports ?? c.Rule.SerialPorts ?? 31;
 
-        foreach (var ch in channels)
+        foreach (var d in channels.Concat(consoles))
         {
-            if (ch.Address is not VirtioSerialAddress { Port: > 0 } a) continue;
+            if (d.Address is not VirtioSerialAddress { Port: > 0 } a) continue;
             var cont = FindController("virtio-serial", a.Controller)
-                ?? throw Error(ErrorCodes.AddressConflict, $"virtio serial controller {a.Controller} is missing", ch, "virtio-serial-controller-exists");
+                ?? throw Error(ErrorCodes.AddressConflict, $"virtio serial controller {a.Controller} is missing", d, "virtio-serial-controller-exists");
             if (a.Port >= Ports(cont))
-                throw Error(ErrorCodes.AddressConflict, $"virtio serial controller {a.Controller} does not have port {a.Port}", ch, "virtio-serial-port-range");
-            var set = used.TryGetValue(a.Controller, out var s) ? s : used[a.Controller] = [];
-            if (!set.Add(a.Port))
-                throw Error(ErrorCodes.AddressConflict, $"virtio serial port {a.Port} on controller {a.Controller} is already occupied", ch, "virtio-serial-port-unique");
+                throw Error(ErrorCodes.AddressConflict, $"virtio serial controller {a.Controller} does not have port {a.Port}", d, "virtio-serial-port-range");
+            if (!Used(a.Controller).Add(a.Port))
+                throw Error(ErrorCodes.AddressConflict, $"virtio serial port {a.Port} on controller {a.Controller} is already occupied", d, "virtio-serial-port-unique");
         }
 
         int FreePort(WorkDevice cont)
         {
-            var set = used.TryGetValue(cont.Idx, out var s) ? s : used[cont.Idx] = [];
+            var set = Used(cont.Idx);
             for (int p = 1; p < Ports(cont); p++)
                 if (!set.Contains(p)) return p;
             return -1;
         }
+
+        int PortOn(int controller, WorkDevice d)
+        {
+            var cont = FindController("virtio-serial", controller)
+                ?? throw Error(ErrorCodes.AddressConflict, $"virtio-serial controller {controller} not available", d, "virtio-serial-controller-exists");
+            int port = FreePort(cont);
+            if (port < 0)
+                throw Error(ErrorCodes.NoSpace, $"Unable to find a free port on virtio-serial controller {controller}", d, "virtio-serial-free-port");
+            Used(controller).Add(port);
+            return port;
+        }
+
+        foreach (var console in consoles.Where(c => c.Address is VirtioSerialAddress { Port: 0 }))
+            PortOn(0, console);
 
         foreach (var ch in channels)
         {
             if (ch.Address is VirtioSerialAddress { Port: > 0 }) continue;
             if (ch.Address is VirtioSerialAddress given)
             {
-                var cont = FindController("virtio-serial", given.Controller)
-                    ?? throw Error(ErrorCodes.AddressConflict, $"virtio serial controller {given.Controller} is missing", ch, "virtio-serial-controller-exists");
-                int port = FreePort(cont);
-                if (port < 0)
-                    throw Error(ErrorCodes.NoSpace, $"Unable to find a free port on virtio-serial controller {given.Controller}", ch, "virtio-serial-free-port");
-                used[cont.Idx].Add(port);
-                ch.Address = new VirtioSerialAddress(given.Controller, 0, port);
+                ch.Address = new VirtioSerialAddress(given.Controller, 0, PortOn(given.Controller, ch));
                 continue;
             }
             WorkDevice? target = null;
@@ -71,20 +87,8 @@ internal sealed partial class LibvirtPolicy
                                                   : Topology.ConnectFlags.PciDevice | Topology.ConnectFlags.AutoAssign;
                 free = 1;
             }
-            (used.TryGetValue(target.Idx, out var taken) ? taken : used[target.Idx] = []).Add(free);
+            Used(target.Idx).Add(free);
             ch.Address = new VirtioSerialAddress(target.Idx, 0, free);
-        }
-    }
-
-    /// <summary>Smartcards without an address take the next CCID slot of controller 0.</summary>
-    private void AssignSmartcards()
-    {
-        foreach (var card in OfKind("smartcard"))
-        {
-            if (card.Address is not null) continue;
-            int slot = OfKind("smartcard").Select(c => c.Address).OfType<CcidAddress>().Where(a => a.Controller == 0)
-                .Select(a => a.Slot).DefaultIfEmpty(-1).Max() + 1;
-            card.Address = new CcidAddress(0, slot);
         }
     }
 
@@ -92,7 +96,12 @@ internal sealed partial class LibvirtPolicy
     private void AssignDimmSlots()
     {
         var dimms = _devices.Where(d => d.Rule.Attach == "dimm").ToList();
-        var used = dimms.Select(d => d.Address).OfType<DimmAddress>().Select(a => a.Slot).ToHashSet();
+        var used = new HashSet<int>();
+        foreach (var d in dimms)
+        {
+            if (d.Address is DimmAddress a && !used.Add(a.Slot))
+                throw Error(ErrorCodes.AddressConflict, $"memory device slot '{a.Slot}' is already being used by another memory device", d, "dimm-slot-unique");
+        }
         foreach (var d in dimms.Where(d => d.Address is null))
         {
             int limit = _request.MemorySlots ?? 0;
@@ -122,12 +131,20 @@ internal sealed partial class LibvirtPolicy
         int RootPorts(WorkDevice c) => c.Controller?.Ports ?? c.Rule.UsbPorts ?? 0;
         // Like libvirt, controllers without ports (the ICH9 UHCI companions of an EHCI1) give no bus of their own.
         var controllers = ControllersOf("usb").Where(c => c.Model != "none" && RootPorts(c) > 0).OrderBy(c => c.Idx).ToList();
+        // A USB2 companion (or any controller given a <master>) needs its master, the ich9-ehci1 at its index.
+        bool IsMaster(WorkDevice c) => c.Rule.CompanionFunction is not null && RootPorts(c) > 0;
+        var orphan = ControllersOf("usb").FirstOrDefault(c =>
+            (c.Controller?.MasterStartPort is not null || (c.Rule.CompanionFunction is not null && !IsMaster(c))) &&
+            !ControllersOf("usb").Any(m => m.Idx == c.Idx && IsMaster(m)));
+        if (orphan is not null)
+            throw Error(ErrorCodes.InvalidInput, "No master USB controller specified", orphan, "usb-companion-master");
         foreach (var dup in controllers.GroupBy(c => c.Idx).Where(g => g.Count() > 1))
             throw Error(ErrorCodes.AddressConflict, $"Duplicate USB controllers with index {dup.Key}", dup.Skip(1).First(), "usb-controller-unique");
         if (controllers.Count == 0)
         {
             if (usbDevices.Count > 0 || OfKind("hub").Any(h => h.Rule.Attach == "usb-hub"))
-                throw Error(ErrorCodes.NoSpace, "No free USB ports", usbDevices.FirstOrDefault() ?? OfKind("hub").First(), "usb-free-port");
+                throw Error(ErrorCodes.InvalidInput, "USB is disabled for this domain, but USB devices are present in the domain XML",
+                    usbDevices.FirstOrDefault() ?? OfKind("hub").First(), "usb-enabled");
             return;
         }
 
@@ -210,9 +227,10 @@ internal sealed partial class LibvirtPolicy
             throw Error(ErrorCodes.NoSpace, "No free USB ports", d, "usb-free-port");
         }
 
-        foreach (var h in hubs.Where(h => h.Address is not UsbAddress { Port.Length: > 0 }))
+        // Devices with an address of another kind are left alone (validation rejects e.g. a USB disk with a drive address).
+        foreach (var h in hubs.Where(h => h.Address is null or UsbAddress { Port.Length: 0 }))
             Assign(h, isHub: true);
-        foreach (var d in usbDevices.Where(d => d.Address is not UsbAddress { Port.Length: > 0 }))
+        foreach (var d in usbDevices.Where(d => d.Address is null or UsbAddress { Port.Length: 0 }))
             Assign(d, isHub: false);
     }
 

@@ -3,11 +3,26 @@ using DevAddr.Core.Topology;
 
 namespace DevAddr.Core.Policy.Libvirt;
 
+// libvirt's define pipeline up to address assignment: what its parser does to the device lists
+// (virDomainDefParseXML), then virDomainDefPostParse: controller indexes, the qemu default devices,
+// the per-device post-parse, and virDomainDefPostParseCommon (console compatibility, implicit
+// controllers and video). The validation that follows address assignment is in ValidateDefinition.
 internal sealed partial class LibvirtPolicy
 {
     private static readonly string[] s_diskPrefixes = ["fd", "hd", "vd", "sd", "xvd", "ubd"];
 
-    /// <summary>A disk name (hda, sdb, vdaa) to its 0-based index, or -1 when it cannot be parsed.</summary>
+    /// <summary>More controllers of one kind than 256 PCI buses of 32 slots can hold.</summary>
+    private const int MaxImpliedControllers = 256 * 32;
+
+    /// <summary>The bus of a disk given without one, by target name prefix (virDomainDiskDefPostParse).</summary>
+    private static readonly (string Prefix, string Bus)[] s_diskBusByPrefix =
+        [("hd", "ide"), ("sd", "scsi"), ("vd", "virtio"), ("xvd", "xen"), ("ubd", "uml")];
+
+    /// <summary>
+    /// A disk name (hda, sdb, vdaa, sdb1) to its 0-based index, or -1 when it cannot be parsed (virDiskNameParse):
+    /// a known prefix, lower-case letters read as base 26 with a=1 (no length limit; the int arithmetic wraps as
+    /// in C, and a negative result is an error), then optional partition digits.
+    /// </summary>
     internal static int DiskNameToIndex(string name)
     {
         string? rest = null;
@@ -19,79 +34,150 @@ internal sealed partial class LibvirtPolicy
                 break;
             }
         }
-        if (rest is null) return -1;
+        if (string.IsNullOrEmpty(rest) || rest[0] is < 'a' or > 'z') return -1;
         int idx = 0, i = 0;
-        for (; i < rest.Length && i < 3; i++)
-        {
-            char c = rest[i];
-            if (c is < 'a' or > 'z') break;
-            idx = (idx + (i < 1 ? 0 : 1)) * 26;
-            idx += c - 'a';
-        }
-        if (i == 0) return -1; // a prefix alone ("sd") names no disk
-        for (; i < rest.Length; i++)
-            if (!char.IsAsciiDigit(rest[i])) return -1;
-        return idx;
+        for (; i < rest.Length && rest[i] is >= 'a' and <= 'z'; i++)
+            idx = unchecked(((idx + (i < 1 ? 0 : 1)) * 26) + (rest[i] - 'a'));
+        for (int j = i; j < rest.Length; j++)
+            if (!char.IsAsciiDigit(rest[j])) return -1;
+        return idx < 0 ? -1 : idx;
     }
 
-    /// <summary>Drive addresses from disk names (libvirt's per-disk post-parse).</summary>
-    private void AssignDriveAddresses()
+    /// <summary>Why a disk target names a partition (libvirt: sdb1 and sda01 are refused, sda0 is sda), or null.</summary>
+    private static string? DiskPartitionProblem(string name)
     {
-        foreach (var d in OfKind("disk"))
+        string digits = new(name.Reverse().TakeWhile(char.IsAsciiDigit).Reverse().ToArray());
+        if (digits.Length > 1 && digits[0] == '0') return $"invalid disk target '{name}'";
+        return digits.Any(c => c != '0') ? $"invalid disk target '{name}', partitions can't appear in disk targets" : null;
+    }
+
+    // ---------------------------------------------------------------- parse
+
+    /// <summary>
+    /// What libvirt's parser does beyond reading: input buses, the primary video moved first, and the
+    /// parse-time errors (two primary videos, USB devices while USB is disabled).
+    /// </summary>
+    private void ParseDevices()
+    {
+        foreach (var input in OfKind("input").Where(i => i.Bus is null))
         {
-            if (d.Address is not null || d.Bus is not ("ide" or "sata" or "scsi" or "fdc")) continue;
-            int n = d.Target is null ? -1 : DiskNameToIndex(d.Target);
-            if (n < 0)
-                throw Error(ErrorCodes.InvalidInput, $"Unknown disk name '{d.Target}' and no address specified", d, "disk-name");
-            d.Address = d.Bus switch
+            input.Bus = input.Type switch
             {
-                "ide" => new DriveAddress(n / 4, n % 4 / 2, 0, n % 2),
-                "sata" => new DriveAddress(n / 6, 0, 0, n % 6),
-                "scsi" => new DriveAddress(n / 7, 0, 0, n % 7),
-                _ => new DriveAddress(n / 2, 0, 0, n % 2),
+                _ when input.Type is not null && _machine.Ps2Inputs.Contains(input.Type) => "ps2",
+                "passthrough" => "virtio",
+                "evdev" => null,
+                _ => "usb",
             };
         }
+
+        var primaries = OfKind("video").Where(v => v.Primary == true).ToList();
+        if (primaries.Count > 1)
+            throw Error(ErrorCodes.InvalidInput, "Only one primary video device is supported", primaries[1], "video-primary-unique");
+        if (primaries.Count == 1)
+        {
+            int first = _devices.FindIndex(d => d.Kind == "video");
+            _devices.Remove(primaries[0]);
+            _devices.Insert(first, primaries[0]);
+        }
+
+        if (ControllersOf("usb").Any(c => c.Model == "none"))
+        {
+            foreach (var d in _devices)
+            {
+                string? message = d.Kind switch
+                {
+                    "input" when d.Bus == "usb" => "Can't add USB input device. USB bus is disabled",
+                    "hostdev" when d.Type == "usb" => "Can't add host USB device: USB is disabled in this host",
+                    "hub" when d.Type == "usb" => "Can't add USB hub: USB is disabled for this domain",
+                    _ => null,
+                };
+                if (message is not null) throw Error(ErrorCodes.InvalidInput, message, d, "usb-enabled");
+            }
+        }
+
+        CheckSingletons();
     }
 
-    private bool ScsiAddressUsed(DriveAddress a)
+    /// <summary>Device kinds a domain has at most one of (libvirt's parser and validation reject a second).</summary>
+    private void CheckSingletons()
     {
-        var cont = FindController("scsi", a.Controller);
-        if (cont is not null)
+        (string Kind, string Message)[] singles =
+        [
+            ("memballoon", "only a single memory balloon device is supported"),
+            ("watchdog", "only a single watchdog device is supported"),
+            ("vsock", "only a single vsock device is supported"),
+            ("iommu", "only a single IOMMU device is supported"),
+        ];
+        foreach (var (kind, message) in singles)
         {
-            var rule = _catalog.Resolve("controller", "scsi", null, cont.Model);
-            if (rule?.ScsiUnits is int units && a.Unit >= units) return true;
-            if (rule?.ScsiReservedUnit is int reserved && a.Unit == reserved) return true;
+            var second = OfKind(kind).Skip(1).FirstOrDefault();
+            if (second is not null) throw Error(ErrorCodes.InvalidInput, message, second, $"{kind}-single");
         }
-        return _devices.Any(d =>
-            ((d.Kind == "disk" && d.Bus == "scsi") || (d.Kind == "hostdev" && d.Type == "scsi")) &&
-            d.Address is DriveAddress da && da.Controller == a.Controller && da.Bus == a.Bus && da.Target == a.Target && da.Unit == a.Unit);
+        var tpm = OfKind("tpm").Where(t => t.Model != "spapr-tpm-proxy").Skip(1).FirstOrDefault();
+        if (tpm is not null)
+            throw Error(ErrorCodes.Unsupported, "only a single TPM non-proxy device is supported", tpm, "tpm-single");
     }
 
     /// <summary>
-    /// SCSI host devices without an address take the first free unit 0-6 on controller 0, 1, ...; the
-    /// controllers they use are added right away (before the machine's default devices).
+    /// SCSI controllers for SCSI host devices: 0 to the highest controller the host devices use, with the model
+    /// of the existing controller at that highest index when it has one. At parse time (after each host device
+    /// is read) a host device without an address counts as controller 0; after post-parse the real addresses are
+    /// used (virDomainDefMaybeAddHostdevSCSIcontroller).
     /// </summary>
-    private void AssignScsiHostdevAddresses()
+    private void AddHostdevScsiControllers(bool parseTime)
     {
-        foreach (var h in _devices.Where(d => d.Kind == "hostdev" && d.Type == "scsi" && d.Address is null))
+        var hostdevs = OfKind("hostdev").Where(h => h.Type == "scsi").ToList();
+        int from = parseTime ? 1 : hostdevs.Count;
+        for (int count = from; count <= hostdevs.Count; count++)
         {
-            for (int controller = 0; ; controller++)
+            int max = -1;
+            string? model = null;
+            foreach (var h in hostdevs.Take(count))
             {
-                int unit = Enumerable.Range(0, 7).FirstOrDefault(u => !ScsiAddressUsed(new DriveAddress(controller, 0, 0, u)), -1);
-                if (unit < 0) continue;
-                h.Address = new DriveAddress(controller, 0, 0, unit);
-                break;
+                int c = h.Address is DriveAddress a ? a.Controller : 0;
+                if (c <= max) continue;
+                max = c;
+                if (FindController("scsi", c)?.Model is string m) model = m;
             }
-        }
-        foreach (var d in _devices.Where(d => d.Kind == "hostdev" && d.Type == "scsi" && d.Address is DriveAddress))
-        {
-            int max = ((DriveAddress)d.Address!).Controller;
             for (int i = 0; i <= max; i++)
-                MaybeAddController("scsi", i, null, $"SCSI host devices use controller {i}");
+                MaybeAddController("scsi", i, model, $"SCSI host devices use controller {i}");
         }
     }
 
-    /// <summary>The devices a machine type always has (USB and SATA controllers, PCI root, memballoon, inputs).</summary>
+    // ---------------------------------------------------------------- post-parse
+
+    /// <summary>
+    /// Controllers given without an index take the lowest unused index of their type; a USB2 companion (ich9 EHCI1
+    /// or UHCI1-3) right after another USB2 controller joins that controller's index when its model is not yet
+    /// used there (virDomainAssignControllerIndexes).
+    /// </summary>
+    private void AssignControllerIndexes()
+    {
+        bool IsUsb2(WorkDevice c) =>
+            c.Type == "usb" && _catalog.Resolve("controller", "usb", null, c.Model)?.CompanionFunction is not null;
+
+        for (int i = 0; i < _controllers.Count; i++)
+        {
+            var c = _controllers[i];
+            if (c.Index is not null) continue;
+            if (i > 0 && IsUsb2(c))
+            {
+                var prev = _controllers.Take(i).LastOrDefault(p => p.Type == "usb");
+                if (prev is not null && IsUsb2(prev) &&
+                    !_controllers.Any(o => o.Type == "usb" && o.Index == prev.Index && o.Model == c.Model))
+                {
+                    c.Index = prev.Index;
+                    continue;
+                }
+            }
+            var used = _controllers.Where(o => o.Type == c.Type && o.Index is not null).Select(o => o.Index!.Value).ToHashSet();
+            int idx = 0;
+            while (used.Contains(idx)) idx++;
+            c.Index = idx;
+        }
+    }
+
+    /// <summary>The devices a machine type always has (USB and SATA controllers, PCI root, memballoon, PS/2 inputs).</summary>
     private void AddDefaultDevices()
     {
         if (_machine.DefaultUsbController is string usb && FindController("usb", 0) is null)
@@ -115,66 +201,297 @@ internal sealed partial class LibvirtPolicy
                 AddDevice(new Device { Id = $"input-{input.Bus}-{input.Type}", Kind = "input", Type = input.Type, Bus = input.Bus },
                     $"machine type {_machine.Name} always has a {input.Bus} {input.Type}");
         }
-        if (_machine.DefaultVideo is string video && OfKind("graphics").Any() && !OfKind("video").Any())
-            AddDevice(new Device { Id = "video0", Kind = "video", Model = video }, "a graphics console needs a video device");
     }
 
-    /// <summary>Controllers implied by device addresses: drive controllers, virtio-serial, CCID, SCSI for host devices.</summary>
+    /// <summary>
+    /// The per-device post-parse: controller, video, interface and panic models; disk buses and drive
+    /// addresses (disks before host devices); serial and console target types.
+    /// </summary>
+    private void PostParseDevices()
+    {
+        foreach (var c in _controllers) ResolveControllerModel(c);
+
+        foreach (var d in OfKind("disk"))
+        {
+            d.Bus ??= d.Type == "floppy" ? "fdc"
+                : s_diskBusByPrefix.FirstOrDefault(p => d.Target?.StartsWith(p.Prefix, StringComparison.Ordinal) == true).Bus ?? "ide";
+        }
+        AssignDriveAddresses();
+        AssignScsiHostdevAddresses();
+
+        foreach (var s in OfKind("serial"))
+        {
+            if (s.Type is null or "isa-serial") s.Type = _machine.DefaultSerialTarget;
+            if (!_machine.SerialTargets.Contains(s.Type))
+                throw Error(ErrorCodes.Unsupported, s.Type == "isa-debug"
+                    ? "isa-debug serial type only valid on x86 architecture"
+                    : $"Serial device with target type '{s.Type}' not compatible with guest architecture or machine type", s, "serial-target-type");
+        }
+        foreach (var c in OfKind("console")) c.Type ??= "serial";
+
+        foreach (var v in OfKind("video")) v.Model ??= _machine.DefaultVideo;
+        foreach (var n in OfKind("interface").Where(n => n.Model is null && n.Type != "hostdev"))
+            n.Model = _machine.DefaultNicModel;
+        foreach (var p in OfKind("panic")) p.Model ??= "isa";
+        // libvirt drops an 'assign one' PCI address (all zero) of a device that is not there; other devices
+        // without a PCI slot keep it, and it is written as <address type='pci'/>.
+        foreach (var d in _devices.Where(d => d.Kind is "memballoon" or "video" && d.Model == "none" && d.Address is PciAddress && d.PciWanted))
+            d.Address = null;
+    }
+
+    /// <summary>The model of a controller given without one (qemuDomainControllerDefPostParse).</summary>
+    private void ResolveControllerModel(WorkDevice c)
+    {
+        switch (c.Type)
+        {
+            case "usb" when c.Model is null:
+                c.Model = _machine.UsbModelWhenUnset;
+                break;
+            case "usb" when c.Controller?.MasterStartPort is null && c.Model is not null &&
+                            _catalog.Resolve("controller", "usb", null, c.Model) is { CompanionFunction: int f, UsbPorts: 0 }:
+                c.Controller = (c.Controller ?? new ControllerOptions()) with { MasterStartPort = 2 * f };  // ich9-uhci1/2/3: 0, 2, 4
+                break;
+            case "usb" when c.Model == "none" && c.PciWanted:
+                c.Address = null;  // libvirt drops an 'assign one' PCI address of a USB controller that is not there
+                break;
+            case "scsi" when c.Model is null or "auto":
+                c.Model = _machine.DefaultScsiModel;
+                break;
+            case "pci" when c.Model is null:
+                throw Error(ErrorCodes.InvalidInput, "PCI controller model was not set correctly", c, "pci-controller-model");
+        }
+    }
+
+    /// <summary>Drive addresses from disk names (libvirt's per-disk post-parse).</summary>
+    private void AssignDriveAddresses()
+    {
+        foreach (var d in OfKind("disk"))
+        {
+            if (d.Target is null)
+                throw Error(ErrorCodes.InvalidInput, "missing target information for device", d, "disk-name");
+            if (d.Address is not null) continue;
+            int n = DiskNameToIndex(d.Target);
+            if (n < 0)
+                throw Error(ErrorCodes.InvalidInput, $"Unknown disk name '{d.Target}' and no address specified", d, "disk-name");
+            if (d.Bus is not ("ide" or "sata" or "scsi" or "fdc")) continue;
+            var a = d.Bus switch
+            {
+                "ide" => new DriveAddress(n / 4, n % 4 / 2, 0, n % 2),
+                "sata" => new DriveAddress(n / 6, 0, 0, n % 6),
+                "scsi" => new DriveAddress(n / 7, 0, 0, n % 7),
+                _ => new DriveAddress(n / 2, 0, 0, n % 2),
+            };
+            d.Address = a;
+            if (d.Bus == "scsi" && OfKind("hostdev").Any(h => h.Type == "scsi" && Equals(h.Address, a)))
+                throw Error(ErrorCodes.AddressConflict,
+                    $"using disk target name '{d.Target}' conflicts with SCSI host device address controller='{a.Controller}' bus='{a.Bus}' target='{a.Target}' unit='{a.Unit}",  // sic: libvirt 9.0 leaves the last quote open
+                    d, "drive-address-unique");
+        }
+    }
+
+    private bool ScsiAddressUsed(DriveAddress a)
+    {
+        var cont = FindController("scsi", a.Controller);
+        if (cont is not null)
+        {
+            var rule = _catalog.Resolve("controller", "scsi", null, cont.Model);
+            if (rule?.ScsiUnits is int units && a.Unit >= units) return true;
+            if (rule?.ScsiReservedUnit is int reserved && a.Unit == reserved) return true;
+        }
+        return _devices.Any(d =>
+            ((d.Kind == "disk" && d.Bus == "scsi") || (d.Kind == "hostdev" && d.Type == "scsi")) &&
+            d.Address is DriveAddress da && da.Controller == a.Controller && da.Bus == a.Bus && da.Target == a.Target && da.Unit == a.Unit);
+    }
+
+    /// <summary>
+    /// SCSI host devices without an address take the first free unit 0-6 on controller 0, 1, ...
+    /// (virDomainHostdevAssignAddress); an address a SCSI disk has is an error.
+    /// </summary>
+    private void AssignScsiHostdevAddresses()
+    {
+        foreach (var h in OfKind("hostdev").Where(d => d.Type == "scsi"))
+        {
+            if (h.Address is null)
+            {
+                for (int controller = 0; ; controller++)
+                {
+                    int unit = Enumerable.Range(0, 7).FirstOrDefault(u => !ScsiAddressUsed(new DriveAddress(controller, 0, 0, u)), -1);
+                    if (unit < 0) continue;
+                    h.Address = new DriveAddress(controller, 0, 0, unit);
+                    break;
+                }
+            }
+            if (h.Address is not DriveAddress a) continue;
+            if (OfKind("disk").Any(d => d.Bus == "scsi" && Equals(d.Address, a)))
+                throw Error(ErrorCodes.AddressConflict,
+                    $"SCSI host address controller='{a.Controller}' bus='{a.Bus}' target='{a.Target}' unit='{a.Unit}' in use by a SCSI disk", h, "drive-address-unique");
+            if (OfKind("hostdev").Any(o => o != h && o.Type == "scsi" && Equals(o.Address, a)))
+                throw Error(ErrorCodes.AddressConflict,
+                    $"SCSI host address controller='{a.Controller}' bus='{a.Bus}' target='{a.Target}' unit='{a.Unit}' in use by another SCSI host device", h, "drive-address-unique");
+        }
+    }
+
+    // ---------------------------------------------------------------- post-parse, common part
+
+    /// <summary>
+    /// virDomainDefPostParseCommon: duplicate controllers and panics, the serial console, implicit controllers
+    /// and video, the primary video, and the model of SCSI controllers added on the way.
+    /// </summary>
+    private void PostParseCommon()
+    {
+        var root = _controllers.FirstOrDefault(c => c.IsPciController && c.Idx != 0 && _catalog.FindPciController(c.Model!) is { Root: true });
+        if (root is not null)
+            throw Error(ErrorCodes.InvalidInput, "pci-root and pcie-root controllers should have index 0", root, "pci-root-index");
+        foreach (var dup in _controllers.Where(c => c.Type != "usb").GroupBy(c => (c.Type, c.Idx)).Where(g => g.Count() > 1))
+            throw Error(ErrorCodes.InvalidInput, $"Multiple '{dup.Key.Type}' controllers with index '{dup.Key.Idx}'", dup.ElementAt(1), "controller-unique");
+        foreach (var dup in OfKind("panic").GroupBy(p => p.Model).Where(g => g.Count() > 1))
+            throw Error(ErrorCodes.InvalidInput, $"Multiple panic devices with model '{dup.Key}'", dup.ElementAt(1), "panic-unique");
+
+        AddConsoleCompat();
+        AddImplicitControllers();
+
+        if (_machine.DefaultVideo is string video && OfKind("graphics").Any() && !OfKind("video").Any())
+            AddDevice(new Device { Id = "video0", Kind = "video", Model = video }, "a graphics console needs a video device");
+        var videos = OfKind("video").ToList();
+        foreach (var v in videos) v.Primary = v == videos[0] && v.Model != "none" ? true : null;
+
+        foreach (var c in ControllersOf("scsi")) ResolveControllerModel(c);
+    }
+
+    /// <summary>
+    /// virDomainDefAddConsoleCompat: only console 0 may be a serial console. A serial console 0 shows the first
+    /// serial port (one is added when there is none); a first serial port of the machine's console kind
+    /// (isa-serial, system-serial) gets a serial console 0 when console 0 is something else or missing.
+    /// </summary>
+    private void AddConsoleCompat()
+    {
+        var consoles = OfKind("console").ToList();
+        var extra = consoles.Skip(1).FirstOrDefault(c => c.Type == "serial");
+        if (extra is not null)
+            throw Error(ErrorCodes.Unsupported, "Only the first console can be a serial port", extra, "console-serial-first");
+
+        var serials = OfKind("serial").ToList();
+        if (consoles.Count > 0 && consoles[0].Type == "serial")
+        {
+            if (serials.Count == 0)
+                AddDevice(new Device { Id = "serial0", Kind = "serial", Type = _machine.DefaultSerialTarget },
+                    "a serial console is the first serial port, which libvirt adds");
+        }
+        else if (serials.Count > 0 && serials[0].Type is string t && _machine.ConsoleSerialTargets.Contains(t))
+        {
+            var stub = new WorkDevice(new Device { Id = NewId("console0"), Kind = "console", Type = "serial" }, int.MaxValue)
+            {
+                Added = true,
+                Reason = $"libvirt shows the first serial port ({t}) as console 0",
+            };
+            int at = consoles.Count > 0 ? _devices.IndexOf(consoles[0]) : _devices.Count;
+            _devices.Insert(at, stub);
+        }
+    }
+
+    /// <summary>
+    /// Controllers implied by device addresses, appended in libvirt's order: SCSI, FDC, IDE and SATA for disks,
+    /// virtio-serial for channels then consoles, CCID for smartcards (which get their CCID slot here), SCSI for host devices.
+    /// </summary>
     private void AddImplicitControllers()
     {
         foreach (var (type, bus) in new[] { ("scsi", "scsi"), ("fdc", "fdc"), ("ide", "ide"), ("sata", "sata") })
         {
-            int max = OfKind("disk").Where(d => d.Bus == bus && d.Address is DriveAddress)
-                .Select(d => ((DriveAddress)d.Address!).Controller).DefaultIfEmpty(-1).Max();
+            var disks = OfKind("disk").Where(d => d.Bus == bus && d.Address is DriveAddress).ToList();
+            int max = disks.Select(d => ((DriveAddress)d.Address!).Controller).DefaultIfEmpty(-1).Max();
+            // A long disk name (sdaaaaa) asks for more controllers than PCI can ever hold; libvirt adds them all and
+            // fails placing them (or runs out of memory first), so refuse it before adding millions of controllers.
+            if (max >= MaxImpliedControllers)
+                throw Error(ErrorCodes.NoSpace, $"disk '{disks.First(d => ((DriveAddress)d.Address!).Controller == max).Target}' needs {type} controller {max}, more than PCI can hold",
+                    disks.First(d => ((DriveAddress)d.Address!).Controller == max), "pci-growth");
             for (int i = 0; i <= max; i++)
                 MaybeAddController(type, i, null, $"{bus} disks use controller {i}");
         }
-        foreach (var d in _devices.Where(d => d.Kind is "channel" or "console" && d.Type == "virtio"))
+        foreach (var d in OfKind("channel").Concat(OfKind("console")).Where(d => d.Type == "virtio"))
         {
             int idx = d.Address is VirtioSerialAddress v ? v.Controller : 0;
             MaybeAddController("virtio-serial", idx, null, "virtio channels and consoles need a virtio-serial controller");
         }
-        foreach (var d in OfKind("smartcard"))
+        foreach (var card in OfKind("smartcard"))
         {
-            int idx = d.Address is CcidAddress c ? c.Controller : 0;
+            if (card.Address is null)
+            {
+                int slot = OfKind("smartcard").Select(c => c.Address).OfType<CcidAddress>().Where(a => a.Controller == 0)
+                    .Select(a => a.Slot).DefaultIfEmpty(-1).Max() + 1;
+                card.Address = new CcidAddress(0, slot);
+            }
+            int idx = card.Address is CcidAddress c ? c.Controller : 0;
             MaybeAddController("ccid", idx, null, "smartcards need a CCID controller");
         }
+        AddHostdevScsiControllers(parseTime: false);
     }
 
-    /// <summary>Controllers given without an index take the lowest unused index of their type.</summary>
-    private void AssignControllerIndexes()
+    // ---------------------------------------------------------------- validation
+
+    /// <summary>Checks libvirt makes when it validates a definition, after addresses are assigned.</summary>
+    private void ValidateDefinition()
     {
-        foreach (var c in _controllers.Where(c => c.Index is null).ToList())
+        ValidateMachineSupport();
+        ValidateSerialAddresses();
+        ValidateDisks();
+        ValidateVideos();
+
+        var cards = OfKind("smartcard").ToList();
+        if (cards.Count > 1 || cards.Any(c => c.Address is CcidAddress { Controller: > 0 }))
+            throw Error(ErrorCodes.Unsupported, "this QEMU binary lacks multiple smartcard support", cards.Count > 1 ? cards[1] : cards[0], "smartcard-single");
+
+        var seen = new Dictionary<string, WorkDevice>(StringComparer.Ordinal);
+        foreach (var h in _devices.Where(d => d.Kind == "hostdev" && d.Host?.Address is not null))
         {
-            var used = _controllers.Where(o => o.Type == c.Type && o.Index is not null).Select(o => o.Index!.Value).ToHashSet();
-            int idx = 0;
-            while (used.Contains(idx)) idx++;
-            c.Index = idx;
+            string key = h.Type + "|" + h.Host!.Address;
+            if (!seen.TryAdd(key, h))
+                throw Error(ErrorCodes.InvalidInput, "Hostdev already exists in the domain configuration", h, "hostdev-unique");
         }
     }
 
-    /// <summary>Models for controllers and devices given without one.</summary>
-    private void ResolveModels()
+    /// <summary>The address kind each serial target takes (none: the serial can have no address); others take any.</summary>
+    private static readonly Dictionary<string, string?> s_serialAddressKinds = new(StringComparer.Ordinal)
     {
-        foreach (var c in _controllers.Where(c => c.Model is null))
+        ["isa-serial"] = "isa", ["isa-debug"] = "isa", ["usb-serial"] = "usb", ["pci-serial"] = "pci",
+        ["system-serial"] = null, ["sclp-serial"] = null,
+    };
+
+    /// <summary>A serial's address must be of the kind its target type takes (qemuValidateDomainChrTargetDef).</summary>
+    private void ValidateSerialAddresses()
+    {
+        foreach (var s in OfKind("serial").Where(s => s.Address is not null && s.Type is not null))
         {
-            c.Model = c.Type switch
+            if (!s_serialAddressKinds.TryGetValue(s.Type!, out var expected)) continue;
+            string kind = s.Address!.Kind;
+            if (expected is null)
+                throw Error(ErrorCodes.Unsupported, $"Target type '{s.Type}' cannot have an associated address", s, "serial-address-kind");
+            if (kind != expected)
+                throw Error(ErrorCodes.Unsupported, $"Target type '{s.Type}' requires address type '{expected}'", s, "serial-address-kind");
+        }
+    }
+
+    /// <summary>Devices the machine type or this QEMU does not have.</summary>
+    private void ValidateMachineSupport()
+    {
+        foreach (var d in _devices)
+        {
+            string? message = d.Kind switch
             {
-                "usb" => _machine.DefaultUsbController ?? "qemu-xhci",
-                "scsi" => _machine.DefaultScsiModel,
-                "pci" => throw Error(ErrorCodes.InvalidInput, "PCI controller model was not set correctly", c, "pci-controller-model"),
+                "input" when d.Bus == "ps2" && _machine.Ps2Inputs.Count == 0 => "ps2 is not supported by this QEMU binary",
+                "panic" when d.Model == "isa" && !_machine.IsaPanic => "the QEMU binary does not support the ISA panic device",
+                "iommu" when d.Model == "intel" && !_machine.IntelIommu => "IOMMU device: 'intel' is only supported with Q35 machines",
+                "shmem" when d.Model is null or "ivshmem" => "ivshmem device is not supported with this QEMU binary",
+                "watchdog" when d.Address is not null && d.Rule.Connect == "none" => $"{d.Model} model of watchdog does not support configuring the address",
+                "video" when d.Model is not null && _machine.UnsupportedVideoModels.Contains(d.Model) =>
+                    $"domain configuration does not support video model '{d.Model}'",
                 _ => null,
             };
+            if (message is not null) throw Error(ErrorCodes.Unsupported, message, d, "machine-supports-device");
         }
-        foreach (var v in OfKind("video").Where(v => v.Model is null))
-            v.Model = _machine.DefaultVideo;
-        var videos = OfKind("video").ToList();
-        var primary = videos.FirstOrDefault(v => v.Primary == true) ?? videos.FirstOrDefault();
-        foreach (var v in videos) v.Primary = v == primary && v.Model != "none" ? true : null;
     }
 
-    /// <summary>Checks libvirt rejects at define time.</summary>
-    private void ValidateDefinition()
+    /// <summary>Disk checks: IDE support, one floppy controller, duplicate drive addresses.</summary>
+    private void ValidateDisks()
     {
         foreach (var c in ControllersOf("ide"))
         {
@@ -183,6 +500,18 @@ internal sealed partial class LibvirtPolicy
             if (c.Idx >= _machine.MaxIdeControllers)
                 throw Error(ErrorCodes.Unsupported, $"Only {_machine.MaxIdeControllers} IDE controller is supported", c, "ide-controller-count");
         }
+
+        foreach (var d in OfKind("disk").Where(d => d.Target is not null))
+        {
+            string? problem = DiskNameToIndex(d.Target!) < 0 ? $"Invalid harddisk device name: {d.Target}" : DiskPartitionProblem(d.Target!);
+            if (problem is not null) throw Error(ErrorCodes.InvalidInput, problem, d, "disk-name");
+        }
+
+        // The shape of user drive addresses is checked with the request (RequestChecks); a computed one can still
+        // name a second floppy controller (fdc..fdz), which QEMU does not have.
+        var floppy = OfKind("disk").FirstOrDefault(d => d.Bus == "fdc" && d.Address is DriveAddress { Controller: > 0 });
+        if (floppy is not null)
+            throw Error(ErrorCodes.Unsupported, "Only 1 fdc controller is supported", floppy, "fdc-controller-count");
 
         var disks = OfKind("disk").Where(d => d.Address is DriveAddress).ToList();
         for (int i = 0; i < disks.Count; i++)
@@ -196,15 +525,28 @@ internal sealed partial class LibvirtPolicy
                     disks[i], "drive-address-unique");
             }
         }
+    }
 
-        var seen = new Dictionary<string, WorkDevice>(StringComparer.Ordinal);
-        foreach (var h in _devices.Where(d => d.Kind == "hostdev" && d.Host?.Address is not null))
+    /// <summary>Video checks: a 'none' video is the only one; only qxl and virtio may be secondary.</summary>
+    private void ValidateVideos()
+    {
+        var videos = OfKind("video").ToList();
+        if (videos.Count > 1 && videos.FirstOrDefault(v => v.Model == "none") is { } none)
+            throw Error(ErrorCodes.Unsupported, "a 'none' video type must be the only video device defined for the domain", none, "video-none-alone");
+        foreach (var v in videos.Skip(1))
         {
-            string key = h.Type + "|" + h.Host!.Address;
-            if (!seen.TryAdd(key, h))
-                throw Error(ErrorCodes.InvalidInput, "Hostdev already exists in the domain configuration", h, "hostdev-unique");
+            if (v.Model is not ("qxl" or "virtio"))
+                throw Error(ErrorCodes.Unsupported, $"video type '{v.Model}' is only valid as primary video device", v, "video-secondary-model");
         }
+    }
 
+    /// <summary>Definition checks that do not depend on addresses (kept before assignment so the passes see sane input).</summary>
+    private void ValidateBeforeAddresses()
+    {
+        // A device libvirt gives no PCI connect flags but still asks a slot for (sound ich7) fails in the PCI dry run.
+        var flagless = _devices.FirstOrDefault(d => d.Rule is { Connect: "none", Pass: not null } && d.PciWanted);
+        if (flagless is not null)
+            throw Error(ErrorCodes.Unsupported, "Cannot automatically add a new PCI bus for a device with connect flags 00", flagless, "pci-connect-flags");
         foreach (var c in ControllersOf("pci"))
         {
             if (c.Model is "pci-expander-bus" or "pcie-expander-bus")
@@ -223,15 +565,7 @@ internal sealed partial class LibvirtPolicy
             if (c.Controller?.BusNr is int busNr && (busNr < 1 || busNr > 254))
                 throw Error(ErrorCodes.InvalidInput, $"PCI controller busNr '{busNr}' out of range - must be 1-254", c, "busnr-range");
         }
-
-        bool usbDisabled = FindController("usb", 0)?.Model == "none";
-        if (usbDisabled && _devices.Any(IsUsbDevice))
-            throw Error(ErrorCodes.InvalidInput, "USB is disabled for this domain, but USB devices are present in the domain XML",
-                _devices.First(IsUsbDevice), "usb-enabled");
     }
-
-    private bool IsUsbDevice(WorkDevice d) =>
-        _catalog.Resolve(d.Kind, d.Type, d.Bus, d.Model)?.Attach is "usb" or "usb-hub";
 
     /// <summary>Catalog rule and PCI connect flags for every device.</summary>
     private void ResolveRules()

@@ -6,8 +6,10 @@ namespace DevAddr.Core.Policy.Libvirt;
 
 /// <summary>
 /// The default policy: reproduces libvirt 9.0's device defaulting and address assignment for QEMU guests.
-/// Steps: post-parse (drive addresses, default and implicit devices, models) → virtio-serial ports →
-/// PCI (dry run that decides which controllers to add, then a final pass) → USB ports → DIMM slots.
+/// Steps, in libvirt's order: parse (list order, parse-time SCSI controllers) → post-parse (controller indexes,
+/// default devices, models, drive addresses, serial console, implicit controllers and video) → virtio-serial
+/// ports → PCI (dry run that decides which controllers to add, then a final pass) → USB ports → DIMM slots →
+/// validation.
 /// </summary>
 internal sealed partial class LibvirtPolicy
 {
@@ -38,20 +40,20 @@ internal sealed partial class LibvirtPolicy
     public Plan Run()
     {
         Load();
-        AssignDriveAddresses();
-        AssignScsiHostdevAddresses();
+        ParseDevices();
+        AddHostdevScsiControllers(parseTime: true);
         AssignControllerIndexes();
         AddDefaultDevices();
-        AddImplicitControllers();
-        ResolveModels();
-        ValidateDefinition();
+        PostParseDevices();
+        PostParseCommon();
         ResolveRules();
+        ValidateBeforeAddresses();
         AssignVirtioSerialPorts();
-        AssignSmartcards();
         if (_engine is null) AssignPciAddresses();
         else AssignPciWithEngine(_engine);
         AssignUsbAddresses();
         AssignDimmSlots();
+        ValidateDefinition();
         return BuildPlan();
     }
 

@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Xml.Linq;
+
+namespace DevAddr.Libvirt;
+
+/// <summary>
+/// libvirt 9.0's define-time checks on facts only the domain XML has (the planning request does not carry
+/// them): video memory sizes and heads, ISA serial ports, duplicate disk targets, memory hotplug (NUMA cells,
+/// maxMemory), ACPI for the virtio IOMMU, SPICE channels without SPICE graphics. Each throws <see cref="DomainXmlException"/> with libvirt's message.
+/// </summary>
+internal static class DomainXmlChecks
+{
+    /// <summary>The most ISA serial ports a guest has (VIR_MAX_ISA_SERIAL_PORTS).</summary>
+    internal const int MaxIsaSerialPorts = 4;
+
+    /// <summary>Checks of the devices alone (also right for a device XML to hot-plug).</summary>
+    public static void CheckDevices(XElement root)
+    {
+        var devices = root.Element("devices")?.Elements().ToList() ?? [];
+        CheckDiskTargets(devices);
+        CheckIsaSerials(devices);
+        CheckVideos(devices);
+    }
+
+    /// <summary>Checks of a whole domain definition (libvirt's define).</summary>
+    public static void CheckDomain(XElement root)
+    {
+        var devices = root.Element("devices")?.Elements().ToList() ?? [];
+
+        // Memory hotplug (<maxMemory> with slots) needs guest NUMA cells, and memory devices need memory hotplug.
+        bool hotplug = root.Element("maxMemory") is { } maxMemory && Size(maxMemory, "slots") > 0;
+        if (hotplug && root.Element("cpu")?.Element("numa")?.Elements("cell").Any() != true)
+            throw new DomainXmlException("unsupported configuration: At least one numa node has to be configured when enabling memory hotplug");
+        if (!hotplug && devices.Any(d => d.Name.LocalName == "memory"))
+            throw new DomainXmlException("unsupported configuration: cannot use/hotplug a memory device when domain 'maxMemory' is not defined");
+
+        bool acpi = root.Element("features")?.Element("acpi") is not null;
+        if (!acpi && devices.Any(d => d.Name.LocalName == "iommu" && d.Attribute("model")?.Value == "virtio"))
+            throw new DomainXmlException("unsupported configuration: IOMMU device: 'virtio' requires ACPI");
+
+        bool spice = devices.Any(d => d.Name.LocalName == "graphics" && d.Attribute("type")?.Value == "spice");
+        if (!spice && devices.Any(d => d.Name.LocalName is "channel" or "smartcard" or "redirdev" && d.Attribute("type")?.Value == "spicevmc"))
+            throw new DomainXmlException("unsupported configuration: chardev 'spicevmc' not supported without spice graphics");
+    }
+
+    /// <summary>Two disks with the same target name (a parse error).</summary>
+    private static void CheckDiskTargets(List<XElement> devices)
+    {
+        var seen = new Dictionary<string, XElement>(StringComparer.Ordinal);
+        foreach (var disk in devices.Where(d => d.Name.LocalName == "disk"))
+        {
+            if (disk.Element("target")?.Attribute("dev")?.Value is not string dev) continue;
+            if (seen.TryGetValue(dev, out var first))
+                throw new DomainXmlException($"XML error: target '{dev}' duplicated for disk sources '{Source(first)}' and '{Source(disk)}'");
+            seen[dev] = disk;
+        }
+
+        static string Source(XElement disk)
+        {
+            var s = disk.Element("source");
+            return s?.Attribute("file")?.Value ?? s?.Attribute("dev")?.Value ?? s?.Attribute("dir")?.Value ?? s?.Attribute("name")?.Value ?? "<null>";
+        }
+    }
+
+    /// <summary>Serials written as isa-serial: at most four, ports 0-3, each port once (virDomainChrIsaSerialDefPostParse).</summary>
+    private static void CheckIsaSerials(List<XElement> devices)
+    {
+        var used = new HashSet<int>();
+        int count = 0;
+        foreach (var target in devices.Where(d => d.Name.LocalName == "serial").Select(d => d.Element("target")))
+        {
+            if (target?.Attribute("type")?.Value != "isa-serial") continue;
+            int port = CharPort(target);
+            if (count++ >= MaxIsaSerialPorts || port >= MaxIsaSerialPorts)
+                throw new DomainXmlException($"internal error: Maximum supported number of ISA serial ports is '{MaxIsaSerialPorts}'");
+            if (port >= 0 && !used.Add(port))
+                throw new DomainXmlException($"internal error: target port '{port}' already allocated");
+        }
+    }
+
+    /// <summary>Video memory sizes and heads (virDomainVideoDefValidate, qemuValidateDomainDeviceDefVideo).</summary>
+    private static void CheckVideos(List<XElement> devices)
+    {
+        foreach (var model in devices.Where(d => d.Name.LocalName == "video").Select(v => v.Element("model")))
+        {
+            string? type = model?.Attribute("type")?.Value;
+            if (model is null || type == "none") continue;
+            long ram = Size(model, "ram"), vram = Size(model, "vram"), vgamem = Size(model, "vgamem");
+            if (ram > 0 && type != "qxl")
+                throw new DomainXmlException("unsupported configuration: ram attribute only supported for video type qxl");
+            if (type == "qxl" && vgamem > 0)
+            {
+                if (vgamem < 1024)
+                    throw new DomainXmlException("unsupported configuration: value for 'vgamem' must be at least 1 MiB (1024 KiB)");
+                if (vgamem != RoundUpPowerOfTwo(vgamem))
+                    throw new DomainXmlException("unsupported configuration: value for 'vgamem' must be power of two");
+            }
+            if (type is "vga" or "vmvga" && vram > 0 && RoundUpPowerOfTwo(vram) < 1024)
+                throw new DomainXmlException("unsupported configuration: value for 'vram' must be at least 1 MiB (1024 KiB)");
+            if (type is not ("qxl" or "virtio") && model.Attribute("heads") is not null && Size(model, "heads") != 1)
+                throw new DomainXmlException($"unsupported configuration: video type '{type}' doesn't support multiple 'heads'");
+        }
+    }
+
+    /// <summary>The target port of a serial, console or parallel, or -1 when not given.</summary>
+    internal static int CharPort(XElement? target) =>
+        target?.Attribute("port")?.Value is string p && TryParse(p, out long v) && v <= int.MaxValue ? (int)v : -1;
+
+    /// <summary>The smallest power of two at least <paramref name="v"/> (libvirt's VIR_ROUND_UP_POWER_OF_TWO; 0 stays 0).</summary>
+    internal static long RoundUpPowerOfTwo(long v)
+    {
+        if (v <= 0) return 0;
+        long p = 1;
+        while (p < v) p <<= 1;
+        return p;
+    }
+
+    internal static long Size(XElement el, string attr) =>
+        el.Attribute(attr)?.Value is string s && TryParse(s, out long v) ? v : 0;
+
+    private static bool TryParse(string text, out long value)
+    {
+        text = text.Trim();
+        return text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? long.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value)
+            : long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+    }
+}
