@@ -100,12 +100,16 @@ internal sealed partial class LibvirtPolicy
     {
         fixedController = null;
         if (!d.IsController) return false;
-        fixedController = _machine.FixedControllers.FirstOrDefault(f =>
-            f.Type == d.Type && f.Index == d.Idx && (f.Models.Count == 0 || f.Models.Contains(d.Model ?? "default")));
+        fixedController = FixedControllerOf(d);
         if (fixedController is null || !fixedController.InChipsetSlot) return false;
         return d.Pci is { } p && RootAddress.TryParse(fixedController.Address, out var fa) &&
                p.Bus == fa.Bus && p.Slot == fa.Slot && p.Function == fa.Function;
     }
+
+    /// <summary>The machine's fixed chipset place for this controller, if it has one.</summary>
+    private FixedController? FixedControllerOf(WorkDevice c) =>
+        _machine.FixedControllers.FirstOrDefault(f =>
+            f.Type == c.Type && f.Index == c.Idx && (f.Models.Count == 0 || f.Models.Contains(c.Model ?? "default")));
 
     private ConnectFlags ChipsetFlags => _machine.IsPcie
         ? ConnectFlags.PcieDevice
@@ -118,8 +122,7 @@ internal sealed partial class LibvirtPolicy
         int usb2Sets = 0;
         foreach (var c in _controllers)
         {
-            var fixedController = _machine.FixedControllers.FirstOrDefault(f =>
-                f.Type == c.Type && f.Index == c.Idx && (f.Models.Count == 0 || f.Models.Contains(c.Model ?? "default")));
+            var fixedController = FixedControllerOf(c);
             if (fixedController is not null)
             {
                 RootAddress.TryParse(fixedController.Address, out var fa);
