@@ -78,6 +78,13 @@ public sealed class DomainXml
             elements[id] = el;
         }
         DomainXmlChecks.CheckDevices(root);
+        var reserves = QemuOverride.ReadReserves(root, devices, elements.GetValueOrDefault);
+        for (int i = 0; i < devices.Count && reserves.Count > 0; i++)
+        {
+            var d = devices[i];
+            if (d.Kind == "controller" && d.Type == "pci" && reserves.Remove(d.Index ?? 0, out var r))
+                devices[i] = d with { Controller = (d.Controller ?? new ControllerOptions()) with { Reserve = r } };
+        }
 
         var request = new PlanRequest
         {

@@ -40,6 +40,7 @@ public static class DomainXmlWriter
             written[d.Id] = el;
         }
         MirrorSerialConsole(source, plan, written);
+        QemuOverride.WriteReserves(root, plan, id => written.GetValueOrDefault(id));
 
         devicesEl.RemoveNodes();
         foreach (var e in emulators) devicesEl.Add(e);

@@ -50,23 +50,11 @@ public static class LibvirtHotplug
             }
         }
 
-        var reserves = new Dictionary<int, PortReserve>();
-        void Set(int index, string property, string value)
-        {
-            if (!long.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long bytes) && !ByteSizeText(value, out bytes))
-                throw new DomainXmlException($"XML error: cannot read '{property}' value '{value}' as a size in bytes");
-            var r = reserves.GetValueOrDefault(index) ?? new PortReserve();
-            r = property switch
-            {
-                "io-reserve" => r with { Io = bytes },
-                "mem-reserve" => r with { Mem = bytes },
-                "pref32-reserve" => r with { Pref32 = bytes },
-                "pref64-reserve" => r with { Pref64 = bytes },
-                _ => r,
-            };
-            reserves[index] = r;
-        }
-        bool IsReserve(string name) => name is "io-reserve" or "mem-reserve" or "pref32-reserve" or "pref64-reserve";
+        // <qemu:override> reserves are already in the controllers' options (DomainXml reads them).
+        var reserves = devices.Where(c => c.Kind == "controller" && c.Type == "pci" && c.Controller?.Reserve is not null)
+            .ToDictionary(c => c.Index ?? 0, c => c.Controller!.Reserve!);
+        void Set(int index, string property, string value) => reserves[index] = QemuOverride.With(reserves.GetValueOrDefault(index), property, value);
+        bool IsReserve(string name) => QemuOverride.IsReserve(name);
 
         // -global pcie-root-port.pref64-reserve=N applies to every root port; -set device.ALIAS.prop=N to one.
         foreach (var arg in root.Element(Qemu + "commandline")?.Elements(Qemu + "arg").Select(a => a.Attribute("value")?.Value ?? "") ?? [])
@@ -82,16 +70,6 @@ public static class LibvirtHotplug
             else if (path.Length >= 3 && path[0] == "device" && IsReserve(path[^1]) && pciByAlias.TryGetValue(string.Join('.', path[1..^1]), out int idx))
             {
                 Set(idx, path[^1], eq[1]);
-            }
-        }
-        foreach (var dev in root.Element(Qemu + "override")?.Elements(Qemu + "device") ?? [])
-        {
-            string alias = dev.Attribute("alias")?.Value ?? "";
-            if (!pciByAlias.TryGetValue(alias, out int idx)) continue;
-            foreach (var p in dev.Element(Qemu + "frontend")?.Elements(Qemu + "property") ?? [])
-            {
-                string name = p.Attribute("name")?.Value ?? "";
-                if (IsReserve(name) && p.Attribute("value")?.Value is string value) Set(idx, name, value);
             }
         }
 
@@ -167,15 +145,4 @@ public static class LibvirtHotplug
 
     private static string? QemuModelOf(Device c) =>
         c.Controller?.ModelName ?? (c.Model is null ? null : DeviceCatalog.Default.FindPciController(c.Model)?.QemuModel);
-
-    private static bool ByteSizeText(string text, out long bytes)
-    {
-        bytes = 0;
-        text = text.Trim();
-        if (text.Length < 2) return false;
-        long unit = char.ToUpperInvariant(text[^1]) switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, 'T' => 1L << 40, _ => 0 };
-        if (unit == 0 || !long.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out long n) || n > long.MaxValue / unit) return false;
-        bytes = n * unit;
-        return true;
-    }
 }

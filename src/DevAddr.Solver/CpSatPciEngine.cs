@@ -94,6 +94,8 @@ internal sealed class BuiltModel
     public Dictionary<int, IntVar> NewPortsOff { get; } = [];
     public Dictionary<int, IntVar> NewBridges { get; } = [];
     public Dictionary<int, IntVar> Reserve { get; } = [];
+    /// <summary>New hot-pluggable root ports left empty, per group (only with a spare-port reserve).</summary>
+    public Dictionary<int, IntVar> SpareNewPorts { get; } = [];
     public Dictionary<int, BoolVar> NewExpander { get; } = [];
     public List<int> Groups { get; } = [];
     /// <summary>Enforcement literal of each hard requirement, with its plain-words description.</summary>

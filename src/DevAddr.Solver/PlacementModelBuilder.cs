@@ -58,6 +58,9 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
 
         if (Global?.Packing is { } packing && packing is not ("one-per-bus" or "distinct-slots"))
             return Fail($"packing must be 'one-per-bus' or 'distinct-slots', got '{packing}'", "packing", null);
+        if (Global?.SparePortReserve is { } spare && !CheckReserve(spare, "sparePortReserve", null)) return _m;
+        foreach (var u in units)
+            if (u.PortReserve is { } r && !CheckReserve(r, "portReserve", u.Id)) return _m;
         foreach (var u in units)
             if (!AddUnit(u)) return _m;
         AddCapacity();
@@ -65,6 +68,23 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         AddReserve();
         BuildObjective();
         return _m;
+    }
+
+    /// <summary>A root-port reserve must be one QEMU accepts, on a machine with PCI Express root ports.</summary>
+    private bool CheckReserve(PortReserve r, string tunable, string? deviceId)
+    {
+        string who = deviceId is null ? tunable : $"device '{deviceId}': {tunable}";
+        if (r.Problem() is { } problemText)
+        {
+            Fail($"{who}: {problemText}", "port-reserve", deviceId);
+            return false;
+        }
+        if (!topo.IsPcie)
+        {
+            Fail($"{who}: machine type {problem.Machine.Name} has no PCI Express root ports to carry a reserve", "port-reserve", deviceId);
+            return false;
+        }
+        return true;
     }
 
     private BuiltModel Fail(string message, string rule, string? deviceId)
@@ -197,6 +217,14 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
                 hp.Value ? "wanted a hot-pluggable place" : "wanted a place without hotplug");
         }
 
+        // A reserve on the device's own root port: the device sits behind a root port (one the plan adds).
+        if (u.PortReserve is not null)
+        {
+            var lit = Requirement("behind a root port of its own with reserved resources", u.Id);
+            foreach (var c in classes.Where(c => c.Attach is not (Attach.RootPort or Attach.RootPortOff or Attach.Stay)))
+                Model.Add(_m.Choice[(u.Index, c)] == 0).OnlyEnforceIf(lit);
+        }
+
         // Occupied root ports: hotplug on (default) or off.
         bool portsOff = Global?.OccupiedPortHotplug == false;
         foreach (var c in classes)
@@ -279,6 +307,21 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
                 Model.Add(BridgeSlots * bridges + topo.BridgeFree(g) >= legacy);
                 Model.Add(on >= CountOf(c => c.Node == g && c.Attach == Attach.RootPort) + reserve + bridges - topo.EmptyOn(g));
                 Model.Add(off >= CountOf(c => c.Node == g && c.Attach == Attach.RootPortOff) - topo.EmptyOff(g));
+                // Units with a port reserve take new ports; the others use existing empty ports first.
+                var reservedOn = CountOf(c => c.Node == g && c.Attach == Attach.RootPort, u => u.PortReserve is null ? 0 : 1);
+                Model.Add(on >= reservedOn);
+                Model.Add(off >= CountOf(c => c.Node == g && c.Attach == Attach.RootPortOff, u => u.PortReserve is null ? 0 : 1));
+                if (Global?.SparePortReserve is not null)
+                {
+                    // New ports left empty (they get the spare-port reserve): new ports minus those the
+                    // reserve units take minus what bridges and other units need beyond the existing empty ports.
+                    var others = CountOf(c => c.Node == g && c.Attach == Attach.RootPort, u => u.PortReserve is null ? 1 : 0);
+                    var overflow = Model.NewIntVar(0, n + 256, $"portOverflow[{g}]");
+                    Model.AddMaxEquality(overflow, [LinearExpr.Constant(0), others + bridges - topo.EmptyOn(g)]);
+                    var spareNew = Model.NewIntVar(0, n + 256, $"spareNewPorts[{g}]");
+                    Model.Add(spareNew == on - reservedOn - overflow);
+                    _m.SpareNewPorts[g] = spareNew;
+                }
                 var portSlots = Model.NewIntVar(0, 32, $"portSlots[{g}]");
                 Model.Add(PortsPerSlot * portSlots >= on + off);
                 if (g == PlacementClass.Main)
@@ -345,6 +388,11 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
             buses.Add(_m.NewBridges[g]);
             if (_m.NewExpander.TryGetValue(g, out var x)) buses.AddTerm(x, 2);
         }
+        // Root-port reserves: bus numbers, I/O, 32-bit and 64-bit windows beyond what the port's devices need.
+        var spare = Global?.SparePortReserve;
+        long fixedBus = problem.Buses.Sum(b => (long)(b.Reserve?.Bus ?? 0));
+        buses.Add(fixedBus);
+        buses.Add(ReserveTerm(spare, r => r.Bus ?? 0, u => u.PortReserve?.Bus ?? 0));
         int busBudget = Math.Min(budgets?.BusNumbers ?? 256, 256);
         Model.Add(buses <= busBudget).OnlyEnforceIf(Requirement($"at most {busBudget} PCI bus numbers"));
 
@@ -353,6 +401,7 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         long ioBudget = budgets?.IoBytes ?? (CatalogSize(problem.Machine.IoSpace) is long space ? space - 4096 : 60 * 1024);
         var io = LinearExpr.NewBuilder();
         io.Add(CountOf(c => c.Attach is Attach.RootPort or Attach.RootPortOff, u => u.HasIo ? 4096 : 0));
+        io.Add(ReserveTerm(spare, r => RoundUp(r.Io ?? 0, 4096), u => Math.Max(0, RoundUp(u.PortReserve?.Io ?? 0, 4096) - (u.HasIo ? 4096 : 0))));
         foreach (int g in _m.Groups)
         {
             var legacyIo = CountOf(c => c.Node == g && c.Attach is Attach.Bridge or Attach.Expander, u => u.HasIo ? 1 : 0);
@@ -361,18 +410,36 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
             Model.Add(BridgeSlots * windows >= legacyIo);
             io.AddTerm(windows, 4096);
         }
-        long fixedIo = 0;
+        long fixedIo = problem.Buses.Sum(b => RoundUp(b.Reserve?.Io ?? 0, 4096));
         Model.Add(io <= Math.Max(0, ioBudget - fixedIo)).OnlyEnforceIf(Requirement($"I/O space of {ioBudget / 1024} KiB (4 KiB per window)"));
 
         // MMIO windows: BARs behind a port or bridge round up to 1 MiB windows.
         long mmio32 = budgets?.Mmio32Bytes ?? CatalogSize(problem.Machine.Mmio32Window) ?? 0x3ec00000L;
         long mmio64 = budgets?.Mmio64Bytes ?? (32L << 30);
-        long fixed32 = problem.Fixed.Sum(f => Bars(f, "mem32"));
-        long fixed64 = problem.Fixed.Sum(f => Bars(f, "mem64pref"));
-        var m32 = CountOf(c => true, u => RoundUp(u.Mem32, MiB));
-        var m64 = CountOf(c => true, u => RoundUp(u.Mem64, MiB));
+        long fixed32 = problem.Fixed.Sum(f => Bars(f, "mem32")) + problem.Buses.Sum(b => Reserve32(b.Reserve));
+        long fixed64 = problem.Fixed.Sum(f => Bars(f, "mem64pref")) + problem.Buses.Sum(b => b.Reserve?.Pref64 ?? 0);
+        var m32 = LinearExpr.NewBuilder().Add(CountOf(c => true, u => RoundUp(u.Mem32, MiB)));
+        var m64 = LinearExpr.NewBuilder().Add(CountOf(c => true, u => RoundUp(u.Mem64, MiB)));
+        m32.Add(ReserveTerm(spare, Reserve32, u => Math.Max(0, Reserve32(u.PortReserve) - RoundUp(u.Mem32, MiB))));
+        m64.Add(ReserveTerm(spare, r => r.Pref64 ?? 0, u => Math.Max(0, (u.PortReserve?.Pref64 ?? 0) - RoundUp(u.Mem64, MiB))));
         Model.Add(m32 <= Math.Max(0, mmio32 - fixed32)).OnlyEnforceIf(Requirement($"32-bit MMIO window of {mmio32 / MiB} MiB"));
         Model.Add(m64 <= Math.Max(0, mmio64 - fixed64)).OnlyEnforceIf(Requirement($"64-bit MMIO window of {mmio64 / MiB} MiB"));
+    }
+
+    /// <summary>32-bit window bytes of a reserve: memory plus 32-bit prefetchable, each in 1 MiB granules.</summary>
+    private static long Reserve32(PortReserve? r) => r is null ? 0 : RoundUp(r.Mem ?? 0, MiB) + RoundUp(r.Pref32 ?? 0, MiB);
+
+    /// <summary>
+    /// What root-port reserves add to one budget: each spare new port's share of <paramref name="spare"/>, plus,
+    /// per unit placed behind a port of its own, what its own reserve adds beyond the unit's needs.
+    /// </summary>
+    private LinearExpr ReserveTerm(PortReserve? spare, Func<PortReserve, long> perSpare, Func<PlacementUnit, long> perUnit)
+    {
+        var b = LinearExpr.NewBuilder();
+        if (spare is not null && perSpare(spare) is long each and > 0)
+            foreach (var v in _m.SpareNewPorts.Values) b.AddTerm(v, each);
+        b.Add(CountOf(c => c.Attach is Attach.RootPort or Attach.RootPortOff, u => u.PortReserve is null ? 0 : perUnit(u)));
+        return b;
     }
 
     private static long Bars(PciItem item, string kind) =>

@@ -37,6 +37,7 @@ internal sealed class PlacementUnit
         NumaNode = First(t => t.NumaNode);
         BusKind = First(t => t.BusKind) ?? global?.BusKind;
         Hotpluggable = First(t => t.Hotpluggable) ?? global?.Hotpluggable;
+        PortReserve = First(t => t.PortReserve);
         foreach (var bar in items.SelectMany(i => i.Bars))
         {
             long size = ParseSize(bar.Size);
@@ -59,6 +60,8 @@ internal sealed class PlacementUnit
     public Tunable<int>? NumaNode { get; }
     public Tunable<string>? BusKind { get; }
     public Tunable<bool>? Hotpluggable { get; }
+    /// <summary>Resources to reserve on the unit's own root port (the port is one the plan adds).</summary>
+    public PortReserve? PortReserve { get; }
     public bool HasIo { get; }
     public long Mem32 { get; }
     public long Mem64 { get; }

@@ -17,11 +17,27 @@ internal sealed class SolutionDecoder(PciProblem problem, TopologyFacts topo, IR
     private readonly Dictionary<string, PciAddress> _addresses = new(StringComparer.Ordinal);
     private readonly Queue<int> _rootSlots = new(topo.RootFreeSlots);
     private int _nextIndex = problem.MaxControllerIndex + 1;
+    private readonly Dictionary<int, PortReserve> _reserves = [];
 
-    private sealed class Port(int index, bool hotplug)
+    private sealed class Port(int index, bool hotplug, bool isNew)
     {
         public int Index { get; } = index;
         public bool Hotplug { get; } = hotplug;
+        public bool IsNew { get; } = isNew;
+        public bool Used { get; set; }
+    }
+
+    /// <summary>Ports of one group and hotplug setting: existing empty ones first, then new ones, in index order.</summary>
+    private sealed class PortPool
+    {
+        private readonly List<Port> _ports = [];
+        public void Add(Port p) => _ports.Add(p);
+        /// <summary>The first unused port (existing before new).</summary>
+        public Port Take() => Mark(_ports.First(p => !p.Used));
+        /// <summary>The first unused port the plan adds (a port that gets a reserve must be a new one).</summary>
+        public Port TakeNew() => Mark(_ports.First(p => p.IsNew && !p.Used));
+        public IEnumerable<Port> UnusedNew => _ports.Where(p => p.IsNew && !p.Used);
+        private static Port Mark(Port p) { p.Used = true; return p; }
     }
 
     private sealed class BridgeSlots(int bus, IEnumerable<int> slots)
@@ -50,14 +66,16 @@ internal sealed class SolutionDecoder(PciProblem problem, TopologyFacts topo, IR
             expanderSlots[node] = new Queue<int>(Enumerable.Range(0, 32));
         }
 
-        var portsOn = new Dictionary<int, Queue<Port>>();
-        var portsOff = new Dictionary<int, Queue<Port>>();
+        var portsOn = new Dictionary<int, PortPool>();
+        var portsOff = new Dictionary<int, PortPool>();
         var bridges = new Dictionary<int, List<BridgeSlots>>();
         int rootSlot = -1, rootFn = 8;
         foreach (int g in built.Groups)
         {
-            portsOn[g] = new Queue<Port>(topo.EmptyPortsOn.GetValueOrDefault(g, []).OrderBy(b => b.Index).Select(b => new Port(b.Index, true)));
-            portsOff[g] = new Queue<Port>(topo.EmptyPortsOff.GetValueOrDefault(g, []).OrderBy(b => b.Index).Select(b => new Port(b.Index, false)));
+            portsOn[g] = new PortPool();
+            portsOff[g] = new PortPool();
+            foreach (var b in topo.EmptyPortsOn.GetValueOrDefault(g, []).OrderBy(b => b.Index)) portsOn[g].Add(new Port(b.Index, true, false));
+            foreach (var b in topo.EmptyPortsOff.GetValueOrDefault(g, []).OrderBy(b => b.Index)) portsOff[g].Add(new Port(b.Index, false, false));
             bridges[g] = topo.Bridges.GetValueOrDefault(g, []).OrderBy(b => b.Index).Select(b => new BridgeSlots(b.Index, b.FreeSlots)).ToList();
             if (!topo.IsPcie) continue;
 
@@ -76,11 +94,11 @@ internal sealed class SolutionDecoder(PciProblem problem, TopologyFacts topo, IR
             }
             string where = g == PlacementClass.Main ? "" : $" on NUMA node {g}";
             for (int i = 0; i < newOn; i++)
-                portsOn[g].Enqueue(new Port(AddController("pcie-root-port", NextPortAddress(), null,
-                    $"a PCI Express device or spare hotplug place{where} needs a pcie-root-port"), true));
+                portsOn[g].Add(new Port(AddController("pcie-root-port", NextPortAddress(), null,
+                    $"a PCI Express device or spare hotplug place{where} needs a pcie-root-port"), true, true));
             for (int i = 0; i < newOff; i++)
-                portsOff[g].Enqueue(new Port(AddController("pcie-root-port", NextPortAddress(), new ControllerOptions { Hotplug = false },
-                    $"a device{where} that is never unplugged needs a pcie-root-port with hotplug off"), false));
+                portsOff[g].Add(new Port(AddController("pcie-root-port", NextPortAddress(), new ControllerOptions { Hotplug = false },
+                    $"a device{where} that is never unplugged needs a pcie-root-port with hotplug off"), false, true));
         }
 
         foreach (int g in built.Groups)
@@ -92,7 +110,7 @@ internal sealed class SolutionDecoder(PciProblem problem, TopologyFacts topo, IR
                 string model;
                 if (topo.IsPcie)
                 {
-                    var port = portsOn[g].Dequeue();
+                    var port = portsOn[g].Take();
                     at = new PciAddress(0, port.Index, 0, 0);
                     model = "pcie-to-pci-bridge";
                 }
@@ -112,8 +130,7 @@ internal sealed class SolutionDecoder(PciProblem problem, TopologyFacts topo, IR
             PciAddress head = c.Attach switch
             {
                 Attach.Stay => u.PriorAddress! with { Multifunction = null },
-                Attach.RootPort => new PciAddress(0, portsOn[c.Node].Dequeue().Index, 0, 0),
-                Attach.RootPortOff => new PciAddress(0, portsOff[c.Node].Dequeue().Index, 0, 0),
+                Attach.RootPort or Attach.RootPortOff => new PciAddress(0, TakePort(u, (c.Attach == Attach.RootPort ? portsOn : portsOff)[c.Node]), 0, 0),
                 Attach.Integrated or Attach.Root => new PciAddress(0, 0, _rootSlots.Dequeue(), 0),
                 Attach.Expander => new PciAddress(0, expanderBus[c.Node], expanderSlots[c.Node].Dequeue(), 0),
                 _ => NextBridgeSlot(bridges[c.Node]),
@@ -121,6 +138,14 @@ internal sealed class SolutionDecoder(PciProblem problem, TopologyFacts topo, IR
             for (int f = 0; f < u.Items.Count; f++)
                 _addresses[u.Items[f].Device.Id] = head with { Function = f };
         }
+
+        if (problem.Policy.Tunables?.SparePortReserve is { } spare)
+            foreach (var pool in portsOn.Values)
+                foreach (var p in pool.UnusedNew)
+                    _reserves[p.Index] = spare;
+        for (int i = 0; i < _added.Count; i++)
+            if (_reserves.TryGetValue(_added[i].Index!.Value, out var r))
+                _added[i] = _added[i] with { Controller = (_added[i].Controller ?? new ControllerOptions()) with { Reserve = r } };
 
         var busNumbers = AssignBusNumbers();
         return new PciPlacementResult
@@ -130,6 +155,15 @@ internal sealed class SolutionDecoder(PciProblem problem, TopologyFacts topo, IR
             ExpanderBusNumbers = busNumbers,
             Report = Report(choice),
         };
+    }
+
+    /// <summary>A unit's root port: a new one carrying the unit's reserve, or else the first free one.</summary>
+    private int TakePort(PlacementUnit u, PortPool pool)
+    {
+        if (u.PortReserve is not { } r) return pool.Take().Index;
+        var port = pool.TakeNew();
+        _reserves[port.Index] = r;
+        return port.Index;
     }
 
     private static PciAddress NextBridgeSlot(List<BridgeSlots> bridges)

@@ -30,23 +30,6 @@ public sealed record HotplugOptions
     public int? MemorySlots { get; init; }
 }
 
-/// <summary>Windows reserved on one port or bridge, in bytes (null: not reserved, the firmware decides).</summary>
-public sealed record PortReserve
-{
-    /// <summary>I/O window (<c>io-reserve</c>); 0 means none.</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public long? Io { get; init; }
-    /// <summary>Non-prefetchable 32-bit memory window (<c>mem-reserve</c>).</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public long? Mem { get; init; }
-    /// <summary>32-bit prefetchable window (<c>pref32-reserve</c>).</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public long? Pref32 { get; init; }
-    /// <summary>64-bit prefetchable window (<c>pref64-reserve</c>).</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public long? Pref64 { get; init; }
-}
-
 /// <summary>Who refuses a hotplug or unplug.</summary>
 public static class HotplugLayers
 {

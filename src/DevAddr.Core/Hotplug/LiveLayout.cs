@@ -64,6 +64,14 @@ internal sealed class LiveLayout
     public static (LiveLayout? Layout, PlanError? Error) Create(Plan plan, HotplugOptions? options, DeviceCatalog catalog, HotplugFacts facts)
     {
         options ??= new HotplugOptions();
+        // Reserves the plan's controllers carry (e.g. spare root ports an optimized plan added), then the caller's.
+        var planReserves = plan.Devices.Where(d => d is { Kind: "controller", Type: "pci", Controller.Reserve: not null })
+            .GroupBy(d => d.Index ?? 0).ToDictionary(g => g.Key, g => g.First().Controller!.Reserve!);
+        if (planReserves.Count > 0)
+        {
+            foreach (var (index, r) in options.Reserves) planReserves[index] = r;
+            options = options with { Reserves = planReserves };
+        }
         var machine = plan.Machine is { Arch: not null, Type: not null } m ? catalog.FindMachine(m.Arch, m.Type) : null;
         if (machine is null)
             return (null, Error(ErrorCodes.UnknownModel, $"unknown machine type '{plan.Machine?.Type}' for architecture '{plan.Machine?.Arch}'", "known-machine"));

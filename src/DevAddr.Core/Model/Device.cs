@@ -100,6 +100,9 @@ public sealed record ControllerOptions
     /// <summary>USB companion controllers: start port on the master controller.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? MasterStartPort { get; init; }
+    /// <summary>pcie-root-port: resources reserved for later hotplug (QEMU's <c>*-reserve</c> properties).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PortReserve? Reserve { get; init; }
 }
 
 /// <summary>Host-side facts of a passed-through (VFIO) device.</summary>

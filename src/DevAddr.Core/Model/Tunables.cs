@@ -57,6 +57,14 @@ public sealed record Tunables
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Budgets? Budgets { get; init; }
 
+    /// <summary>
+    /// Resources (QEMU <c>bus-reserve</c>, <c>io-reserve</c>, <c>mem-reserve</c>, <c>pref32-reserve</c>,
+    /// <c>pref64-reserve</c>) given to every spare hot-pluggable root port the plan adds, counted in the budgets;
+    /// e.g. <c>{"pref64": 17179869184}</c> so a 16 GiB GPU can be hot-plugged into any spare port.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PortReserve? SparePortReserve { get; init; }
+
     /// <summary>Weight of compactness (fewer added controllers); default 1, low on purpose.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? CompactnessWeight { get; init; }
@@ -97,6 +105,12 @@ public sealed record DeviceTunables
     /// <summary>BARs of this device, replacing the catalog's (e.g. a GPU's 16 GiB 64-bit BAR).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<Catalog.BarSpec>? Bars { get; init; }
+    /// <summary>
+    /// Resources reserved on the device's own root port (the device then sits behind a root port the plan adds),
+    /// e.g. room for a bigger device replacing it later; counted in the budgets.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PortReserve? PortReserve { get; init; }
 }
 
 /// <summary>Solver settings of the optimizing policy. Defaults are deterministic.</summary>

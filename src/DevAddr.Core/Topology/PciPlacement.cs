@@ -54,6 +54,8 @@ public sealed record PciBusInfo
     public required IReadOnlyList<int> FreeSlots { get; init; }
     /// <summary>Expander buses: the guest bus number, when set.</summary>
     public int? BusNr { get; init; }
+    /// <summary>Root ports: the resources reserved for hotplug, when set.</summary>
+    public PortReserve? Reserve { get; init; }
 }
 
 /// <summary>A device as the placement engine sees it.</summary>

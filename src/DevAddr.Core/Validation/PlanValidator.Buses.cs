@@ -45,17 +45,23 @@ internal sealed partial class PlanValidator
             else
                 expanders.Add((e, nr));
         }
-        if (expanders.Count == 0) return;
-
-        // Bus numbers each hierarchy needs: the root bus 0, each expander its own, plus every bridge or port in it.
+        // Bus numbers each hierarchy needs: the root bus 0, each expander its own, plus every bridge or port in it
+        // (and the bus numbers a root port reserves for hotplug).
         int rootNeed = 1;
         var need = expanders.ToDictionary(e => e.Bus.Index, e => e.Bus.Model.BusNumbers);
         foreach (var b in _buses.Values.Where(b => !b.Model.Root && !IsExpander(b)))
         {
             if (b.Device.Address is not PciAddress a) continue;
+            int numbers = b.Model.BusNumbers + Math.Max(0, b.Device.Controller?.Reserve?.Bus ?? 0);
             var owner = ExpanderOf(a.Bus);
-            if (owner is null) rootNeed += b.Model.BusNumbers;
-            else if (need.ContainsKey(owner.Index)) need[owner.Index] += b.Model.BusNumbers;
+            if (owner is null) rootNeed += numbers;
+            else if (need.ContainsKey(owner.Index)) need[owner.Index] += numbers;
+        }
+        if (expanders.Count == 0)
+        {
+            if (rootNeed > 256)
+                Fail("busnr-space", null, Inv($"the bridges and ports (with their bus reserves) need {rootNeed} bus numbers, but a PCI domain has 256"));
+            return;
         }
 
         var sorted = expanders.OrderBy(e => e.Nr).ToList();
@@ -95,6 +101,14 @@ internal sealed partial class PlanValidator
         }
     }
 
+    /// <summary>The window a port's reserve asks for (I/O, or 32-bit memory plus 32-bit prefetchable), in granules.</summary>
+    private static long ReservedWindow(PciBus bus, string kind, long granule)
+    {
+        if (bus.Device.Controller?.Reserve is not { } r) return 0;
+        static long Up(long? v, long g) => v is > 0 ? (v.Value + g - 1) / g * g : 0;
+        return kind == "io" ? Up(r.Io, granule) : Up(r.Mem, granule) + Up(r.Pref32, granule);
+    }
+
     /// <summary>
     /// What bus <paramref name="busIndex"/> needs of one resource: its endpoints' BARs plus, per child
     /// controller, the child's need rounded up to a window granule (when the child opens a window) or passed
@@ -114,10 +128,11 @@ internal sealed partial class PlanValidator
                 if (idx == busIndex || !_buses.TryGetValue(idx, out var child) || !ReferenceEquals(child.Device, d)) continue;
                 var (childBytes, childWindows) = WindowNeed(idx, kind, granule, opensWindow, visiting);
                 windows += childWindows;
-                if (childBytes == 0) continue;
+                long reserved = ReservedWindow(child, kind, granule);
+                if (childBytes == 0 && reserved == 0) continue;
                 if (opensWindow(child))
                 {
-                    bytes += (childBytes + granule - 1) / granule * granule;
+                    bytes += Math.Max((childBytes + granule - 1) / granule * granule, reserved);
                     windows++;
                 }
                 else

@@ -105,6 +105,14 @@ internal sealed partial class PlanValidator(DeviceCatalog catalog)
                 Fail("controller-option-range", d, Inv($"{d.Id}: port {port} is outside 0-255"));
             if (o.NumaNode is int node && node < 0)
                 Fail("controller-option-range", d, Inv($"{d.Id}: NUMA node {node} is negative"));
+            if (o.Reserve is { } reserve)
+            {
+                string? qemuModel = o.ModelName ?? (IsPciController(d) && d.Model is not null ? catalog.FindPciController(d.Model)?.QemuModel : null);
+                if (!IsPciController(d) || qemuModel is not ("pcie-root-port" or "pci-bridge"))
+                    Fail("port-reserve", d, Inv($"{d.Id}: a resource reserve is set, but only QEMU's pcie-root-port and pci-bridge take one ({d.Model ?? d.Kind} is {qemuModel ?? "neither"})"));
+                else if (reserve.Problem() is { } problem)
+                    Fail("port-reserve", d, Inv($"{d.Id}: {problem}"));
+            }
             if (o.Hotplug is bool hotplug)
             {
                 var model = IsPciController(d) && d.Model is not null ? catalog.FindPciController(d.Model) : null;

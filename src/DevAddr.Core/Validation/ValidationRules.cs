@@ -52,6 +52,7 @@ public static class ValidationRules
         ("pci-root-model", "PCI controller 0 is the machine's root model"),
         ("pci-root-present", "a machine with PCI has its root PCI controller (index 0)"),
         ("pci-slot-range", "slots are within the bus model's slot range"),
+        ("port-reserve", "resource reserves (bus, io, mem, pref32, pref64) sit only on pcie-root-port or pci-bridge, with sizes QEMU accepts"),
         ("usb-address-unique", "no two USB devices share a port"),
         ("usb-bus-exists", "a USB address names an existing USB controller"),
         ("usb-hub-exists", "every hop of a USB port path but the last is a hub"),

@@ -57,6 +57,7 @@ internal sealed partial class LibvirtPolicy
                 Hotplug = (bus.Flags & ConnectFlags.Hotpluggable) != 0,
                 FreeSlots = free,
                 BusNr = c.Controller?.BusNr,
+                Reserve = c.Controller?.Reserve,
             });
         }
 

@@ -1,0 +1,55 @@
+using System.Text.Json.Serialization;
+
+namespace DevAddr.Core.Model;
+
+/// <summary>
+/// Resources a PCI Express root port reserves at boot for what is hot-plugged behind it later: QEMU's
+/// <c>bus-reserve</c>, <c>io-reserve</c>, <c>mem-reserve</c>, <c>pref32-reserve</c> and <c>pref64-reserve</c>
+/// (hints the firmware honours when it sizes the port's bus range and windows). Sizes in bytes; null: not
+/// reserved, the firmware decides.
+/// </summary>
+public sealed record PortReserve
+{
+    /// <summary>Extra guest bus numbers behind the port (<c>bus-reserve</c>), e.g. for a switch hot-plugged later.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Bus { get; init; }
+    /// <summary>I/O window (<c>io-reserve</c>); 0 means none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Io { get; init; }
+    /// <summary>Non-prefetchable 32-bit memory window (<c>mem-reserve</c>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Mem { get; init; }
+    /// <summary>32-bit prefetchable window (<c>pref32-reserve</c>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Pref32 { get; init; }
+    /// <summary>64-bit prefetchable window (<c>pref64-reserve</c>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Pref64 { get; init; }
+
+    /// <summary>The QEMU property names and values that are set, in a fixed order.</summary>
+    public IEnumerable<(string Property, long Value)> Properties()
+    {
+        if (Bus is int bus) yield return ("bus-reserve", bus);
+        if (Io is long io) yield return ("io-reserve", io);
+        if (Mem is long mem) yield return ("mem-reserve", mem);
+        if (Pref32 is long p32) yield return ("pref32-reserve", p32);
+        if (Pref64 is long p64) yield return ("pref64-reserve", p64);
+    }
+
+    /// <summary>
+    /// Why QEMU 7.2 would refuse this reserve on a pcie-root-port (measured), or null when it is usable:
+    /// negative sizes, <c>mem-reserve</c> or <c>pref32-reserve</c> of 4 GiB or more, both prefetchable reserves set,
+    /// more bus numbers than a PCI domain has, an I/O reserve beyond the 64 KiB I/O space.
+    /// </summary>
+    public string? Problem()
+    {
+        if (Bus is < 0 or > 254) return $"bus-reserve {Bus} is outside 0-254 (a PCI domain has 256 bus numbers)";
+        if (Io is < 0 || Mem is < 0 || Pref32 is < 0 || Pref64 is < 0) return "a reserve size is negative";
+        if (Io > 64L << 10) return $"io-reserve {Io} is beyond the 64 KiB I/O space";
+        if (Mem >= 4L << 30) return "mem-reserve must be less than 4 GiB (QEMU refuses it)";
+        if (Pref32 >= 4L << 30) return "pref32-reserve must be less than 4 GiB (QEMU refuses it)";
+        if (Pref64 > 1L << 50) return "pref64-reserve is beyond 1 PiB";
+        if (Pref32 is not null && Pref64 is not null) return "pref32-reserve and pref64-reserve cannot both be set (QEMU: PREF32 and PREF64 conflict)";
+        return null;
+    }
+}
