@@ -195,8 +195,9 @@ internal sealed class SolutionDecoder(PciProblem problem, TopologyFacts topo, IR
     /// </summary>
     private Dictionary<int, int> AssignBusNumbers()
     {
-        var all = problem.Buses.Select(b => (b.Index, b.Address, b.Model, b.BusNr))
-            .Concat(_added.Select(a => (Index: a.Index!.Value, Address: (PciAddress?)(PciAddress)a.Address!, Model: a.Model!, BusNr: a.Controller?.BusNr)))
+        var all = problem.Buses.Select(b => (b.Index, b.Address, b.Model, b.BusNr, ReservedBuses: b.Reserve?.Bus ?? 0))
+            .Concat(_added.Select(a => (Index: a.Index!.Value, Address: (PciAddress?)(PciAddress)a.Address!, Model: a.Model!, BusNr: a.Controller?.BusNr,
+                ReservedBuses: a.Controller?.Reserve?.Bus ?? 0)))
             .ToList();
         int Under(int expander)
         {
@@ -208,7 +209,8 @@ internal sealed class SolutionDecoder(PciProblem problem, TopologyFacts topo, IR
                 foreach (var b in all)
                     if (b.Address is { } a && set.Contains(a.Bus) && set.Add(b.Index)) grew = true;
             }
-            return set.Count - 1;
+            // Every bus behind the expander, plus the bus numbers its ports reserve for hotplug.
+            return set.Count - 1 + all.Where(b => b.Index != expander && set.Contains(b.Index)).Sum(b => b.ReservedBuses);
         }
         int top = all.Where(b => b.BusNr is not null).Select(b => b.BusNr!.Value).DefaultIfEmpty(256).Min();
         var existing = new Dictionary<int, int>();

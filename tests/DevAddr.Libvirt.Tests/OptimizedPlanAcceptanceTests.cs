@@ -33,6 +33,12 @@ public sealed class OptimizedPlanAcceptanceTests(ITestOutputHelper output)
                 ? new Dictionary<string, Tunable<int>> { [rng.Below(request.NumaNodes).ToString(CultureInfo.InvariantCulture)] = new() { Value = rng.Between(1, 3) } }
                 : null,
         };
+        // Root-port reserves on PCI Express machines (written as <qemu:override>, which libvirt must keep).
+        if (Core.Catalog.DeviceCatalog.Default.FindMachine(request.Machine.Arch, request.Machine.Type) is { IsPcie: true } && rng.Chance(0.3))
+            global = global with
+            {
+                SparePortReserve = new PortReserve { Bus = rng.Between(0, 2), Io = rng.Chance(0.5) ? 0 : 4096, Mem = rng.Between(1, 8) * (1L << 20), Pref64 = rng.Between(1, 4) * (1L << 30) },
+            };
         var devices = new List<Device>();
         int groupCount = 0;
         foreach (var d in request.Devices)
@@ -44,6 +50,8 @@ public sealed class OptimizedPlanAcceptanceTests(ITestOutputHelper output)
                     t = new DeviceTunables { NumaNode = new Tunable<int> { Value = rng.Below(request.NumaNodes), Mode = rng.Pick(TunableModes.Require, TunableModes.Prefer) } };
                 else if (rng.Chance(0.15))
                     t = new DeviceTunables { Hotpluggable = new Tunable<bool> { Value = rng.Chance(0.5), Mode = TunableModes.Prefer, Weight = 10 } };
+                else if (d.Kind == "hostdev" && global.SparePortReserve is not null && rng.Chance(0.3))
+                    t = new DeviceTunables { PortReserve = new PortReserve { Pref64 = rng.Between(1, 8) * (1L << 30) } };
                 else if (d.Kind == "interface" && rng.Chance(0.1) && groupCount < 4)
                 {
                     t = new DeviceTunables { Group = "g" + (groupCount / 2).ToString(CultureInfo.InvariantCulture) };
@@ -67,7 +75,7 @@ public sealed class OptimizedPlanAcceptanceTests(ITestOutputHelper output)
         string input = work.Sub("input"), ours = work.Sub("ours"), libvirt = work.Sub("libvirt");
         foreach (var b in Batches) CaseGenerator.WriteDirectory(input, b.Seed, b.Count, b.Profile);
 
-        int planned = 0, rejected = 0, invalidInput = 0;
+        int planned = 0, rejected = 0, invalidInput = 0, withReserves = 0;
         var reasons = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach (var file in Directory.GetFiles(input, "*.xml").Order(StringComparer.Ordinal))
         {
@@ -84,6 +92,7 @@ public sealed class OptimizedPlanAcceptanceTests(ITestOutputHelper output)
                     Assert.True(violations.Count == 0, $"{name}: " + string.Join("; ", violations.Select(v => v.Message)));
                     File.WriteAllText(Path.Combine(ours, name + ".xml"), DomainXmlWriter.Write(domain, s.Plan));
                     planned++;
+                    if (s.Plan.Devices.Any(d => d.Controller?.Reserve is not null)) withReserves++;
                     break;
                 case PlanResult.Failure f:
                     rejected++;
@@ -94,7 +103,7 @@ public sealed class OptimizedPlanAcceptanceTests(ITestOutputHelper output)
 
         LibvirtOracle.ExpandDirectory(ours, libvirt);
         var report = DomainComparer.CompareDirectories(ours, libvirt);
-        ReportWriter.Note(output, $"planned {planned}, rejected {rejected} ({string.Join(", ", reasons.Select(kv => $"{kv.Key}: {kv.Value}"))}), unreadable {invalidInput}");
+        ReportWriter.Note(output, $"planned {planned} ({withReserves} with root-port reserves), rejected {rejected} ({string.Join(", ", reasons.Select(kv => $"{kv.Key}: {kv.Value}"))}), unreadable {invalidInput}");
         ReportWriter.Publish(output, $"optimizing policy: our plans re-expanded by live libvirt ({planned} plans)", report);
         Assert.True(planned >= 450, $"only {planned} of 500 guests were planned");
         Assert.Equal(planned, report.Cases.Count);

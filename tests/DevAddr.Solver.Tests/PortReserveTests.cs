@@ -86,6 +86,20 @@ public sealed class PortReserveTests
     }
 
     [Fact]
+    public void SparePortReserve_BusReserveBehindAnExpander_BusNrRangeLeavesRoomForIt()
+    {
+        var t = new Tunables
+        {
+            HotplugReservePerNode = new Dictionary<string, Tunable<int>> { ["1"] = Req(2) },
+            SparePortReserve = new PortReserve { Bus = 4 },
+        };
+        var plan = PlanOk((Q35(Nic("nic0", t: new DeviceTunables { NumaNode = Req(1) })) with { NumaNodes = 2 }).With(t));
+        var expander = plan.Devices.Single(d => d.Model == "pcie-expander-bus");
+        // The expander's own bus, the NIC's port, two spare ports with 4 reserved bus numbers each: 1 + 1 + 2 × 5.
+        Assert.True(256 - expander.Controller!.BusNr!.Value >= 12, $"busNr {expander.Controller.BusNr}");
+    }
+
+    [Fact]
     public void SparePortReserve_IoReserveCountsInTheIoBudget()
     {
         var t = new Tunables { HotplugReserve = Req(4), SparePortReserve = new PortReserve { Io = 16 << 10 } };
