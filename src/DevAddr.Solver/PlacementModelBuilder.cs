@@ -79,7 +79,8 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
             Fail($"{who}: {problemText}", "port-reserve", deviceId);
             return false;
         }
-        if (!topo.IsPcie)
+        // The global spare-port reserve applies to the root ports the plan adds: none on pci-root machines.
+        if (!topo.IsPcie && deviceId is not null)
         {
             Fail($"{who}: machine type {problem.Machine.Name} has no PCI Express root ports to carry a reserve", "port-reserve", deviceId);
             return false;

@@ -123,12 +123,23 @@ public sealed class PortReserveTests
     }
 
     [Fact]
-    public void PortReserve_OnAMachineWithoutRootPorts_Refused()
+    public void DevicePortReserve_OnAMachineWithoutRootPorts_Refused()
     {
-        var request = Q35(Nic("nic0")) with { Machine = new MachineSpec("x86_64", "pc") };
-        var error = PlanFails(request.With(new Tunables { SparePortReserve = new PortReserve { Pref64 = GiB } }));
+        var request = Q35(Nic("nic0", t: new DeviceTunables { PortReserve = new PortReserve { Pref64 = GiB } })) with { Machine = new MachineSpec("x86_64", "pc") };
+        var error = PlanFails(request);
         Assert.Equal("port-reserve", error.Rule);
+        Assert.Equal("nic0", error.DeviceId);
         Assert.Contains("no PCI Express root ports", error.Message);
+    }
+
+    [Fact]
+    public void SparePortReserve_OnAMachineWithoutRootPorts_HasNothingToApplyTo()
+    {
+        // One policy file for a mixed fleet: on pc the spare places are root-bus slots, which carry no reserve.
+        var request = Q35(Nic("nic0")) with { Machine = new MachineSpec("x86_64", "pc") };
+        var plan = PlanOk(request.With(new Tunables { HotplugReserve = Req(2), SparePortReserve = new PortReserve { Pref64 = GiB } }));
+        Assert.DoesNotContain(plan.Devices, d => d.Controller?.Reserve is not null);
+        Assert.True(plan.Summary.FreeHotplugSlots >= 2);
     }
 
     [Fact]
