@@ -10,7 +10,7 @@
  *   a request is what `devaddr plan REQUEST` reads, a plan is what it prints. The text returned for a plan is
  *   byte for byte what `devaddr plan` prints (indented with 2 spaces, "\n" line ends, a final "\n").
  *   A request may also be YAML, as `devaddr plan -` reads it: text that starts with '{' or '[' is JSON, other
- *   text is YAML.
+ *   text is YAML. A hotplug report is byte for byte what `devaddr hotplug-check --format json` prints.
  *
  * Errors
  *   No function aborts or crashes on bad input. A failure is returned as an error object:
@@ -31,7 +31,7 @@
  *   Newer versions may add codes; treat an unknown code as a failure.
  *
  * Memory
- *   Strings returned by devaddr_plan and devaddr_validate belong to the caller, who frees each exactly once with
+ *   Strings returned by devaddr_plan, devaddr_validate and devaddr_hotplug_check belong to the caller, who frees each exactly once with
  *   devaddr_free (not free(): the library may use another allocator). They are NULL only when memory ran out.
  *   The string returned by devaddr_version is static: never free it.
  *
@@ -42,9 +42,9 @@
  *   YAML that nests deeper than 64 levels or whose aliases expand past a million nodes is refused (invalid-input).
  *
  * Stability
- *   The four functions below are the stable ABI (ELF symbol version V1.0). Functions are only ever added.
- *   Reserved for a later version, and not exported by this one (look it up with dlsym to detect it):
- *     char *devaddr_hotplug_check(const char *plan_json, const char *change_json);
+ *   The five functions below are the stable ABI (ELF symbol version V1.0). Functions are only ever added.
+ *   devaddr_hotplug_check came after the first four: a program that must also run with an older library looks
+ *   it up with dlsym(handle, "devaddr_hotplug_check") before calling it.
  */
 #ifndef DEVADDR_H
 #define DEVADDR_H
@@ -73,7 +73,38 @@ char *devaddr_plan(const char *request_json);
  */
 char *devaddr_validate(const char *plan_json);
 
-/* Frees a string returned by devaddr_plan or devaddr_validate. NULL is ignored. */
+/*
+ * Checks whether devices can be hot-plugged, in order, into a running guest: `devaddr hotplug-check LAYOUT DEVICES`
+ * (libvirt 9.0's live attach, then what QEMU and the guest's firmware windows allow; see README "Hotplug check").
+ *   request_json  a JSON object (JSON only, not YAML) with the CLI's arguments and options:
+ *                   "layout"       the running guest: a plan (an object, as devaddr_plan returns it), or text: the
+ *                                  domain XML (`virsh dumpxml`; reserves in <qemu:override> and -global/-set
+ *                                  arguments, <features><acpi/> and <maxMemory slots> are read from it) or a plan
+ *                                  in JSON/YAML. Required.
+ *                   "devices"      the devices to add, in attach order: a list of devices as in a request
+ *                                  ("tunables": {"bars": [...]} gives a device's BARs), or text: libvirt device XML
+ *                                  (one element, or several inside <devices>; a user alias ua-NAME becomes the id
+ *                                  NAME) or a JSON/YAML device list. Required.
+ *                   "reserve"      --reserve: a list of window reserves "INDEX:name=size[,...]" (names io, mem,
+ *                                  pref32, pref64), e.g. ["4:pref64=16G"]; each replaces the layout's reserve of
+ *                                  that controller index.
+ *                   "firmware"     --firmware: "generic" (default) or "seabios".
+ *                   "acpi"         --acpi: true or false (default: from the domain XML, assumed on for a plan).
+ *                   "memorySlots"  --memory-slots: an integer (default: from the domain XML, unknown for a plan).
+ *                 e.g. {"layout": "<domain ...>...</domain>", "devices": "<interface type='network'>...",
+ *                       "firmware": "seabios"}
+ *   returns       the report: {"feasible", "summary", "machine", "devices" (a verdict per device: address, PCI path,
+ *                 every reason when infeasible), "suggestions", "assumptions", "layoutAfter" (the layout with the
+ *                 feasible devices added)}, byte for byte what `devaddr hotplug-check --format json` prints for
+ *                 the same layout, devices and options. A device that cannot be hot-plugged is part of the report
+ *                 ("feasible": false), not an error. An error object when the request cannot be read (invalid-input:
+ *                 malformed JSON, an unknown member, unreadable XML (rule "domain-xml" or "device-xml"), a reserve
+ *                 that does not parse, an unknown firmware profile, a device id already in use) or checked.
+ *                 Free it with devaddr_free.
+ */
+char *devaddr_hotplug_check(const char *request_json);
+
+/* Frees a string returned by devaddr_plan, devaddr_validate or devaddr_hotplug_check. NULL is ignored. */
 void devaddr_free(char *text);
 
 #ifdef __cplusplus

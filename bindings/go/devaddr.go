@@ -64,6 +64,30 @@ func ValidateJSON(plan []byte) ([]byte, error) {
 	return call(plan, func(p *C.char) *C.char { return C.devaddr_validate(p) })
 }
 
+// HotplugCheckJSON checks whether devices can be hot-plugged, in order, into a running guest. The request is the
+// JSON object of devaddr_hotplug_check (bindings/c/devaddr.h): {"layout": plan object or domain XML text,
+// "devices": list of devices or device XML text, "reserve"?, "firmware"?, "acpi"?, "memorySlots"?}. It returns the
+// report, byte for byte what `devaddr hotplug-check --format json` prints; a request that cannot be read or
+// checked is returned as *Error (an infeasible device is part of the report, not an error).
+func HotplugCheckJSON(request []byte) ([]byte, error) {
+	return call(request, func(p *C.char) *C.char { return C.devaddr_hotplug_check(p) })
+}
+
+// HotplugCheck checks a hotplug request document (any value that encoding/json marshals to one, e.g.
+// map[string]any{"layout": plan, "devices": devices}) into a generic report.
+func HotplugCheck(request any) (map[string]any, error) {
+	text, err := json.Marshal(request)
+	if err != nil {
+		return nil, err
+	}
+	out, err := HotplugCheckJSON(text)
+	if err != nil {
+		return nil, err
+	}
+	var report map[string]any
+	return report, json.Unmarshal(out, &report)
+}
+
 // Plan plans a request document (any value that encoding/json marshals to a request) into a generic plan.
 func Plan(request any) (map[string]any, error) {
 	text, err := json.Marshal(request)
@@ -90,7 +114,7 @@ func call(input []byte, function func(*C.char) *C.char) ([]byte, error) {
 	var envelope struct {
 		Error *Error `json:"error"`
 	}
-	// Plans and violation lists never have a top-level "error" member; only error objects do.
+	// Plans, violation lists and hotplug reports never have a top-level "error" member; only error objects do.
 	if len(out) > 0 && out[0] == '{' && json.Unmarshal(out, &envelope) == nil && envelope.Error != nil {
 		return nil, envelope.Error
 	}

@@ -102,3 +102,48 @@ func TestPlanFromTwoGoroutinesMatchesOneGoroutine(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestHotplugCheckPlannedGuestOneMoreNIC(t *testing.T) {
+	for _, request := range examples(t) {
+		plan, err := PlanJSON(request)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := []byte(`{"layout": ` + string(plan) + `, "devices": [{"id": "hotplug-nic", "kind": "interface", "model": "virtio"}]}`)
+		text, err := HotplugCheckJSON(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var report struct {
+			Devices []struct {
+				DeviceID string `json:"deviceId"`
+			} `json:"devices"`
+			LayoutAfter struct {
+				Devices []json.RawMessage `json:"devices"`
+			} `json:"layoutAfter"`
+		}
+		if err := json.Unmarshal(text, &report); err != nil {
+			t.Fatal(err)
+		}
+		if len(report.Devices) != 1 || report.Devices[0].DeviceID != "hotplug-nic" || len(report.LayoutAfter.Devices) == 0 {
+			t.Fatalf("unexpected report: %s", text)
+		}
+		again, err := HotplugCheck(map[string]any{"layout": json.RawMessage(plan),
+			"devices": []map[string]any{{"id": "hotplug-nic", "kind": "interface", "model": "virtio"}}})
+		if err != nil || again["summary"] == nil {
+			t.Fatalf("HotplugCheck: %v %v", again, err)
+		}
+	}
+}
+
+func TestHotplugCheckBadJSONReturnsError(t *testing.T) {
+	_, err := HotplugCheckJSON([]byte(`{"layout": `))
+	var checkErr *Error
+	if !errors.As(err, &checkErr) || checkErr.Code != "invalid-input" || checkErr.Message == "" {
+		t.Fatalf("want an invalid-input *Error, got %v", err)
+	}
+	_, err = HotplugCheckJSON([]byte(`{"layout": "<domain><devices>", "devices": []}`))
+	if !errors.As(err, &checkErr) || checkErr.Rule != "domain-xml" {
+		t.Fatalf("want a domain-xml *Error, got %v", err)
+	}
+}

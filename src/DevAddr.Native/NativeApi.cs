@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using DevAddr.Core;
+using DevAddr.Core.Hotplug;
 using DevAddr.Core.Model;
 using DevAddr.Core.Serialization;
 using DevAddr.Solver;
@@ -14,7 +15,6 @@ namespace DevAddr.Native;
 /// <c>{"error": {"code", "message", "deviceId"?, "rule"?}}</c>. All functions are thread-safe: the planner keeps no
 /// mutable state, and the one-time set-up runs in a type initializer.
 /// </summary>
-/// <remarks>Reserved for a later version (not exported yet): <c>devaddr_hotplug_check(plan_json, change_json)</c>.</remarks>
 internal static unsafe class NativeApi
 {
     /// <summary>Error code for input that is not a readable C string (null, not UTF-8, too long).</summary>
@@ -45,6 +45,14 @@ internal static unsafe class NativeApi
     [UnmanagedCallersOnly(EntryPoint = "devaddr_validate")]
     public static byte* Validate(byte* planJson) => Run(planJson, "plan", ValidateText);
 
+    /// <summary>
+    /// <c>char* devaddr_hotplug_check(const char* request_json)</c>: can devices be hot-plugged into a running guest?
+    /// The report of <c>devaddr hotplug-check --format json</c>, or an error object; the request is a
+    /// <see cref="HotplugRequest"/>.
+    /// </summary>
+    [UnmanagedCallersOnly(EntryPoint = "devaddr_hotplug_check")]
+    public static byte* HotplugCheck(byte* requestJson) => Run(requestJson, "hotplug request", HotplugCheckText);
+
     /// <summary><c>void devaddr_free(char* text)</c>: frees a string returned by the library; NULL is ignored.</summary>
     [UnmanagedCallersOnly(EntryPoint = "devaddr_free")]
     public static void Free(byte* text) => NativeText.Free(text);
@@ -69,6 +77,19 @@ internal static unsafe class NativeApi
         return readError is not null
             ? LibraryHost.Serialize(new ErrorEnvelope(readError))
             : LibraryHost.Serialize(AddressPlanner.Validate(plan!));
+    }
+
+    /// <summary>Checks a hotplug request (JSON): the output of <c>devaddr hotplug-check --format json</c>, or an error object.</summary>
+    internal static string HotplugCheckText(string text)
+    {
+        var (request, readError) = HotplugRequest.Read(text);
+        if (readError is not null) return LibraryHost.Serialize(new ErrorEnvelope(readError));
+        return AddressPlanner.HotplugCheck(request!.Layout, request.Devices, request.Options) switch
+        {
+            HotplugCheckResult.Checked c => HotplugJson.Serialize(c.Report),
+            HotplugCheckResult.Failure f => LibraryHost.Serialize(new ErrorEnvelope(f.Error)),
+            var other => Internal($"unexpected hotplug check result {other.GetType().Name}"),
+        };
     }
 
     private static byte* Run(byte* input, string what, Func<string, string> work)

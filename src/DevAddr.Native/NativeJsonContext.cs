@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using DevAddr.Core.Catalog;
+using DevAddr.Core.Hotplug;
 using DevAddr.Core.Model;
 
 namespace DevAddr.Native;
@@ -22,6 +23,8 @@ internal sealed record ErrorEnvelope(PlanError Error);
 [JsonSerializable(typeof(PlanError))]
 [JsonSerializable(typeof(IReadOnlyList<PlanError>))]
 [JsonSerializable(typeof(ErrorEnvelope))]
+[JsonSerializable(typeof(HotplugReport))]
+[JsonSerializable(typeof(IReadOnlyList<Device>))]
 [JsonSerializable(typeof(IReadOnlyList<MachineType>))]
 [JsonSerializable(typeof(IReadOnlyList<PciControllerModel>))]
 [JsonSerializable(typeof(IReadOnlyList<DeviceModelRule>))]

@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using DevAddr.Core;
+using DevAddr.Core.Hotplug;
 using DevAddr.Core.Model;
 using DevAddr.Core.Serialization;
 using DevAddr.Solver;
@@ -32,7 +34,7 @@ public sealed partial class BindingTests(NativeLibraryFixture library, ITestOutp
             .Where(f => f.Length == 3 && f[1] == "T" && f[2].StartsWith("devaddr_", StringComparison.Ordinal))
             .Select(f => f[2].Split('@')[0])
             .Order(StringComparer.Ordinal);
-        Assert.Equal(["devaddr_free", "devaddr_plan", "devaddr_validate", "devaddr_version"], exported);
+        Assert.Equal(["devaddr_free", "devaddr_hotplug_check", "devaddr_plan", "devaddr_validate", "devaddr_version"], exported);
         long bytes = new DirectoryInfo(RepoPaths.Library).EnumerateFiles().Sum(f => f.Length);
         NativeLibraryFixture.Note(output, $"[native] libdevaddr.so {new FileInfo(library.LibraryPath).Length / 1048576.0:F1} MiB; bindings/lib {bytes / 1048576.0:F0} MiB with OR-Tools");
     }
@@ -47,9 +49,10 @@ public sealed partial class BindingTests(NativeLibraryFixture library, ITestOutp
         var run = ProcessRunner.Run(example, [fixture], Timeout, workingDirectory: cwd.Path);
 
         Assert.True(run.ExitCode == 0, run.Transcript);
-        Assert.Matches(VersionLine(), run.StandardOutput);
+        Assert.Matches(ExampleOutput(), run.StandardOutput);
         Assert.StartsWith($"q35-basic.json: {DeviceCount(File.ReadAllText(fixture))} devices (devaddr ", run.StandardOutput);
-        NativeLibraryFixture.Note(output, "[native] C example: " + run.StandardOutput.Trim());
+        Assert.EndsWith($"\nhotplug of a virtio NIC: {(NicHotplugFeasible(File.ReadAllText(fixture)) ? "feasible" : "not feasible")}\n", run.StandardOutput);
+        NativeLibraryFixture.Note(output, "[native] C example: " + run.StandardOutput.Trim().Replace("\n", "; ", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -143,6 +146,17 @@ public sealed partial class BindingTests(NativeLibraryFixture library, ITestOutp
         return result.Plan.Devices.Count;
     }
 
+    /// <summary>Whether the example's virtio NIC can be hot-plugged into the request's plan, checked in this process as the CLI checks it.</summary>
+    private static bool NicHotplugFeasible(string request)
+    {
+        var (parsed, error) = PlanJson.ReadRequest(request);
+        Assert.Null(error);
+        var plan = Assert.IsType<PlanResult.Success>(OptimizingPlanner.Plan(parsed!)).Plan;
+        var (devices, devicesError) = HotplugJson.ReadDevices("""[{"id": "hotplug-nic", "kind": "interface", "model": "virtio"}]""");
+        Assert.Null(devicesError);
+        return Assert.IsType<HotplugCheckResult.Checked>(AddressPlanner.HotplugCheck(plan, devices!)).Report.Feasible;
+    }
+
     /// <summary>Compiles bindings/c/example.c against the library (warnings are errors); returns the program's path.</summary>
     private string CompileCExample()
     {
@@ -155,8 +169,8 @@ public sealed partial class BindingTests(NativeLibraryFixture library, ITestOutp
         return Path.GetFullPath(program);
     }
 
-    [GeneratedRegex(@"^[\w.-]+: \d+ devices \(devaddr \d+\.\d+\.\d+\)\n$")]
-    private static partial Regex VersionLine();
+    [GeneratedRegex(@"^[\w.-]+: \d+ devices \(devaddr \d+\.\d+\.\d+\)\nhotplug of a virtio NIC: (feasible|not feasible)\n$")]
+    private static partial Regex ExampleOutput();
 }
 
 /// <summary>A temporary directory, deleted on dispose.</summary>

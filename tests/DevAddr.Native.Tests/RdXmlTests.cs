@@ -2,14 +2,17 @@ using System.Reflection;
 using System.Text.Json.Serialization;
 using System.Xml.Linq;
 using DevAddr.Core.Catalog;
+using DevAddr.Core.Hotplug;
 using DevAddr.Core.Model;
+using DevAddr.Libvirt;
 
 namespace DevAddr.Native.Tests;
 
 /// <summary>
-/// src/DevAddr.Native/rd.xml must name the converter of every small positional record of the JSON model: NativeAOT
-/// cannot create those generic instantiations at run time, and the C API would answer internal-error for them.
-/// This derives the list from the model, as System.Text.Json's reflection resolver picks constructors.
+/// src/DevAddr.Native/rd.xml must name the converter of every small positional record of the JSON model (requests,
+/// plans, hotplug device lists and reports, the model files): NativeAOT cannot create those generic instantiations at
+/// run time, and the C API would answer internal-error for them. This derives the list from the model, as
+/// System.Text.Json's reflection resolver picks constructors.
 /// </summary>
 public sealed class RdXmlTests
 {
@@ -29,11 +32,20 @@ public sealed class RdXmlTests
         Assert.NotEmpty(expected);
     }
 
-    /// <summary>Every Core type the JSON documents and the catalog files reach, from their roots.</summary>
+    /// <summary>
+    /// Every Core and Libvirt type the JSON documents (requests, plans, hotplug device lists and reports) and the
+    /// model files (catalog, hotplug facts, libvirt XML facts) reach, from their roots.
+    /// </summary>
     private static IEnumerable<Type> ModelTypes()
     {
         var core = typeof(PlanRequest).Assembly;
-        var roots = new List<Type> { typeof(PlanRequest), typeof(Plan), typeof(PlanError), typeof(PolicySpec) };
+        var libvirt = typeof(LibvirtHotplug).Assembly;
+        var roots = new List<Type>
+        {
+            typeof(PlanRequest), typeof(Plan), typeof(PlanError), typeof(PolicySpec), typeof(HotplugReport),
+            core.GetType("DevAddr.Core.Hotplug.HotplugFacts", throwOnError: true)!,
+            libvirt.GetType("DevAddr.Libvirt.LibvirtXmlFacts", throwOnError: true)!,
+        };
         roots.AddRange(typeof(DeviceCatalog).GetNestedTypes(BindingFlags.NonPublic | BindingFlags.Public));
         var seen = new HashSet<Type>();
         var queue = new Queue<Type>(roots);
@@ -43,13 +55,13 @@ public sealed class RdXmlTests
             if (type.IsGenericType)
                 foreach (var arg in type.GetGenericArguments()) queue.Enqueue(arg);
             if (type.IsArray) queue.Enqueue(type.GetElementType()!);
-            if (type.Assembly != core) continue;
+            if (type.Assembly != core && type.Assembly != libvirt) continue;
             foreach (var derived in type.GetCustomAttributes<JsonDerivedTypeAttribute>()) queue.Enqueue(derived.DerivedType);
             foreach (var p in type.GetProperties(BindingFlags.Instance | BindingFlags.Public))
                 if (p.GetCustomAttribute<JsonIgnoreAttribute>() is not { Condition: JsonIgnoreCondition.Always })
                     queue.Enqueue(p.PropertyType);
         }
-        return seen.Where(t => t.Assembly == core && t.IsClass && !t.IsAbstract);
+        return seen.Where(t => (t.Assembly == core || t.Assembly == libvirt) && t.IsClass && !t.IsAbstract);
     }
 
     /// <summary>The rd.xml type name a record needs, or null (no constructor parameters, or none of value type, or more than 4).</summary>

@@ -65,8 +65,11 @@ def _declare(lib: ctypes.CDLL) -> None:
     # Results are declared as void* (not c_char_p) so that the pointer can be handed back to devaddr_free.
     lib.devaddr_version.argtypes = []
     lib.devaddr_version.restype = ctypes.c_char_p
-    for name in ("devaddr_plan", "devaddr_validate"):
-        function = getattr(lib, name)
+    for name in ("devaddr_plan", "devaddr_validate", "devaddr_hotplug_check"):
+        try:
+            function = getattr(lib, name)
+        except AttributeError:  # a library older than this package: calls of the function say so (see call)
+            continue
         function.argtypes = [ctypes.c_char_p]
         function.restype = ctypes.c_void_p
     lib.devaddr_free.argtypes = [ctypes.c_void_p]
@@ -80,7 +83,11 @@ def call(function: str, text: Optional[bytes]) -> str:
     duration of the call, so calls from several threads run in parallel.
     """
     lib = library()
-    native: Callable[[Optional[bytes]], Optional[int]] = getattr(lib, function)
+    try:
+        native: Callable[[Optional[bytes]], Optional[int]] = getattr(lib, function)
+    except AttributeError:
+        raise OSError(f"{lib._name} does not export {function}: it is older than this package; "
+                      f"rebuild it with bindings/build.sh") from None
     pointer = native(text)
     if not pointer:
         raise MemoryError(f"{function} returned NULL (out of memory)")

@@ -16,6 +16,8 @@ EXAMPLES = ROOT / "fixtures" / "examples"
 
 SCENARIOS = ROOT / "fixtures" / "scenarios"
 
+HOTPLUG = ROOT / "fixtures" / "hotplug"
+
 # Let `python3 -m unittest discover bindings/python/tests` import the package without installing it.
 sys.path.insert(0, str(ROOT / "bindings" / "python"))
 
@@ -28,6 +30,20 @@ def example_files() -> list[Path]:
 def scenario_files() -> list[Path]:
     """Every request in fixtures/scenarios (optimize-policy cases, some infeasible), sorted; empty if none."""
     return sorted(SCENARIOS.glob("*.json")) if SCENARIOS.is_dir() else []
+
+
+def hotplug_cases() -> list[Path]:
+    """Every hotplug scenario in fixtures/hotplug (a directory with layout.xml and devices.xml or devices.json; the
+    hot-unplug scenarios have no devices and are left out), sorted by name."""
+    if not HOTPLUG.is_dir():
+        return []
+    return sorted(d for d in HOTPLUG.iterdir()
+                  if (d / "layout.xml").is_file() and ((d / "devices.xml").is_file() or (d / "devices.json").is_file()))
+
+
+def hotplug_devices_file(case: Path) -> Path:
+    """The devices file of a hotplug scenario: devices.json where the devices carry BARs, else devices.xml."""
+    return case / "devices.json" if (case / "devices.json").is_file() else case / "devices.xml"
 
 
 def cli_command() -> Optional[list[str]]:

@@ -28,7 +28,8 @@ public static class HotplugJson
                 node = inner.DeepClone();
             if (node is not JsonArray)
                 return (null, Invalid("expected a list of devices (or an object with a 'devices' list)"));
-            var devices = node.Deserialize<List<Device>>(PlanJson.Options);
+            // IReadOnlyList, as a request's and a plan's device lists: the converter libdevaddr.so (NativeAOT) has compiled in.
+            var devices = node.Deserialize<IReadOnlyList<Device>>(PlanJson.Options);
             return devices is null ? (null, Invalid("the device list is empty")) : (devices, null);
         }
         catch (JsonException ex)

@@ -1,7 +1,9 @@
-// Command devaddr-example plans a request file with libdevaddr.so and prints how many devices the plan has.
+// Command devaddr-example plans a request file with libdevaddr.so and prints how many devices the plan has; then
+// it asks whether one more virtio NIC could be hot-plugged into the guest once it runs with that plan.
 //
 //	cd bindings/go && go run ./cmd/devaddr-example ../../fixtures/examples/q35-basic.json
 //	q35-basic.json: 26 devices (devaddr 0.1.0)
+//	hotplug of a virtio NIC: feasible
 //
 // Exit status: 0 with a plan, 1 when the library returned an error (printed on stderr), 2 on usage or I/O errors.
 package main
@@ -43,4 +45,18 @@ func main() {
 		os.Exit(2)
 	}
 	fmt.Printf("%s: %d devices (devaddr %s)\n", filepath.Base(os.Args[1]), len(plan.Devices), devaddr.Version())
+
+	report, err := devaddr.HotplugCheck(map[string]any{
+		"layout":  json.RawMessage(text),
+		"devices": []map[string]string{{"id": "hotplug-nic", "kind": "interface", "model": "virtio"}},
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	verdict := "not feasible"
+	if report["feasible"] == true {
+		verdict = "feasible"
+	}
+	fmt.Printf("hotplug of a virtio NIC: %s\n", verdict)
 }
