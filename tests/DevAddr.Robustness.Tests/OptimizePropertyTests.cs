@@ -17,6 +17,13 @@ public sealed class OptimizePropertyTests(ITestOutputHelper output)
 {
     private static Tunable<T> T<T>(T value, bool prefer) => new() { Value = value, Mode = prefer ? TunableModes.Prefer : TunableModes.Require };
 
+    /// <summary>Root-port reserves, valid and not (QEMU's limits: pref32 with pref64, 4 GiB mem, bus 255).</summary>
+    private static readonly Gen<PortReserve?> Reserves = Gen.Frequency(
+        (6, Gen.Const((PortReserve?)null)),
+        (1, Gen.Select(Gen.OneOf<int?>(null, 0, 1, 4, 255), Gen.OneOf<long?>(null, 0, 4096, 1 << 20), Gen.OneOf<long?>(null, 2L << 20, 64L << 20, 4L << 30),
+            Gen.OneOf<long?>(null, null, null, 1L << 20), Gen.OneOf<long?>(null, 1L << 30, 8L << 30, 64L << 30),
+            (bus, io, mem, pref32, pref64) => (PortReserve?)new PortReserve { Bus = bus, Io = io, Mem = mem, Pref32 = pref32, Pref64 = pref64 })));
+
     private static readonly Gen<Tunables> GlobalTunables =
         Gen.Select(
             Gen.Frequency((2, Gen.Const((Tunable<int>?)null)), (1, Gen.Select(Gen.Int[0, 12], Gen.Bool, (n, p) => (Tunable<int>?)T(n, p)))),
@@ -26,17 +33,19 @@ public sealed class OptimizePropertyTests(ITestOutputHelper output)
             Gen.OneOf<string?>(null, null, "one-per-bus", "distinct-slots"),
             Gen.Frequency((4, Gen.Const((Budgets?)null)), (1, Gen.Select(Gen.OneOf<int?>(null, 8, 32, 256), Gen.OneOf<long?>(null, 16 << 10, 64 << 10), Gen.OneOf<long?>(null, 256L << 20, 1L << 30),
                 (b, io, mmio) => (Budgets?)new Budgets { BusNumbers = b, IoBytes = io, Mmio32Bytes = mmio }))),
-            (reserve, busKind, hotpluggable, portHotplug, packing, budgets) => new Tunables
+            Reserves,
+            (reserve, busKind, hotpluggable, portHotplug, packing, budgets, spare) => new Tunables
             {
                 HotplugReserve = reserve, BusKind = busKind, Hotpluggable = hotpluggable, OccupiedPortHotplug = portHotplug, Packing = packing, Budgets = budgets,
+                SparePortReserve = spare,
             });
 
     private static readonly Gen<DeviceTunables?> PerDevice = Gen.Frequency(
         (8, Gen.Const((DeviceTunables?)null)),
-        (1, Gen.Select(Gen.OneOf<int?>(null, 0, 1), Gen.OneOf<string?>(null, "pcie", "pci"), Gen.OneOf<string?>(null, null, "g1", "g2"), Gen.Bool,
-            (node, kind, group, prefer) => (DeviceTunables?)new DeviceTunables
+        (1, Gen.Select(Gen.OneOf<int?>(null, 0, 1), Gen.OneOf<string?>(null, "pcie", "pci"), Gen.OneOf<string?>(null, null, "g1", "g2"), Gen.Bool, Reserves,
+            (node, kind, group, prefer, portReserve) => (DeviceTunables?)new DeviceTunables
             {
-                NumaNode = node is int n ? T(n, prefer) : null, BusKind = kind is string k ? T(k, prefer) : null, Group = group,
+                NumaNode = node is int n ? T(n, prefer) : null, BusKind = kind is string k ? T(k, prefer) : null, Group = group, PortReserve = portReserve,
             })));
 
     internal static readonly Gen<PlanRequest> Requests =
