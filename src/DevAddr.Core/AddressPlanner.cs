@@ -32,7 +32,7 @@ public static class AddressPlanner
                 throw PlanningException.Create(ErrorCodes.InvalidInput,
                     $"policy '{request.Policy.Name}' needs the optimizing planner (DevAddr.Solver); this entry point knows only '{PolicySpec.Libvirt}'", rule: "known-policy");
             if (request.Prior is null)
-                return new PlanResult.Success(new LibvirtPolicy(catalog, machine, request, engine).Run());
+                return new PlanResult.Success(WithWarnings(new LibvirtPolicy(catalog, machine, request, engine).Run(), catalog));
 
             // A prior layout: its addresses are kept; report what a plan from scratch would do differently.
             var merged = PriorMerge.Merge(request);
@@ -47,7 +47,7 @@ public static class AddressPlanner
                 // Without the layout the request may not be plannable (e.g. it relies on the layout's controllers).
             }
             long? gain = plan.Solver is { } now && fresh?.Solver is { } free ? Math.Max(0, now.Objective - free.Objective) : null;
-            return new PlanResult.Success(plan with { Stability = PriorMerge.Report(request, plan, merged.Removed, fresh, gain) });
+            return new PlanResult.Success(WithWarnings(plan with { Stability = PriorMerge.Report(request, plan, merged.Removed, fresh, gain) }, catalog));
         }
         catch (PlanningException ex)
         {
@@ -55,7 +55,17 @@ public static class AddressPlanner
         }
     }
 
-    /// <summary>Checks a plan against every addressing invariant; returns all violations found (empty when valid).</summary>
+    /// <summary>The plan with the validator's warnings (budget overruns the guest runs with) attached.</summary>
+    private static Plan WithWarnings(Plan plan, DeviceCatalog catalog)
+    {
+        var warnings = new PlanValidator(catalog).Validate(plan).Where(f => !ValidationRules.IsError(f)).ToList();
+        return warnings.Count == 0 ? plan : plan with { Warnings = warnings };
+    }
+
+    /// <summary>
+    /// Checks a plan against every addressing invariant; returns all findings (empty when valid). Findings of
+    /// severity <c>warning</c> (<see cref="ValidationRules.WarningRules"/>) do not make the plan invalid.
+    /// </summary>
     public static IReadOnlyList<PlanError> Validate(Plan plan, DeviceCatalog? catalog = null)
     {
         ArgumentNullException.ThrowIfNull(plan);

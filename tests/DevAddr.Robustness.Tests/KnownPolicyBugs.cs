@@ -47,27 +47,7 @@ internal static class KnownPolicyBugs
             "libvirt 9.0 accepts it, guests do not see the slot. Repro: pc + {kind: sound, model: ich6, address: {type: pci, bus: 0, slot: 5, function: 6, multifunction: true}}",
             r => Any(r, d => d.Address is PciAddress { Function: not 0 } a && !ChipsetSlot(r, a) &&
                              !Any(r, o => o.Address is PciAddress { Function: 0 } z && z.Domain == a.Domain && z.Bus == a.Bus && z.Slot == a.Slot))),
-        new("no-budgets",
-            "the libvirt policy, like libvirt, ignores the I/O and 32-bit MMIO budgets: many large 32-bit BARs (qxl, vga, cirrus) or many devices " +
-            "with I/O BARs behind their own ports give a plan the firmware cannot map. Repro: pc + 4 × {kind: video, model: qxl} (512 MiB > 492 MiB); " +
-            "the optimize policy honours the budgets",
-            r => BarBytes(r, "mem32") > 400L << 20 || r.Devices.Count(d => d is not null && BarBytes(d, "io") > 0) >= 12),
     ];
-
-    private static long BarBytes(PlanRequest r, string kind) => r.Devices.Where(d => d is not null).Sum(d => BarBytes(d, kind));
-
-    private static long BarBytes(Device d, string kind)
-    {
-        var rule = Core.Catalog.DeviceCatalog.Default.Resolve(d.Kind, d.Type, d.Bus, d.Model ?? (d.Kind == "video" ? "cirrus" : null));
-        long sum = 0;
-        foreach (var bar in rule?.Bars ?? [])
-        {
-            if (!bar.Kind.StartsWith(kind, StringComparison.Ordinal)) continue;
-            long unit = bar.Size[^1] switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1 };
-            sum += long.Parse(unit == 1 ? bar.Size : bar.Size[..^1], System.Globalization.CultureInfo.InvariantCulture) * unit;
-        }
-        return sum;
-    }
 
     /// <summary>The first known bug that applies to a request, or null.</summary>
     public static Bug? Match(PlanRequest request) => All.FirstOrDefault(b => b.Applies(request));

@@ -1,5 +1,6 @@
 using DevAddr.Core;
 using DevAddr.Core.Model;
+using DevAddr.Core.Validation;
 
 namespace DevAddr.Robustness.Tests;
 
@@ -19,7 +20,7 @@ internal static class PlanCheck
                 return null;
         }
         var plan = ((PlanResult.Success)result).Plan;
-        var violations = AddressPlanner.Validate(plan);
+        var violations = Errors(plan, run);
         if (violations.Count == 0)
         {
             run.Plan();
@@ -31,5 +32,19 @@ internal static class PlanCheck
             return null;
         }
         throw run.Invalid("invalid plan:\n" + string.Join("\n", violations.Select(v => $"  {v.Rule}: {v.Message}")));
+    }
+
+    /// <summary>
+    /// The validator's error findings on a plan; its warnings (budget overruns the guest runs with) must be exactly
+    /// the warnings the plan itself reports.
+    /// </summary>
+    public static IReadOnlyList<PlanError> Errors(Plan plan, FuzzRun run)
+    {
+        var findings = AddressPlanner.Validate(plan);
+        var warnings = findings.Where(f => !ValidationRules.IsError(f)).ToList();
+        if (!warnings.SequenceEqual(plan.Warnings ?? []))
+            throw run.Invalid("the plan's warnings differ from the validator's:\n" + string.Join("\n", warnings.Select(v => $"  {v.Rule}: {v.Message}")) +
+                "\nplan says:\n" + string.Join("\n", (plan.Warnings ?? []).Select(v => $"  {v.Rule}: {v.Message}")));
+        return findings.Where(ValidationRules.IsError).ToList();
     }
 }

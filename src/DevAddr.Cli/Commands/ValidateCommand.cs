@@ -2,6 +2,7 @@ using System.CommandLine;
 using DevAddr.Core;
 using DevAddr.Core.Model;
 using DevAddr.Core.Serialization;
+using DevAddr.Core.Validation;
 using DevAddr.Libvirt;
 
 namespace DevAddr.Cli.Commands;
@@ -19,7 +20,7 @@ internal sealed class ValidateCommand : Command
         Description = "Print the violations as a JSON array.",
     };
 
-    public ValidateCommand() : base("validate", "Check a plan against every addressing invariant and report every violation (exit 0: valid, 2: violations).")
+    public ValidateCommand() : base("validate", "Check a plan against every addressing invariant and report every violation (exit 0: valid, or only warnings such as budget overruns the guest runs with; 2: violations).")
     {
         Arguments.Add(PlanFile);
         Options.Add(Json);
@@ -55,8 +56,8 @@ internal sealed class ValidateCommand : Command
                 cfg.Output.WriteLine($"valid: {plan.Devices.Count} devices, no violations");
             else
                 foreach (var v in violations)
-                    cfg.Output.WriteLine($"{v.Rule}: {v.Message}");
-            return violations.Count == 0 ? ExitCodes.Ok : ExitCodes.InvalidInput;
+                    cfg.Output.WriteLine(ValidationRules.IsError(v) ? $"{v.Rule}: {v.Message}" : $"warning: {v.Rule}: {v.Message}");
+            return violations.Any(ValidationRules.IsError) ? ExitCodes.InvalidInput : ExitCodes.Ok;
         });
     }
 }

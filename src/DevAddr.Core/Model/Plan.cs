@@ -19,6 +19,13 @@ public sealed record Plan
     /// <summary>The optimizing policy's solver report (absent for the libvirt policy).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Topology.SolverReport? Solver { get; init; }
+    /// <summary>
+    /// What the guest will run with but suffer from, as validator findings of severity <c>warning</c> (e.g. the
+    /// libvirt policy, like libvirt, places devices whose BARs exceed the I/O or 32-bit MMIO budget: the firmware
+    /// leaves some BARs unmapped). Absent when there is nothing to warn about.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<PlanError>? Warnings { get; init; }
 }
 
 /// <summary>Counts that describe a plan.</summary>
@@ -51,6 +58,9 @@ public sealed record PlanError
     /// <summary>The rule that was broken, if any.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Rule { get; init; }
+    /// <summary>Validator findings only: <c>warning</c> when the guest still runs (budget rules); absent for errors.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Severity { get; init; }
 }
 
 /// <summary>Outcome of planning: a plan, or an error.</summary>

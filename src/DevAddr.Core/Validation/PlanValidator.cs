@@ -27,7 +27,11 @@ internal sealed partial class PlanValidator(DeviceCatalog catalog)
     private sealed record PciBus(Device Device, PciControllerModel Model, int Index);
 
     private void Fail(string rule, Device? d, string message) =>
-        _errors.Add(new PlanError { Code = ValidationRules.ErrorCode, Rule = rule, DeviceId = d?.Id, Message = message });
+        _errors.Add(new PlanError
+        {
+            Code = ValidationRules.ErrorCode, Rule = rule, DeviceId = d?.Id, Message = message,
+            Severity = ValidationRules.WarningRules.Contains(rule) ? ValidationRules.Warning : null,
+        });
 
     public IReadOnlyList<PlanError> Validate(Plan plan)
     {

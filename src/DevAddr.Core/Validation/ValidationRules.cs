@@ -9,6 +9,18 @@ public static class ValidationRules
     /// <summary>The error code of every validator finding.</summary>
     public const string ErrorCode = "invalid-plan";
 
+    /// <summary>The severity of findings the guest runs with (the firmware leaves some BARs unmapped).</summary>
+    public const string Warning = "warning";
+
+    /// <summary>
+    /// Rules whose findings are warnings, not errors: QEMU starts the guest and the firmware maps what fits (libvirt
+    /// itself ignores these budgets). Every other rule is an error: the plan is not usable as it stands.
+    /// </summary>
+    public static IReadOnlySet<string> WarningRules { get; } = new HashSet<string>(StringComparer.Ordinal) { "io-window-budget", "mmio32-budget" };
+
+    /// <summary>True when a finding is an error (not a warning).</summary>
+    public static bool IsError(Model.PlanError finding) => finding.Severity != Warning;
+
     /// <summary>Every rule name with a one-line description, sorted by name.</summary>
     public static IReadOnlyList<(string Rule, string Description)> All { get; } = new (string, string)[]
     {
