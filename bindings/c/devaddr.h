@@ -27,6 +27,8 @@
  *     infeasible        the "optimize" policy's hard requirements cannot all hold (the message names them)
  *     solver-limit      the "optimize" policy's solver stopped at its limit without a plan
  *     unsupported       the configuration is not supported by the machine type
+ *     unusable-layout   libvirt would define the guest, but its layout breaks an invariant QEMU or the guest
+ *                       firmware needs ("rule" names it, e.g. pci-function-zero)
  *     internal-error    a bug in the library; the message names the failure (please report it)
  *   Newer versions may add codes; treat an unknown code as a failure.
  *

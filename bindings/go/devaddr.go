@@ -25,7 +25,7 @@ import (
 // Error is a failure the library reported as an error object {"error": {code, message, deviceId, rule}}.
 type Error struct {
 	// Code is stable and machine-readable: invalid-input, unknown-model, address-conflict, no-space,
-	// infeasible, solver-limit, unsupported or internal-error (see bindings/c/devaddr.h).
+	// infeasible, solver-limit, unsupported, unusable-layout or internal-error (see bindings/c/devaddr.h).
 	Code string `json:"code"`
 	// Message is for humans.
 	Message string `json:"message"`

@@ -55,10 +55,24 @@ public static class AddressPlanner
         }
     }
 
-    /// <summary>The plan with the validator's warnings (budget overruns the guest runs with) attached.</summary>
+    /// <summary>
+    /// Every plan passes the independent validator before it is returned: an error finding refuses the request
+    /// (<see cref="ErrorCodes.UnusableLayout"/>, naming the rule and the device), warnings (budget overruns the guest
+    /// runs with) are attached to the plan.
+    /// </summary>
     private static Plan WithWarnings(Plan plan, DeviceCatalog catalog)
     {
-        var warnings = new PlanValidator(catalog).Validate(plan).Where(f => !ValidationRules.IsError(f)).ToList();
+        var findings = new PlanValidator(catalog).Validate(plan);
+        var errors = findings.Where(ValidationRules.IsError).ToList();
+        if (errors.Count > 0)
+        {
+            var first = errors[0];
+            throw PlanningException.Create(ErrorCodes.UnusableLayout,
+                $"the layout is not usable (libvirt 9.0 would define it; QEMU or the guest firmware cannot use it): {first.Rule}: {first.Message}" +
+                (errors.Count > 1 ? $" (and {errors.Count - 1} more: {string.Join(", ", errors.Skip(1).Select(e => e.Rule).Distinct())})" : ""),
+                first.DeviceId, first.Rule);
+        }
+        var warnings = findings.Where(f => !ValidationRules.IsError(f)).ToList();
         return warnings.Count == 0 ? plan : plan with { Warnings = warnings };
     }
 

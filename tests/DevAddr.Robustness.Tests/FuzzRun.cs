@@ -36,8 +36,20 @@ internal sealed class FuzzRun(string name, ITestOutputHelper output)
 
     public void Plan() => Interlocked.Increment(ref _plans);
 
-    public void Error(PlanError e)
+    /// <summary>
+    /// Counts a structured error. An <c>unusable-layout</c> refusal (the planner's own plan failed the validator)
+    /// must be explained by a known pattern of <see cref="UnusableInputs"/> for <paramref name="request"/>; any
+    /// other is a planner bug.
+    /// </summary>
+    public void Error(PlanError e, PlanRequest? request = null)
     {
+        if (e.Code == ErrorCodes.UnusableLayout)
+        {
+            if (request is not null && UnusableInputs.Match(request) is { } known)
+                Note("refused as unusable (known pattern): " + known.Id);
+            else
+                throw Invalid($"the planner refused its own plan ({e.Rule}, device {e.DeviceId}) for a request no known pattern explains: {e.Message}");
+        }
         Interlocked.Increment(ref _errors);
         _codes.AddOrUpdate(e.Code + (e.Rule is null ? "" : "/" + e.Rule), 1, (_, n) => n + 1);
         if (!KnownCodes.Contains(e.Code))

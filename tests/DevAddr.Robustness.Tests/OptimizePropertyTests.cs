@@ -69,20 +69,20 @@ public sealed class OptimizePropertyTests(ITestOutputHelper output)
             {
                 result = OptimizingPlanner.Plan(request);
             }
-            catch (Exception) when (KnownPolicyBugs.All.FirstOrDefault(b => b.Crashes && b.Applies(request)) is { } bug)
+            catch (Exception) when (UnusableInputs.All.FirstOrDefault(b => b.Crashes && b.Applies(request)) is { } bug)
             {
                 run.Note("known policy bug (crash): " + bug.Id);
                 return;
             }
             if (result is PlanResult.Failure f)
             {
-                run.Error(f.Error);
+                run.Error(f.Error, request);
                 return;
             }
             var plan = ((PlanResult.Success)result).Plan;
             // The optimize policy honours the budgets: a warning is a failure here too.
             var violations = AddressPlanner.Validate(plan);
-            if (violations.Count > 0 && KnownPolicyBugs.Match(request) is { } bug2)
+            if (violations.Count > 0 && UnusableInputs.Match(request) is { } bug2)
             {
                 run.Note("known policy bug: " + bug2.Id);
                 return;

@@ -10,13 +10,13 @@ internal static class PlanCheck
     /// <summary>Plans <paramref name="request"/> and checks the outcome; returns the plan, or null for an error or a known policy bug.</summary>
     public static Plan? Run(PlanRequest request, FuzzRun run)
     {
-        var result = KnownPolicyBugs.PlanOrKnownCrash(request, run);
+        var result = UnusableInputs.PlanOrKnownCrash(request, run);
         switch (result)
         {
             case null:
                 return null;
             case PlanResult.Failure f:
-                run.Error(f.Error);
+                run.Error(f.Error, request);
                 return null;
         }
         var plan = ((PlanResult.Success)result).Plan;
@@ -26,7 +26,7 @@ internal static class PlanCheck
             run.Plan();
             return plan;
         }
-        if (KnownPolicyBugs.Match(request) is { } bug)
+        if (UnusableInputs.Match(request) is { } bug)
         {
             run.Note("known policy bug: " + bug.Id);
             return null;

@@ -28,18 +28,18 @@ public sealed class PlannerPropertyTests(ITestOutputHelper output)
         var run = new FuzzRun("random requests (plan, validate, plan again, plan from JSON)", output);
         run.Sample(RequestGenerators.Request(24), request => run.Case(Print(request), () =>
         {
-            var result = KnownPolicyBugs.PlanOrKnownCrash(request, run);
+            var result = UnusableInputs.PlanOrKnownCrash(request, run);
             if (result is null) return;
             if (result is PlanResult.Failure failure)
             {
-                run.Error(failure.Error);
+                run.Error(failure.Error, request);
                 Assert.Equal(failure, AddressPlanner.Plan(request));
                 return;
             }
             var plan = Assert.IsType<PlanResult.Success>(result).Plan;
             run.Plan();
             var violations = PlanCheck.Errors(plan, run);
-            if (violations.Count > 0 && KnownPolicyBugs.Match(request) is { } bug)
+            if (violations.Count > 0 && UnusableInputs.Match(request) is { } bug)
             {
                 run.Note("known policy bug: " + bug.Id);
                 return;
@@ -73,7 +73,7 @@ public sealed class PlannerPropertyTests(ITestOutputHelper output)
     private static void CheckStability(FuzzRun run, PlanRequest request, Device added) =>
         run.Case(Print(request) + "\nadded: " + PrintDevice(added), () =>
         {
-            var firstResult = KnownPolicyBugs.PlanOrKnownCrash(request, run);
+            var firstResult = UnusableInputs.PlanOrKnownCrash(request, run);
             if (firstResult is null) return;
             if (firstResult is not PlanResult.Success first)
             {
@@ -84,7 +84,7 @@ public sealed class PlannerPropertyTests(ITestOutputHelper output)
             var prior = first.Plan;
             var layout = prior.Devices.Select(d => d with { Added = false, Reason = null }).ToList();
             var again = new PlanRequest { Machine = prior.Machine, NumaNodes = request.NumaNodes, MemorySlots = request.MemorySlots, Devices = layout };
-            if ((KnownPolicyBugs.Match(request with { Devices = [.. request.Devices, added] }) ?? KnownPolicyBugs.Match(again with { Devices = [.. layout, added] })) is { } bug)
+            if ((UnusableInputs.Match(request with { Devices = [.. request.Devices, added] }) ?? UnusableInputs.Match(again with { Devices = [.. layout, added] })) is { } bug)
             {
                 run.Note("known policy bug: " + bug.Id);
                 return;
@@ -107,7 +107,7 @@ public sealed class PlannerPropertyTests(ITestOutputHelper output)
                         throw run.Invalid("invalid plan after adding a device:\n" + string.Join("\n", violations.Select(v => $"  {v.Rule}: {v.Message}")));
                     break;
                 case PlanResult.Failure failure:
-                    run.Error(failure.Error);
+                    run.Error(failure.Error, again with { Devices = [.. layout, added] });
                     break;
             }
         });

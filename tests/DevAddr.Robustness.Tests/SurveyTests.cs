@@ -25,7 +25,7 @@ public sealed class SurveyTests(ITestOutputHelper output)
         gen.Sample(x =>
         {
             var (request, added) = x;
-            if (KnownPolicyBugs.Match(request with { Devices = [.. request.Devices, added] }) is not null) return;
+            if (UnusableInputs.Match(request with { Devices = [.. request.Devices, added] }) is not null) return;
             try
             {
                 if (AddressPlanner.Plan(request) is not PlanResult.Success s) return;
@@ -66,7 +66,7 @@ public sealed class SurveyTests(ITestOutputHelper output)
             (_, g) => (g.Count + 1, r.Devices.Count < g.Example.Devices.Count ? r : g.Example));
         OptimizePropertyTests.Requests.Sample(request =>
         {
-            if (KnownPolicyBugs.Match(request) is not null) return;
+            if (UnusableInputs.Match(request) is not null) return;
             try
             {
                 if (Solver.OptimizingPlanner.Plan(request) is not PlanResult.Success s) return;

@@ -54,7 +54,7 @@ class DevAddrError(Exception):
 
     Attributes:
         code: stable machine-readable code: ``invalid-input``, ``unknown-model``, ``address-conflict``,
-            ``no-space``, ``infeasible``, ``solver-limit``, ``unsupported`` or ``internal-error``
+            ``no-space``, ``infeasible``, ``solver-limit``, ``unsupported``, ``unusable-layout`` or ``internal-error``
             (see ``bindings/c/devaddr.h``).
         message: human-readable message.
         device_id: the device the error is about, or None.

@@ -90,6 +90,12 @@ public static class ErrorCodes
     public const string Infeasible = "infeasible";
     /// <summary>The solver stopped at its limit without any plan.</summary>
     public const string SolverLimit = "solver-limit";
+    /// <summary>
+    /// The layout the request leads to breaks an addressing invariant (the rule names it) that QEMU or the guest's
+    /// firmware needs, e.g. a function without function 0 in its slot, PCI controllers in a cycle, expander bus
+    /// numbers that leave too few for the buses behind them. libvirt 9.0 defines such guests; the planner refuses them.
+    /// </summary>
+    public const string UnusableLayout = "unusable-layout";
     /// <summary>The configuration is not supported by the machine or hypervisor.</summary>
     public const string Unsupported = "unsupported";
 }

@@ -3,14 +3,15 @@ using DevAddr.Core.Model;
 namespace DevAddr.Robustness.Tests;
 
 /// <summary>
-/// Bugs of the libvirt policy (src/DevAddr.Core/Policy, not owned by these tests) that the property tests
-/// found and that are reported but not fixed yet. A random case that hits one is counted under the bug's id and
-/// not failed; every other invalid plan still fails. Each entry names its minimal reproducing request and what
-/// libvirt 9.0 (tools/oracle/libvirt-expand) does instead. Remove an entry when the policy is fixed.
+/// Inputs libvirt 9.0 defines but QEMU or the guest cannot use, found by the property tests. The planner's own
+/// validator pass refuses them with <c>unusable-layout</c> (naming the rule and the device) instead of emitting the
+/// plan libvirt would make; a refusal of that code for a request no entry here explains fails the tests (it would
+/// be a planner bug). Each entry names a minimal request and what libvirt 9.0 (tools/oracle/libvirt-expand) does.
+/// An entry with <c>Crashes</c> is a planner crash not fixed yet (none at present).
 /// </summary>
-internal static class KnownPolicyBugs
+internal static class UnusableInputs
 {
-    /// <summary>A known bug: its id, what goes wrong with a minimal repro, which requests may hit it, and whether it throws.</summary>
+    /// <summary>A known pattern: its id, what goes wrong with a minimal repro, which requests may hit it, and whether the planner throws.</summary>
     public sealed record Bug(string Id, string Description, Func<PlanRequest, bool> Applies, bool Crashes = false);
 
     private static bool Any(PlanRequest r, Func<Device, bool> p) => r.Devices.Any(d => d is not null && p(d));
