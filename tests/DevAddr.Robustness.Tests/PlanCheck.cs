@@ -20,7 +20,7 @@ internal static class PlanCheck
                 return null;
         }
         var plan = ((PlanResult.Success)result).Plan;
-        var violations = Errors(plan, run);
+        var violations = Errors(plan, run, request);
         if (violations.Count == 0)
         {
             run.Plan();
@@ -35,16 +35,22 @@ internal static class PlanCheck
     }
 
     /// <summary>
-    /// The validator's error findings on a plan; its warnings (budget overruns the guest runs with) must be exactly
-    /// the warnings the plan itself reports.
+    /// The validator's error findings on a plan. Its warnings must be exactly the warnings the plan itself reports,
+    /// and a warning other than a budget overrun (busnr-space, pci-function-zero) must come from an input
+    /// <see cref="UnusableInputs"/> lists (else the planner made that layout on its own: a bug).
     /// </summary>
-    public static IReadOnlyList<PlanError> Errors(Plan plan, FuzzRun run)
+    public static IReadOnlyList<PlanError> Errors(Plan plan, FuzzRun run, PlanRequest request)
     {
         var findings = AddressPlanner.Validate(plan);
         var warnings = findings.Where(f => !ValidationRules.IsError(f)).ToList();
         if (!warnings.SequenceEqual(plan.Warnings ?? []))
             throw run.Invalid("the plan's warnings differ from the validator's:\n" + string.Join("\n", warnings.Select(v => $"  {v.Rule}: {v.Message}")) +
                 "\nplan says:\n" + string.Join("\n", (plan.Warnings ?? []).Select(v => $"  {v.Rule}: {v.Message}")));
+        if (warnings.FirstOrDefault(w => w.Rule is not ("io-window-budget" or "mmio32-budget")) is { } odd)
+        {
+            if (UnusableInputs.Match(request) is { } known) run.Note("warned (known pattern): " + known.Id);
+            else throw run.Invalid($"warning {odd.Rule} for a request no known pattern explains: {odd.Message}");
+        }
         return findings.Where(ValidationRules.IsError).ToList();
     }
 }

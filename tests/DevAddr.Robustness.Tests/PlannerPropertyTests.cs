@@ -38,7 +38,7 @@ public sealed class PlannerPropertyTests(ITestOutputHelper output)
             }
             var plan = Assert.IsType<PlanResult.Success>(result).Plan;
             run.Plan();
-            var violations = PlanCheck.Errors(plan, run);
+            var violations = PlanCheck.Errors(plan, run, request);
             if (violations.Count > 0 && UnusableInputs.Match(request) is { } bug)
             {
                 run.Note("known policy bug: " + bug.Id);
@@ -102,7 +102,7 @@ public sealed class PlannerPropertyTests(ITestOutputHelper output)
                 case PlanResult.Success grown:
                     run.Plan();
                     AssertNothingMoved(prior, grown.Plan, run, $"adding {added.Kind} {added.Type ?? added.Model}");
-                    var violations = PlanCheck.Errors(grown.Plan, run);
+                    var violations = PlanCheck.Errors(grown.Plan, run, again with { Devices = [.. layout, added] });
                     if (violations.Count > 0)
                         throw run.Invalid("invalid plan after adding a device:\n" + string.Join("\n", violations.Select(v => $"  {v.Rule}: {v.Message}")));
                     break;

@@ -180,38 +180,49 @@ internal sealed partial class PlanValidator
         }
     }
 
+    /// <summary>
+    /// The kind of address a device attaches by (<c>pci</c>, <c>drive</c>, <c>usb</c>, ...); null when it takes none
+    /// (ISA and chipset devices, the root PCI controller) or its model is unknown (reported elsewhere).
+    /// </summary>
+    private string? WantedAddressKind(Device d)
+    {
+        if (IsPciController(d))
+        {
+            var m = d.Model is null ? null : catalog.FindPciController(d.Model);
+            return m is null || m.Root ? null : "pci";
+        }
+        var rule = Rule(d);
+        if (rule is null) return null;
+        return rule.Attach switch
+        {
+            "drive" => "drive",
+            "usb" or "usb-hub" => "usb",
+            "virtio-serial" => "virtio-serial",
+            "ccid" => "ccid",
+            "dimm" => "dimm",
+            _ => rule.Connect != "none" && _machine.PciRoot is not null ? "pci" : null,
+        };
+    }
+
+    /// <summary>
+    /// libvirt's "assign me an address" placeholder, 0000:00:00.0, kept (as a bare <c>&lt;address type='pci'/&gt;</c>)
+    /// on a device that takes no address at all (e.g. an fdc controller): not a place on the PCI bus.
+    /// </summary>
+    private bool IsUnassignedPlaceholder(Device d) =>
+        d.Address is PciAddress { Domain: 0, Bus: 0, Slot: 0, Function: 0 } && !IsPciController(d) && Rule(d) is not null && WantedAddressKind(d) is null;
+
     /// <summary>Every device that needs an address has one, of the kind its attachment uses.</summary>
     private void CheckAddressPresence()
     {
         foreach (var d in _devices)
         {
-            string? wanted;
-            if (IsPciController(d))
+            if (IsPciController(d) && d.Model is not null && catalog.FindPciController(d.Model) is { Root: true })
             {
-                var m = d.Model is null ? null : catalog.FindPciController(d.Model);
-                if (m is null) continue;
-                if (m.Root)
-                {
-                    if (d.Address is not null)
-                        Fail("address-kind", d, Inv($"{d.Id}: the root PCI controller has no address, but {d.Address} is given"));
-                    continue;
-                }
-                wanted = "pci";
+                if (d.Address is not null)
+                    Fail("address-kind", d, Inv($"{d.Id}: the root PCI controller has no address, but {d.Address} is given"));
+                continue;
             }
-            else
-            {
-                var rule = Rule(d);
-                if (rule is null) continue;
-                wanted = rule.Attach switch
-                {
-                    "drive" => "drive",
-                    "usb" or "usb-hub" => "usb",
-                    "virtio-serial" => "virtio-serial",
-                    "ccid" => "ccid",
-                    "dimm" => "dimm",
-                    _ => rule.Connect != "none" && _machine.PciRoot is not null ? "pci" : null,
-                };
-            }
+            string? wanted = WantedAddressKind(d);
             if (wanted is null) continue;
             if (d.Address is null)
                 Fail("address-present", d, Inv($"{d.Id} ({d.Kind}{(d.Model is null ? "" : " " + d.Model)}) needs a {wanted} address"));

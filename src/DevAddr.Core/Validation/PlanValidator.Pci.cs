@@ -70,7 +70,7 @@ internal sealed partial class PlanValidator
         var used = new Dictionary<(int Bus, int Slot), SortedDictionary<int, Device>>();
         foreach (var d in _devices)
         {
-            if (d.Address is not PciAddress a) continue;
+            if (d.Address is not PciAddress a || IsUnassignedPlaceholder(d)) continue;
             if (a.Domain != 0)
             {
                 Fail("pci-domain", d, Inv($"{d.Id}: PCI address {a} is not in domain 0"));

@@ -13,10 +13,14 @@ public static class ValidationRules
     public const string Warning = "warning";
 
     /// <summary>
-    /// Rules whose findings are warnings, not errors: QEMU starts the guest and the firmware maps what fits (libvirt
-    /// itself ignores these budgets). Every other rule is an error: the plan is not usable as it stands.
+    /// Rules whose findings are warnings, not errors: libvirt 9.0 defines such a guest and QEMU starts it, but the guest
+    /// cannot use all of it — the firmware maps only the BARs that fit the I/O and 32-bit windows, numbers the buses
+    /// behind an expander whose busNr leaves too few numbers wrongly (they wrap to 0, checked live), and does not
+    /// see a function whose slot has nothing at function 0. Every other rule is an error: QEMU cannot start the guest
+    /// or the plan contradicts itself.
     /// </summary>
-    public static IReadOnlySet<string> WarningRules { get; } = new HashSet<string>(StringComparer.Ordinal) { "io-window-budget", "mmio32-budget" };
+    public static IReadOnlySet<string> WarningRules { get; } =
+        new HashSet<string>(StringComparer.Ordinal) { "io-window-budget", "mmio32-budget", "busnr-space", "pci-function-zero" };
 
     /// <summary>True when a finding is an error (not a warning).</summary>
     public static bool IsError(Model.PlanError finding) => finding.Severity != Warning;
