@@ -124,24 +124,32 @@ internal sealed partial class LibvirtPolicy
     /// is read) a host device without an address counts as controller 0; after post-parse the real addresses are
     /// used (virDomainDefMaybeAddHostdevSCSIcontroller).
     /// </summary>
+    /// <remarks>
+    /// libvirt recomputes the highest controller and its model over all host devices read so far after each one.
+    /// Only a host device that raises the highest controller can change anything: the others find controllers
+    /// 0..highest already there. And the controllers of the earlier maxima are there with the model they had or
+    /// were given then, which is the running model at that point; so one pass that keeps the running maximum and
+    /// model and adds the controllers above the previous maximum gives the same controllers in the same order.
+    /// </remarks>
     private void AddHostdevScsiControllers(bool parseTime)
     {
-        var hostdevs = OfKind("hostdev").Where(h => h.Type == "scsi").ToList();
-        int from = parseTime ? 1 : hostdevs.Count;
-        for (int count = from; count <= hostdevs.Count; count++)
+        int max = -1;
+        string? model = null;
+        foreach (var h in _devices)
         {
-            int max = -1;
-            string? model = null;
-            foreach (var h in hostdevs.Take(count))
-            {
-                int c = h.Address is DriveAddress a ? a.Controller : 0;
-                if (c <= max) continue;
-                max = c;
-                if (FindController("scsi", c)?.Model is string m) model = m;
-            }
-            for (int i = 0; i <= max; i++)
+            if (h.Kind != "hostdev" || h.Type != "scsi") continue;
+            int c = h.Address is DriveAddress a ? a.Controller : 0;
+            if (c <= max) continue;
+            int previous = max;
+            max = c;
+            if (FindController("scsi", c)?.Model is string m) model = m;
+            if (!parseTime) continue;
+            for (int i = previous + 1; i <= max; i++)
                 MaybeAddController("scsi", i, model, $"SCSI host devices use controller {i}");
         }
+        if (parseTime) return;
+        for (int i = 0; i <= max; i++)
+            MaybeAddController("scsi", i, model, $"SCSI host devices use controller {i}");
     }
 
     // ---------------------------------------------------------------- post-parse
@@ -265,6 +273,7 @@ internal sealed partial class LibvirtPolicy
     /// <summary>Drive addresses from disk names (libvirt's per-disk post-parse).</summary>
     private void AssignDriveAddresses()
     {
+        HashSet<DriveAddress>? hostdevAddresses = null;
         foreach (var d in OfKind("disk"))
         {
             if (d.Target is null)
@@ -282,52 +291,93 @@ internal sealed partial class LibvirtPolicy
                 _ => new DriveAddress(n / 2, 0, 0, n % 2),
             };
             d.Address = a;
-            if (d.Bus == "scsi" && OfKind("hostdev").Any(h => h.Type == "scsi" && Equals(h.Address, a)))
+            if (d.Bus != "scsi") continue;
+            hostdevAddresses ??= OfKind("hostdev").Where(h => h.Type == "scsi").Select(h => h.Address).OfType<DriveAddress>().ToHashSet();
+            if (hostdevAddresses.Contains(a))
                 throw Error(ErrorCodes.AddressConflict,
                     $"using disk target name '{d.Target}' conflicts with SCSI host device address controller='{a.Controller}' bus='{a.Bus}' target='{a.Target}' unit='{a.Unit}",  // sic: libvirt 9.0 leaves the last quote open
                     d, "drive-address-unique");
         }
     }
 
-    private bool ScsiAddressUsed(DriveAddress a)
-    {
-        var cont = FindController("scsi", a.Controller);
-        if (cont is not null)
-        {
-            var rule = _catalog.Resolve("controller", "scsi", null, cont.Model);
-            if (rule?.ScsiUnits is int units && a.Unit >= units) return true;
-            if (rule?.ScsiReservedUnit is int reserved && a.Unit == reserved) return true;
-        }
-        return _devices.Any(d =>
-            ((d.Kind == "disk" && d.Bus == "scsi") || (d.Kind == "hostdev" && d.Type == "scsi")) &&
-            d.Address is DriveAddress da && da.Controller == a.Controller && da.Bus == a.Bus && da.Target == a.Target && da.Unit == a.Unit);
-    }
-
     /// <summary>
     /// SCSI host devices without an address take the first free unit 0-6 on controller 0, 1, ...
-    /// (virDomainHostdevAssignAddress); an address a SCSI disk has is an error.
+    /// (virDomainHostdevAssignAddress); an address a SCSI disk or another SCSI host device has is an error.
     /// </summary>
+    /// <remarks>
+    /// A unit is free when no SCSI disk or host device has it and the controller there, if any, has it
+    /// (virDomainSCSIDriveAddressIsUsed: not beyond the model's units, not the model's reserved unit). The
+    /// addresses in use are kept in a set, built once and grown as host devices are placed; as units only ever
+    /// become used, a controller found full stays full, so the search resumes at the first controller that was not.
+    /// </remarks>
     private void AssignScsiHostdevAddresses()
     {
-        foreach (var h in OfKind("hostdev").Where(d => d.Type == "scsi"))
+        var hostdevs = OfKind("hostdev").Where(d => d.Type == "scsi").ToList();
+        if (hostdevs.Count == 0) return;
+        var occupancy = new ScsiOccupancy(this);
+        var diskAddresses = OfKind("disk").Where(d => d.Bus == "scsi").Select(d => d.Address).OfType<DriveAddress>().ToHashSet();
+        var hostdevCounts = new Dictionary<DriveAddress, int>();
+        foreach (var h in hostdevs)
+            if (h.Address is DriveAddress a) hostdevCounts[a] = hostdevCounts.GetValueOrDefault(a) + 1;
+
+        int firstOpen = 0;
+        foreach (var h in hostdevs)
         {
             if (h.Address is null)
             {
-                for (int controller = 0; ; controller++)
-                {
-                    int unit = Enumerable.Range(0, 7).FirstOrDefault(u => !ScsiAddressUsed(new DriveAddress(controller, 0, 0, u)), -1);
-                    if (unit < 0) continue;
-                    h.Address = new DriveAddress(controller, 0, 0, unit);
-                    break;
-                }
+                int unit;
+                while ((unit = occupancy.FirstFreeUnit(firstOpen)) < 0) firstOpen++;
+                var assigned = new DriveAddress(firstOpen, 0, 0, unit);
+                h.Address = assigned;
+                occupancy.Add(assigned);
+                hostdevCounts[assigned] = hostdevCounts.GetValueOrDefault(assigned) + 1;
             }
             if (h.Address is not DriveAddress a) continue;
-            if (OfKind("disk").Any(d => d.Bus == "scsi" && Equals(d.Address, a)))
+            if (diskAddresses.Contains(a))
                 throw Error(ErrorCodes.AddressConflict,
                     $"SCSI host address controller='{a.Controller}' bus='{a.Bus}' target='{a.Target}' unit='{a.Unit}' in use by a SCSI disk", h, "drive-address-unique");
-            if (OfKind("hostdev").Any(o => o != h && o.Type == "scsi" && Equals(o.Address, a)))
+            if (hostdevCounts[a] > 1)
                 throw Error(ErrorCodes.AddressConflict,
                     $"SCSI host address controller='{a.Controller}' bus='{a.Bus}' target='{a.Target}' unit='{a.Unit}' in use by another SCSI host device", h, "drive-address-unique");
+        }
+    }
+
+    /// <summary>
+    /// The SCSI drive addresses in use (libvirt's virDomainSCSIDriveAddressIsUsed), for placing SCSI host devices:
+    /// the addresses of SCSI disks and host devices, and per controller the units its model does not have.
+    /// </summary>
+    private sealed class ScsiOccupancy
+    {
+        private readonly HashSet<DriveAddress> _used;
+        private readonly Dictionary<int, (int? Units, int? Reserved)> _limits = [];
+
+        public ScsiOccupancy(LibvirtPolicy policy)
+        {
+            _used = policy._devices
+                .Where(d => (d.Kind == "disk" && d.Bus == "scsi") || (d.Kind == "hostdev" && d.Type == "scsi"))
+                .Select(d => d.Address).OfType<DriveAddress>().ToHashSet();
+            // The first controller of an index is the one FindController finds.
+            foreach (var c in policy._controllers)
+            {
+                if (c.Type != "scsi" || c.Index is not int index || _limits.ContainsKey(index)) continue;
+                var rule = policy._catalog.Resolve("controller", "scsi", null, c.Model);
+                _limits[index] = (rule?.ScsiUnits, rule?.ScsiReservedUnit);
+            }
+        }
+
+        public void Add(DriveAddress a) => _used.Add(a);
+
+        /// <summary>The first free unit 0-6 of bus 0, target 0 of a controller, or -1.</summary>
+        public int FirstFreeUnit(int controller)
+        {
+            var (units, reserved) = _limits.GetValueOrDefault(controller);
+            for (int u = 0; u < 7; u++)
+            {
+                if (units is int n && u >= n) continue;
+                if (reserved is int r && u == r) continue;
+                if (!_used.Contains(new DriveAddress(controller, 0, 0, u))) return u;
+            }
+            return -1;
         }
     }
 
@@ -513,17 +563,18 @@ internal sealed partial class LibvirtPolicy
         if (floppy is not null)
             throw Error(ErrorCodes.Unsupported, "Only 1 fdc controller is supported", floppy, "fdc-controller-count");
 
+        // The first disk that shares its bus and drive address with a later one (the first of any such pair).
         var disks = OfKind("disk").Where(d => d.Address is DriveAddress).ToList();
-        for (int i = 0; i < disks.Count; i++)
+        var sharing = new Dictionary<(string?, DriveAddress), int>();
+        foreach (var d in disks)
+            sharing[(d.Bus, (DriveAddress)d.Address!)] = sharing.GetValueOrDefault((d.Bus, (DriveAddress)d.Address!)) + 1;
+        var first = disks.FirstOrDefault(d => sharing[(d.Bus, (DriveAddress)d.Address!)] > 1);
+        if (first is not null)
         {
-            for (int j = i + 1; j < disks.Count; j++)
-            {
-                if (disks[i].Bus != disks[j].Bus || !Equals(disks[i].Address, disks[j].Address)) continue;
-                var a = (DriveAddress)disks[i].Address!;
-                throw Error(ErrorCodes.AddressConflict,
-                    $"Found duplicate drive address for disk with target name '{disks[i].Target}' controller='{a.Controller}' bus='{a.Bus}' target='{a.Target}' unit='{a.Unit}'",
-                    disks[i], "drive-address-unique");
-            }
+            var a = (DriveAddress)first.Address!;
+            throw Error(ErrorCodes.AddressConflict,
+                $"Found duplicate drive address for disk with target name '{first.Target}' controller='{a.Controller}' bus='{a.Bus}' target='{a.Target}' unit='{a.Unit}'",
+                first, "drive-address-unique");
         }
     }
 

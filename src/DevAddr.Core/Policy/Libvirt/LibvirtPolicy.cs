@@ -110,16 +110,20 @@ internal sealed partial class LibvirtPolicy
         else _controllers.Insert(insertAt, c);
     }
 
+    /// <summary>The sort key of each disk inserted so far (its target name's index), computed once.</summary>
+    private readonly Dictionary<WorkDevice, int> _diskKeys = new(ReferenceEqualityComparer.Instance);
+
     /// <summary>Inserts a disk keeping disks of one bus together and sorted by target name (vda, vdb, ..., vdaa).</summary>
     private void InsertDisk(WorkDevice disk)
     {
         int key = disk.Target is null ? -1 : DiskNameToIndex(disk.Target);
+        _diskKeys[disk] = key;
         int insertAt = -1;
         for (int i = _devices.Count - 1; i >= 0; i--)
         {
             var cur = _devices[i];
             if (cur.Kind != "disk" || cur.Bus != disk.Bus) continue;
-            int curKey = cur.Target is null ? -1 : DiskNameToIndex(cur.Target);
+            int curKey = _diskKeys[cur];
             if (curKey > key) insertAt = i;
             else if (insertAt == -1) insertAt = i + 1;
         }
