@@ -8,8 +8,10 @@ internal sealed partial class PlanValidator
     private const int HubPorts = 8;
     private const int MaxUsbDepth = 4;
 
-    /// <summary>Highest SCSI unit (LUN) of any controller (virtio-scsi). The catalog's per-model <c>scsiUnits</c> are libvirt's
-    /// limits for placing SCSI host devices automatically (libvirt itself gives disks units 0-6 on every model), not hardware limits.</summary>
+    /// <summary>Highest SCSI unit (LUN) of any controller (virtio-scsi). The catalog's per-model <c>scsiUnits</c> and
+    /// <c>scsiReservedUnit</c> are libvirt's limits for placing SCSI host devices automatically (libvirt itself gives disks
+    /// units 0-6 on every model), not hardware limits: a disk at unit 7 of an lsilogic controller (the unit libvirt keeps
+    /// free for the controller) is defined by libvirt 9.0 and started by QEMU.</summary>
     private const int MaxScsiUnit = 16383;
 
     /// <summary>Drive addresses: the controller exists, the address is unique and within the controller's buses, targets and units.</summary>
@@ -44,8 +46,6 @@ internal sealed partial class PlanValidator
                     range = Inv($"{cont.Model ?? "this"} SCSI controller takes target {(cont.Model?.StartsWith("virtio", StringComparison.Ordinal) == true ? "0-255" : "0")}"); break;
                 case "scsi" when a.Unit > MaxScsiUnit:
                     range = Inv($"SCSI units are 0-{MaxScsiUnit}"); break;
-                case "scsi" when rule?.ScsiReservedUnit is int reserved && a.Unit == reserved:
-                    range = Inv($"unit {reserved} of a {cont.Model} SCSI controller is the controller itself"); break;
             }
             if (range is not null)
             {

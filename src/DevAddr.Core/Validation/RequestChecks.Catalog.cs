@@ -6,8 +6,9 @@ namespace DevAddr.Core.Validation;
 
 internal static partial class RequestChecks
 {
-    /// <summary>Highest SCSI unit (LUN) of any controller (virtio-scsi). The catalog's per-model <c>scsiUnits</c> are
-    /// libvirt's limits for placing SCSI host devices automatically, not hardware limits, so they bound nothing here.</summary>
+    /// <summary>Highest SCSI unit (LUN) of any controller (virtio-scsi). The catalog's per-model <c>scsiUnits</c> and
+    /// <c>scsiReservedUnit</c> are libvirt's limits for placing SCSI host devices automatically, not hardware limits, so
+    /// they bound nothing here: libvirt 9.0 defines a disk at unit 7 of an lsilogic controller and QEMU starts it.</summary>
     private const int MaxScsiUnit = 16383;
 
     private static readonly string[] s_virtioScsi = ["virtio-scsi", "virtio-transitional", "virtio-non-transitional"];
@@ -16,7 +17,11 @@ internal static partial class RequestChecks
     /// Structural checks, then the checks that need the catalog: a user address must be of the kind the device
     /// attaches by and within the fixed limits of its controller, and controller options within their ranges.
     /// These inputs can never give a valid plan (libvirt rejects most of them at define time, QEMU the rest at
-    /// start), so they are refused up front with the validator's rule name.
+    /// start), so they are refused up front with the validator's rule name; where libvirt 9.0 defines the guest
+    /// and only QEMU refuses to start it, the message says so. Two address kinds libvirt itself replaces are let
+    /// through to the policy: an all-zero PCI address (libvirt's "assign one") on a virtio channel, which gets a
+    /// virtio-serial port, and on a device libvirt gives no PCI connect flags but still asks a PCI slot for
+    /// (usb-net), which libvirt refuses in its PCI pass with its own error.
     /// </summary>
     public static void Check(PlanRequest request, DeviceCatalog catalog)
     {
@@ -31,10 +36,11 @@ internal static partial class RequestChecks
         {
             CheckOptions(d, machine, catalog);
             if (d.Address is null or OtherAddress) continue;
+            var rule = catalog.Resolve(d.Kind, d.Type, d.Bus, d.Model);
             string[] allowed = AllowedAddressKinds(d, catalog);
-            if (!allowed.Contains(d.Address.Kind))
+            if (!allowed.Contains(d.Address.Kind) && !LibvirtReplacesAddress(d, rule))
                 throw PlanningException.Create(ErrorCodes.AddressConflict,
-                    $"device '{d.Id}' ({d.Kind}{(d.Model is null ? "" : " " + d.Model)}) cannot have a {d.Address.Kind} address ({d.Address}); it takes {string.Join(" or ", allowed)}",
+                    $"device '{d.Id}' ({d.Kind}{(d.Model is null ? "" : " " + d.Model)}) cannot have a {d.Address.Kind} address ({d.Address}); it takes {string.Join(" or ", allowed)}{AddressKindNote(d, rule)}",
                     d.Id, "address-kind");
             if (DriveRangeProblem(d, request, machine, catalog) is string problem)
                 throw PlanningException.Create(ErrorCodes.AddressConflict, $"device '{d.Id}' has drive address {d.Address} out of range: {problem}", d.Id, "drive-address-range");
@@ -60,6 +66,29 @@ internal static partial class RequestChecks
         };
     }
 
+    /// <summary>libvirt's "assign one": a PCI address whose domain, bus and slot are 0 (virDeviceInfoPCIAddressIsWanted).</summary>
+    private static bool IsEmptyPci(DeviceAddress? a) => a is PciAddress { Domain: 0, Bus: 0, Slot: 0 };
+
+    /// <summary>
+    /// Whether libvirt 9.0 treats this address of the wrong kind as no address: an empty PCI address on a virtio
+    /// channel (the channel takes a virtio-serial port, qemuDomainAssignVirtioSerialAddresses) or on a device with
+    /// no PCI connect flags that libvirt's PCI pass still places (usb-net: libvirt fails there, "Cannot automatically
+    /// add a new PCI bus for a device with connect flags 00", and so does the policy).
+    /// </summary>
+    private static bool LibvirtReplacesAddress(Device d, DeviceModelRule? rule) =>
+        IsEmptyPci(d.Address) && (rule?.Attach == "virtio-serial" || rule is { Connect: "none", Pass: not null });
+
+    /// <summary>What libvirt 9.0 and QEMU make of an address of the wrong kind, where that is known, for the message.</summary>
+    private static string AddressKindNote(Device d, DeviceModelRule? rule) => (d.Address, rule) switch
+    {
+        // Live: <sound model='usb'> with any PCI address and <interface><model type='usb-net'/> with a non-empty one are
+        // defined with that address; QEMU then fails with "Device 'usb-audio' can't go on PCIE bus" (usb-net alike).
+        (PciAddress, { Attach: "usb" }) when d.Kind is "sound" or "interface" =>
+            "; libvirt 9.0 defines the guest with that PCI address, but QEMU cannot start it (a USB device cannot go on a PCI bus)",
+        (_, { Attach: "virtio-serial" }) => "; libvirt 9.0 would drop it and give the channel a virtio-serial port, so give none (or an all-zero PCI address) or a virtio-serial one",
+        _ => "",
+    };
+
     /// <summary>Why a user drive address cannot be used on its controller (buses, targets, units per controller type and model), or null.</summary>
     private static string? DriveRangeProblem(Device d, PlanRequest request, MachineType machine, DeviceCatalog catalog)
     {
@@ -67,23 +96,33 @@ internal static partial class RequestChecks
         string bus = d.Kind == "hostdev" ? "scsi" : d.Bus ?? "";
         switch (bus)
         {
-            case "ide" when a.Bus > 1 || a.Target != 0 || a.Unit > 1:
-                return "IDE has buses 0-1, target 0, units 0-1";
+            // libvirt 9.0 refuses a target other than 0 (its wording); it defines other buses and units, which QEMU
+            // then cannot start (live: "Bus 'ide.2' not found", "Can't create IDE unit 2, bus supports only 2 units").
+            case "ide" when a.Target != 0:
+                return "target must be 0 for ide controller";
+            case "ide" when a.Bus > 1:
+                return $"IDE has buses 0-1; libvirt 9.0 defines bus {a.Bus}, but QEMU cannot start the guest (Bus 'ide.{a.Bus}' not found)";
+            case "ide" when a.Unit > 1:
+                return $"IDE has units 0-1; libvirt 9.0 defines unit {a.Unit}, but QEMU cannot start the guest (Can't create IDE unit {a.Unit}, bus supports only 2 units)";
+            // The same for SATA (live: unit 6 or 7 on the q35 AHCI gives "Bus 'ide.7' not found").
+            case "sata" when a.Bus != 0:
+                return "bus must be 0 for sata controller";
+            case "sata" when a.Target != 0:
+                return "target must be 0 for sata controller";
             case "sata":
                 int units = catalog.Resolve("controller", "sata", null, null)?.DrivesPerController ?? 6;
-                return a.Bus != 0 || a.Target != 0 || a.Unit >= units ? $"SATA has bus 0, target 0, units 0-{units - 1}" : null;
+                return a.Unit >= units
+                    ? $"SATA has units 0-{units - 1} (an AHCI controller has {units} ports); libvirt 9.0 defines unit {a.Unit}, but QEMU cannot start the guest (no bus for that port)"
+                    : null;
             case "fdc" when a.Controller != 0 || a.Bus != 0 || a.Target != 0 || a.Unit > 1:
                 return "there is one floppy controller (0) with bus 0, target 0, units 0-1";
             case "scsi":
                 if (a.Bus != 0) return "SCSI controllers have one bus (0)";
                 string model = request.Devices.FirstOrDefault(c => c.Kind == "controller" && c.Type == "scsi" && c.Index == a.Controller)?.Model
                                ?? machine.DefaultScsiModel;
-                var rule = catalog.Resolve("controller", "scsi", null, model);
                 bool virtio = s_virtioScsi.Contains(model);
                 if (virtio ? a.Target > 255 : a.Target != 0) return virtio ? "virtio-scsi has targets 0-255" : $"target must be 0 for controller model '{model}'";
-                if (a.Unit > MaxScsiUnit) return $"SCSI units are 0-{MaxScsiUnit}";
-                if (rule?.ScsiReservedUnit is int r && a.Unit == r) return $"unit {r} of controller model '{model}' is the controller itself";
-                return null;
+                return a.Unit > MaxScsiUnit ? $"SCSI units are 0-{MaxScsiUnit}" : null;
             default:
                 return null;
         }
