@@ -72,6 +72,35 @@ public sealed class PlanJsonTests
     }
 
     [Fact]
+    public void Serialize_DimmAddressWithoutBase_OmitsBaseAndRoundTrips()
+    {
+        var request = new PlanRequest
+        {
+            Machine = new MachineSpec("x86_64", "q35"),
+            MemorySlots = 2,
+            Devices =
+            [
+                new Device { Id = "m0", Kind = "memory", Model = "dimm", Address = new DimmAddress(0) },
+                new Device { Id = "m1", Kind = "memory", Model = "dimm", Address = new DimmAddress(1, "0x100000000") },
+            ],
+        };
+
+        string json = PlanJson.Serialize(request);
+        var plan = Assert.IsType<PlanResult.Success>(AddressPlanner.Plan(request)).Plan;
+        string planJson = PlanJson.Serialize(plan);
+
+        Assert.DoesNotContain("\"base\": null", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"base\": null", planJson, StringComparison.Ordinal);
+        Assert.Contains("\"base\": \"0x100000000\"", planJson, StringComparison.Ordinal);
+        Assert.Empty(Schemas.Errors(Schemas.Request, json));
+        Assert.Empty(Schemas.Errors(Schemas.Plan, planJson));
+        var (again, error) = PlanJson.ReadPlan(planJson);
+        Assert.Null(error);
+        Assert.Equal(plan.Devices.Select(d => d.Address), again!.Devices.Select(d => d.Address));
+        Assert.Equal(planJson, PlanJson.Serialize(again));
+    }
+
+    [Fact]
     public void ReadRequest_YamlAndJsonOfOneRequest_GiveEqualRequests()
     {
         const string json = """

@@ -101,8 +101,10 @@ public sealed record CcidAddress(int Controller, int Slot) : DeviceAddress
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"ccid {Controller}:{Slot}");
 }
 
-/// <summary>A memory DIMM slot.</summary>
-public sealed record DimmAddress(int Slot, string? Base = null) : DeviceAddress
+/// <summary>A memory DIMM slot, with the guest physical base address when one was given (omitted from JSON otherwise).</summary>
+public sealed record DimmAddress(
+    int Slot,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Base = null) : DeviceAddress
 {
     /// <inheritdoc />
     [JsonIgnore]
