@@ -76,30 +76,27 @@ func HotplugCheckJSON(request []byte) ([]byte, error) {
 // HotplugCheck checks a hotplug request document (any value that encoding/json marshals to one, e.g.
 // map[string]any{"layout": plan, "devices": devices}) into a generic report.
 func HotplugCheck(request any) (map[string]any, error) {
-	text, err := json.Marshal(request)
-	if err != nil {
-		return nil, err
-	}
-	out, err := HotplugCheckJSON(text)
-	if err != nil {
-		return nil, err
-	}
-	var report map[string]any
-	return report, json.Unmarshal(out, &report)
+	return callDocument(request, HotplugCheckJSON)
 }
 
 // Plan plans a request document (any value that encoding/json marshals to a request) into a generic plan.
 func Plan(request any) (map[string]any, error) {
+	return callDocument(request, PlanJSON)
+}
+
+// callDocument marshals a request document, passes its JSON text to one of the *JSON functions and unmarshals
+// the JSON object it returns into a generic map.
+func callDocument(request any, function func([]byte) ([]byte, error)) (map[string]any, error) {
 	text, err := json.Marshal(request)
 	if err != nil {
 		return nil, err
 	}
-	out, err := PlanJSON(text)
+	out, err := function(text)
 	if err != nil {
 		return nil, err
 	}
-	var plan map[string]any
-	return plan, json.Unmarshal(out, &plan)
+	var document map[string]any
+	return document, json.Unmarshal(out, &document)
 }
 
 func call(input []byte, function func(*C.char) *C.char) ([]byte, error) {

@@ -97,9 +97,7 @@ def plan_json(request: JsonText) -> str:
     Raises:
         DevAddrError: the library returned an error object.
     """
-    text = _native.call("devaddr_plan", _encode(request))
-    _raise_if_error(text)
-    return text
+    return _call("devaddr_plan", request)
 
 
 def plan(request: Mapping[str, Any]) -> dict[str, Any]:
@@ -126,9 +124,7 @@ def validate_json(plan: JsonText) -> str:
     Raises:
         DevAddrError: the plan could not be read.
     """
-    text = _native.call("devaddr_validate", _encode(plan))
-    _raise_if_error(text)
-    return text
+    return _call("devaddr_validate", plan)
 
 
 def validate(plan: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -192,9 +188,7 @@ def hotplug_check_json(request: JsonText) -> str:
     Raises:
         DevAddrError: the library returned an error object.
     """
-    text = _native.call("devaddr_hotplug_check", _encode(request))
-    _raise_if_error(text)
-    return text
+    return _call("devaddr_hotplug_check", request)
 
 
 def hotplug_check(
@@ -231,6 +225,13 @@ def hotplug_check(
     result = json.loads(hotplug_check_json(json.dumps(request)))
     if not isinstance(result, dict):
         raise DevAddrError("internal-error", f"devaddr_hotplug_check returned a {type(result).__name__}, not an object")
+    return result
+
+
+def _call(function: str, text: JsonText) -> str:
+    """Calls a library function on JSON text and returns its result; an error object is raised as DevAddrError."""
+    result = _native.call(function, _encode(text))
+    _raise_if_error(result)
     return result
 
 

@@ -6,8 +6,11 @@ import os
 import shlex
 import subprocess
 import sys
+import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Optional, Sequence
 
 ROOT = Path(__file__).resolve().parents[3]
 """The repository root."""
@@ -66,3 +69,70 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[bytes]:
         raise RuntimeError("the devaddr CLI is not built (set DEVADDR_CLI)")
     env = dict(os.environ, DOTNET_NOLOGO="1", DOTNET_CLI_TELEMETRY_OPTOUT="1")
     return subprocess.run(command + list(args), capture_output=True, timeout=300, env=env, stdin=subprocess.DEVNULL)
+
+
+@dataclass
+class ConcurrentRun:
+    """What two threads making the same calls at once measured (see run_two_threads)."""
+
+    elapsed: float
+    """Seconds from starting the threads to both having finished."""
+    per_thread: int
+    """Calls each thread was to make: rounds x requests (each with one bad-input call besides)."""
+    calls: list[tuple[int, float, float]]
+    """Every call made, as (thread, start, end) in time.perf_counter() seconds."""
+    overlapping: int
+    """Calls of thread 1 that ran while one of thread 0 ran: evidence the calls really overlapped."""
+    second_thread_calls: int
+    """Calls thread 1 made (what overlapping counts out of)."""
+    mismatches: list[str]
+    """Calls whose result differed from the one thread's, each named by thread, round and request."""
+    failures: list[BaseException]
+    """Exceptions raised in the threads."""
+
+
+def run_two_threads(requests: Sequence[Any], call: Callable[[Any], Any], bad_call: Callable[[], Any], rounds: int,
+                    labels: Optional[Sequence[str]] = None) -> ConcurrentRun:
+    """Two threads each make ``rounds`` passes over the requests at once (alternately forwards and backwards, the
+    threads in opposite orders), each ``call(request)`` followed by ``bad_call()``, and compare every result with the
+    one a single thread got first. ``labels`` name the requests in mismatches (default ``request {i}``)."""
+    expected = [call(r) for r in requests]  # one thread, first
+    expected_bad = bad_call()
+    names = list(labels) if labels is not None else [f"request {i}" for i in range(len(requests))]
+    barrier = threading.Barrier(2)
+    calls: list[tuple[int, float, float]] = []
+    mismatches: list[str] = []
+    failures: list[BaseException] = []
+    lock = threading.Lock()
+
+    def worker(index: int) -> None:
+        try:
+            barrier.wait(timeout=60)
+            for round_ in range(rounds):
+                order = range(len(requests)) if (index + round_) % 2 == 0 else reversed(range(len(requests)))
+                for i in order:
+                    start = time.perf_counter()
+                    got = call(requests[i])
+                    got_bad = bad_call()
+                    end = time.perf_counter()
+                    with lock:
+                        calls.append((index, start, end))
+                        if got != expected[i]:
+                            mismatches.append(f"thread {index} round {round_} {names[i]}")
+                        if got_bad != expected_bad:
+                            mismatches.append(f"thread {index} round {round_}: error object differs")
+        except BaseException as ex:  # noqa: BLE001 - reported by the caller
+            failures.append(ex)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
+    clock = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=600)
+    elapsed = time.perf_counter() - clock
+    zero = [(s, e) for i, s, e in calls if i == 0]
+    one = [(s, e) for i, s, e in calls if i == 1]
+    overlapping = sum(1 for s, e in one if any(s < e0 and s0 < e for s0, e0 in zero))
+    return ConcurrentRun(elapsed=elapsed, per_thread=rounds * len(requests), calls=calls, overlapping=overlapping,
+                         second_thread_calls=len(one), mismatches=mismatches, failures=failures)

@@ -6,8 +6,6 @@ import ctypes
 import json
 import re
 import sys
-import threading
-import time
 import unittest
 from pathlib import Path
 from typing import Optional
@@ -284,52 +282,15 @@ class ThreadTests(unittest.TestCase):
 
     def test_two_threads_plan_concurrently_and_get_correct_plans(self) -> None:
         requests = [p.read_bytes() for p in support.example_files()] + [json.dumps(OPTIMIZE).encode()]
-        expected = [devaddr.plan_json(r) for r in requests]  # one thread, first
-        bad = b'{"machine": '
-        expected_bad = _native.call("devaddr_plan", bad)
-        barrier = threading.Barrier(2)
-        calls: list[tuple[int, float, float]] = []
-        mismatches: list[str] = []
-        failures: list[BaseException] = []
-        lock = threading.Lock()
-
-        def worker(index: int) -> None:
-            try:
-                barrier.wait(timeout=60)
-                for round_ in range(self.ROUNDS):
-                    order = range(len(requests)) if (index + round_) % 2 == 0 else reversed(range(len(requests)))
-                    for i in order:
-                        start = time.perf_counter()
-                        got = devaddr.plan_json(requests[i])
-                        got_bad = _native.call("devaddr_plan", bad)
-                        end = time.perf_counter()
-                        with lock:
-                            calls.append((index, start, end))
-                            if got != expected[i]:
-                                mismatches.append(f"thread {index} round {round_} request {i}")
-                            if got_bad != expected_bad:
-                                mismatches.append(f"thread {index} round {round_}: error object differs")
-            except BaseException as ex:  # noqa: BLE001 - reported by the main thread
-                failures.append(ex)
-
-        threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
-        clock = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=600)
-        elapsed = time.perf_counter() - clock
-        self.assertEqual(failures, [])
-        self.assertEqual(mismatches, [])
-        per_thread = self.ROUNDS * len(requests)
-        self.assertEqual(len(calls), 2 * per_thread)
+        run = support.run_two_threads(requests, devaddr.plan_json,
+                                      lambda: _native.call("devaddr_plan", b'{"machine": '), self.ROUNDS)
+        self.assertEqual(run.failures, [])
+        self.assertEqual(run.mismatches, [])
+        self.assertEqual(len(run.calls), 2 * run.per_thread)
         # Evidence that the calls really overlapped: some call of thread 1 ran during one of thread 0.
-        zero = [(s, e) for i, s, e in calls if i == 0]
-        one = [(s, e) for i, s, e in calls if i == 1]
-        overlapping = sum(1 for s, e in one if any(s < e0 and s0 < e for s0, e0 in zero))
-        self.assertGreater(overlapping, 0)
-        note(f"2 threads x {per_thread} plans (+ as many bad-JSON calls) in {elapsed:.1f} s: "
-             f"0 mismatches, {overlapping}/{len(one)} calls of thread 1 overlapped thread 0")
+        self.assertGreater(run.overlapping, 0)
+        note(f"2 threads x {run.per_thread} plans (+ as many bad-JSON calls) in {run.elapsed:.1f} s: "
+             f"0 mismatches, {run.overlapping}/{run.second_thread_calls} calls of thread 1 overlapped thread 0")
 
 
 if __name__ == "__main__":

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-import threading
-import time
 import unittest
 from pathlib import Path
 from typing import Any, Optional
@@ -225,53 +223,17 @@ class HotplugThreadTests(unittest.TestCase):
         cases = support.hotplug_cases()
         self.assertGreater(len(cases), 0)
         requests = [json.dumps(fixture_request(case)[0]) for case in cases]
-        expected = [devaddr.hotplug_check_json(r) for r in requests]  # one thread, first
-        bad = b'{"layout": '
-        expected_bad = _native.call("devaddr_hotplug_check", bad)
-        barrier = threading.Barrier(2)
-        calls: list[tuple[int, float, float]] = []
-        mismatches: list[str] = []
-        failures: list[BaseException] = []
-        lock = threading.Lock()
-
-        def worker(index: int) -> None:
-            try:
-                barrier.wait(timeout=60)
-                for round_ in range(self.ROUNDS):
-                    order = range(len(requests)) if (index + round_) % 2 == 0 else reversed(range(len(requests)))
-                    for i in order:
-                        start = time.perf_counter()
-                        got = devaddr.hotplug_check_json(requests[i])
-                        got_bad = _native.call("devaddr_hotplug_check", bad)
-                        end = time.perf_counter()
-                        with lock:
-                            calls.append((index, start, end))
-                            if got != expected[i]:
-                                mismatches.append(f"thread {index} round {round_} {cases[i].name}")
-                            if got_bad != expected_bad:
-                                mismatches.append(f"thread {index} round {round_}: error object differs")
-            except BaseException as ex:  # noqa: BLE001 - reported by the main thread
-                failures.append(ex)
-
-        threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
-        clock = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=600)
-        elapsed = time.perf_counter() - clock
-        self.assertEqual(failures, [])
-        self.assertEqual(mismatches, [])
-        per_thread = self.ROUNDS * len(requests)
-        self.assertEqual(len(calls), 2 * per_thread)
+        run = support.run_two_threads(requests, devaddr.hotplug_check_json,
+                                      lambda: _native.call("devaddr_hotplug_check", b'{"layout": '), self.ROUNDS,
+                                      labels=[case.name for case in cases])
+        self.assertEqual(run.failures, [])
+        self.assertEqual(run.mismatches, [])
+        self.assertEqual(len(run.calls), 2 * run.per_thread)
         # Evidence that the calls really overlapped: some call of thread 1 ran during one of thread 0.
-        zero = [(s, e) for i, s, e in calls if i == 0]
-        one = [(s, e) for i, s, e in calls if i == 1]
-        overlapping = sum(1 for s, e in one if any(s < e0 and s0 < e for s0, e0 in zero))
-        self.assertGreater(overlapping, 0)
-        note(f"hotplug_check: 2 threads x {per_thread} checks of the {len(cases)} fixtures/hotplug scenarios "
-             f"(+ as many bad-JSON calls) in {elapsed:.1f} s: 0 mismatches, "
-             f"{overlapping}/{len(one)} calls of thread 1 overlapped thread 0")
+        self.assertGreater(run.overlapping, 0)
+        note(f"hotplug_check: 2 threads x {run.per_thread} checks of the {len(cases)} fixtures/hotplug scenarios "
+             f"(+ as many bad-JSON calls) in {run.elapsed:.1f} s: 0 mismatches, "
+             f"{run.overlapping}/{run.second_thread_calls} calls of thread 1 overlapped thread 0")
 
 
 if __name__ == "__main__":
