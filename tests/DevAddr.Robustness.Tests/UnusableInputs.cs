@@ -42,9 +42,13 @@ internal static class UnusableInputs
             r => Any(r, d => d.Kind == "controller" && d.Model is "pci-expander-bus" or "pcie-expander-bus")),
         new("lone-function",
             "a user PCI address at function != 0 marked multifunction='on' (or sharing its slot) with nothing at function 0 is planned; " +
-            "libvirt 9.0 accepts it, guests do not see the slot. Repro: pc + {kind: sound, model: ich6, address: {type: pci, bus: 0, slot: 5, function: 6, multifunction: true}}",
+            "libvirt 9.0 accepts it, guests do not see the slot; likewise an ich9 USB2 set without ich9-uhci1. Repro: pc + {kind: sound, model: ich6, address: {type: pci, bus: 0, slot: 5, function: 6, multifunction: true}}",
             r => Any(r, d => d.Address is PciAddress { Function: not 0 } a && !ChipsetSlot(r, a) &&
-                             !Any(r, o => o.Address is PciAddress { Function: 0 } z && z.Domain == a.Domain && z.Bus == a.Bus && z.Slot == a.Slot))),
+                             !Any(r, o => o.Address is PciAddress { Function: 0 } z && z.Domain == a.Domain && z.Bus == a.Bus && z.Slot == a.Slot))
+                 // An ich9 USB2 set without its function-0 member: libvirt puts ich9-ehci1 at function 7 and
+                 // ich9-uhci2/3 at 1/2 of one slot and leaves function 0 empty.
+                 || Any(r, d => d is { Kind: "controller", Type: "usb", Model: "ich9-ehci1" or "ich9-uhci2" or "ich9-uhci3" } &&
+                                !Any(r, o => o is { Kind: "controller", Type: "usb", Model: "ich9-uhci1" } && (o.Index ?? 0) == (d.Index ?? 0)))),
     ];
 
     /// <summary>The first known bug that applies to a request, or null.</summary>

@@ -166,6 +166,11 @@ public sealed record DeviceModelRule
     public int? ScsiUnits { get; init; }
     /// <summary>SCSI controllers: unit used by the controller itself.</summary>
     public int? ScsiReservedUnit { get; init; }
+    /// <summary>
+    /// SCSI controllers other than virtio-scsi: the highest SCSI id QEMU's device takes (libvirt passes a disk's or
+    /// host device's unit as its scsi-id); measured on QEMU 7.2 ("bad scsi device id" beyond it).
+    /// </summary>
+    public int? MaxScsiId { get; init; }
     /// <summary>SATA: drives per controller.</summary>
     public int? DrivesPerController { get; init; }
     /// <summary>virtio-serial: default number of ports.</summary>

@@ -44,6 +44,8 @@ internal sealed partial class PlanValidator
                     range = "SCSI controllers have one bus (0)"; break;
                 case "scsi" when cont.Model is "virtio-scsi" or "virtio-transitional" or "virtio-non-transitional" ? a.Target > 255 : a.Target != 0:
                     range = Inv($"{cont.Model ?? "this"} SCSI controller takes target {(cont.Model?.StartsWith("virtio", StringComparison.Ordinal) == true ? "0-255" : "0")}"); break;
+                case "scsi" when rule?.MaxScsiId is int maxId && a.Unit > maxId:
+                    range = Inv($"{cont.Model} SCSI controller takes units (SCSI ids) 0-{maxId} (QEMU refuses a higher id)"); break;
                 case "scsi" when a.Unit > MaxScsiUnit:
                     range = Inv($"SCSI units are 0-{MaxScsiUnit}"); break;
             }
@@ -206,10 +208,10 @@ internal sealed partial class PlanValidator
 
     /// <summary>
     /// libvirt's "assign me an address" placeholder, 0000:00:00.0, kept (as a bare <c>&lt;address type='pci'/&gt;</c>)
-    /// on a device that takes no address at all (e.g. an fdc controller): not a place on the PCI bus.
+    /// on a device that takes no address at all (e.g. an fdc controller, a tpm-crb): not a place on the PCI bus.
     /// </summary>
     private bool IsUnassignedPlaceholder(Device d) =>
-        d.Address is PciAddress { Domain: 0, Bus: 0, Slot: 0, Function: 0 } && !IsPciController(d) && Rule(d) is not null && WantedAddressKind(d) is null;
+        d.Address is PciAddress { Domain: 0, Bus: 0, Slot: 0, Function: 0 } && !IsPciController(d) && WantedAddressKind(d) is null;
 
     /// <summary>Every device that needs an address has one, of the kind its attachment uses.</summary>
     private void CheckAddressPresence()

@@ -122,6 +122,8 @@ internal static partial class RequestChecks
                                ?? machine.DefaultScsiModel;
                 bool virtio = s_virtioScsi.Contains(model);
                 if (virtio ? a.Target > 255 : a.Target != 0) return virtio ? "virtio-scsi has targets 0-255" : $"target must be 0 for controller model '{model}'";
+                if (!virtio && catalog.Resolve("controller", "scsi", null, model)?.MaxScsiId is int maxId && a.Unit > maxId)
+                    return $"SCSI controller model '{model}' takes units (SCSI ids) 0-{maxId}; libvirt 9.0 defines unit {a.Unit}, but QEMU cannot start the guest (bad scsi device id: {a.Unit})";
                 return a.Unit > MaxScsiUnit ? $"SCSI units are 0-{MaxScsiUnit}" : null;
             default:
                 return null;
