@@ -56,6 +56,8 @@ public sealed class DefineTimeAddressTests
     [Theory]
     [InlineData("q35", SataDiskUnit7, "sda", "SATA has units 0-5", "libvirt 9.0 defines unit 7")]
     [InlineData("pc", IdeDiskUnit2, "hda", "IDE has units 0-1", "libvirt 9.0 defines unit 2")]
+    [InlineData("pc", "<disk type='file' device='floppy'><source file='/a.img'/><target dev='fda' bus='fdc'/><address type='drive' controller='0' bus='0' target='0' unit='2'/></disk>",
+        "fda", "the floppy controller has units 0-1", "libvirt 9.0 defines unit 2")]
     // QEMU 7.2 takes SCSI ids 0-7 on lsi53c895a (lsilogic), 0-8 on mptsas1068 (lsisas1068), 0-64 on pvscsi (vmpvscsi):
     // "bad scsi device id" beyond (measured).
     [InlineData("pc", "<controller type='scsi' index='0' model='lsilogic'/><disk type='file' device='disk'><source file='/a.img'/><target dev='sda' bus='scsi'/><address type='drive' controller='0' bus='0' target='0' unit='8'/></disk>",

@@ -114,6 +114,9 @@ internal static partial class RequestChecks
                 return a.Unit >= units
                     ? $"SATA has units 0-{units - 1} (an AHCI controller has {units} ports); libvirt 9.0 defines unit {a.Unit}, but QEMU cannot start the guest (no bus for that port)"
                     : null;
+            // Live: libvirt 9.0 defines floppy unit 2; QEMU then fails "Can't create floppy unit 2, bus supports only 2 units".
+            case "fdc" when a.Controller == 0 && a.Bus == 0 && a.Target == 0 && a.Unit > 1:
+                return $"the floppy controller has units 0-1; libvirt 9.0 defines unit {a.Unit}, but QEMU cannot start the guest (Can't create floppy unit {a.Unit}, bus supports only 2 units)";
             case "fdc" when a.Controller != 0 || a.Bus != 0 || a.Target != 0 || a.Unit > 1:
                 return "there is one floppy controller (0) with bus 0, target 0, units 0-1";
             case "scsi":
