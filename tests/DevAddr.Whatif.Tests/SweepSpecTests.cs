@@ -11,6 +11,8 @@ public sealed class SweepSpecTests
     [InlineData("hotplugReservePerNode.3=0..8:2", "hotplugReservePerNode.3", 0, 8, 2, 5)]
     [InlineData("budgets.ioBytes=4K..64K:4K", "budgets.ioBytes", 4096, 65536, 4096, 16)]
     [InlineData("compactnessWeight=5..5", "compactnessWeight", 5, 5, 1, 1)]
+    [InlineData("sparePortReserve.pref64=0..16G:4G", "sparePortReserve.pref64", 0, 16L << 30, 4L << 30, 5)]
+    [InlineData("sparePortReserve.bus=0..4", "sparePortReserve.bus", 0, 4, 1, 5)]
     public void TryParse_ValidRange_ReadsBoundsAndValues(string text, string tunable, long from, long to, long step, int count)
     {
         Assert.True(SweepSpec.TryParse(text, out var spec, out string error), error);

@@ -104,6 +104,31 @@ public sealed partial class WhatifCommandTests : IDisposable
     }
 
     [Fact]
+    public void Whatif_SparePortReserveSweep_ReservedMemoryGrowsUntilThe64BitWindowIsFull()
+    {
+        // The GPU's own port reserves 16 GiB; each of the 2 spare ports 32 MiB plus the swept pref64.
+        var (exit, stdout, err) = WhatifTestFiles.Run("whatif", WhatifTestFiles.Repo("fixtures/scenarios/gpu-hotplug-port-reserves.json"),
+            "--sweep", "sparePortReserve.pref64=0..8G:2G", "--format", "csv");
+
+        Assert.True(exit == 0, err);
+        var rows = Csv.Parse(stdout);
+        var header = rows[0];
+        int value = header.IndexOf("value"), status = header.IndexOf("status"), reserved = header.IndexOf("reservedBytes"), spare = header.IndexOf("spareRootPorts");
+        Assert.True(reserved >= 0, "no reservedBytes column");
+        var data = rows.Skip(1).ToList();
+        Assert.Equal(5, data.Count);
+        foreach (var r in data.Take(4))
+        {
+            long v = long.Parse(r[value], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal("optimal", r[status]);
+            Assert.Equal("2", r[spare]);
+            Assert.Equal((16L << 30) + 2 * ((32L << 20) + v), long.Parse(r[reserved], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        // 8 GiB per spare port: the GPU's 8 GiB BAR, its port's 16 GiB and 2 × 8 GiB exceed the 32 GiB window.
+        Assert.Equal("infeasible", data[4][status]);
+    }
+
+    [Fact]
     public void Whatif_SweepAsText_OneRowPerValue()
     {
         var (exit, stdout, err) = WhatifTestFiles.Run("whatif", Small, "--sweep", "hotplugReserve=0..4:2");

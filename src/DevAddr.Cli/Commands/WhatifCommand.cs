@@ -29,7 +29,7 @@ internal sealed class WhatifCommand : Command
     private static readonly Option<string?> Sweep = new("--sweep")
     {
         Description = "Sweep one tunable: TUNABLE=FROM..TO[:STEP], planned with the optimize policy and the request's other tunables. "
-            + "TUNABLE: hotplugReserve, hotplugReservePerNode.N, compactnessWeight, budgets.busNumbers, budgets.ioBytes, budgets.mmio32Bytes, budgets.mmio64Bytes.",
+            + "TUNABLE: hotplugReserve, hotplugReservePerNode.N, compactnessWeight, budgets.busNumbers, budgets.ioBytes, budgets.mmio32Bytes, budgets.mmio64Bytes, sparePortReserve.bus, sparePortReserve.io, sparePortReserve.mem, sparePortReserve.pref64.",
     };
 
     private static readonly Option<string> Format = new("--format")

@@ -27,6 +27,8 @@ internal sealed record PlanMetrics
     public required long Mmio32Bytes { get; init; }
     /// <summary>Sum of the devices' 64-bit memory BARs, in bytes.</summary>
     public required long Mmio64Bytes { get; init; }
+    /// <summary>Memory the root ports reserve for hotplug (mem + pref32 + pref64 reserves), in bytes.</summary>
+    public long ReservedBytes { get; init; }
     /// <summary>Devices with a <c>numaNode</c> tunable that sit behind no expander of that node.</summary>
     public required int NumaMisses { get; init; }
     /// <summary>Devices moved against the prior layout (null without one).</summary>
@@ -125,6 +127,7 @@ internal sealed record PlanMetrics
             Mmio64Bytes = mmio64,
             NumaMisses = numaMisses,
             Moved = request.Prior is null ? null : plan.Stability?.Moved.Count ?? 0,
+            ReservedBytes = plan.Devices.Sum(d => d?.Controller?.Reserve is { } r ? (r.Mem ?? 0) + (r.Pref32 ?? 0) + (r.Pref64 ?? 0) : 0),
             Objective = plan.Solver?.Objective,
             Status = plan.Solver?.Status ?? "planned",
         };

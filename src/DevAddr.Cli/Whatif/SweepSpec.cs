@@ -19,6 +19,7 @@ internal sealed record SweepSpec(string Tunable, long From, long To, long Step)
     [
         "hotplugReserve", PerNodePrefix + "N", "compactnessWeight",
         "budgets.busNumbers", "budgets.ioBytes", "budgets.mmio32Bytes", "budgets.mmio64Bytes",
+        "sparePortReserve.bus", "sparePortReserve.io", "sparePortReserve.mem", "sparePortReserve.pref64",
     ];
 
     /// <summary>The NUMA node of a <c>hotplugReservePerNode.N</c> sweep, else null.</summary>
@@ -73,7 +74,8 @@ internal sealed record SweepSpec(string Tunable, long From, long To, long Step)
             error = $"--sweep '{text}' has {(to - from) / step + 1} values; at most {MaxPoints} are planned";
             return false;
         }
-        if (!name.StartsWith("budgets.", StringComparison.Ordinal) || name == "budgets.busNumbers")
+        if ((!name.StartsWith("budgets.", StringComparison.Ordinal) && !name.StartsWith("sparePortReserve.", StringComparison.Ordinal))
+            || name is "budgets.busNumbers" or "sparePortReserve.bus")
         {
             if (to > int.MaxValue)
             {
@@ -110,6 +112,7 @@ internal sealed record SweepSpec(string Tunable, long From, long To, long Step)
     {
         var t = basePolicy.Tunables ?? new Tunables();
         var budgets = t.Budgets ?? new Budgets();
+        var spare = t.SparePortReserve ?? new PortReserve();
         t = Tunable switch
         {
             "hotplugReserve" => t with { HotplugReserve = WithValue(t.HotplugReserve, checked((int)value)) },
@@ -118,6 +121,10 @@ internal sealed record SweepSpec(string Tunable, long From, long To, long Step)
             "budgets.ioBytes" => t with { Budgets = budgets with { IoBytes = value } },
             "budgets.mmio32Bytes" => t with { Budgets = budgets with { Mmio32Bytes = value } },
             "budgets.mmio64Bytes" => t with { Budgets = budgets with { Mmio64Bytes = value } },
+            "sparePortReserve.bus" => t with { SparePortReserve = spare with { Bus = checked((int)value) } },
+            "sparePortReserve.io" => t with { SparePortReserve = spare with { Io = value } },
+            "sparePortReserve.mem" => t with { SparePortReserve = spare with { Mem = value } },
+            "sparePortReserve.pref64" => t with { SparePortReserve = spare with { Pref64 = value } },
             _ => t with { HotplugReservePerNode = PerNode(t.HotplugReservePerNode, Node!.Value, checked((int)value)) },
         };
         return basePolicy with { Name = PolicySpec.Optimize, Tunables = t };

@@ -47,6 +47,8 @@ internal sealed class WhatifReport
         rows.Add(new("ioWindows", "I/O windows (4 KiB each)", "I/O win", m => m.IoWindows));
         rows.Add(new("mmio32Bytes", "MMIO, 32-bit BARs", "MMIO32", m => m.Mmio32Bytes, Bytes: true));
         rows.Add(new("mmio64Bytes", "MMIO, 64-bit BARs", "MMIO64", m => m.Mmio64Bytes, Bytes: true));
+        if (outcomes.Any(o => o.Metrics?.ReservedBytes > 0))
+            rows.Add(new("reservedBytes", "MMIO reserved by root ports", "reserved", m => m.ReservedBytes, Bytes: true));
         rows.Add(new("numaMisses", "NUMA locality misses", "NUMA miss", m => m.NumaMisses));
         if (outcomes.Any(o => o.Scenario.Request.Prior is not null))
             rows.Add(new("moved", "devices moved (prior layout)", "moved", m => m.Moved));
