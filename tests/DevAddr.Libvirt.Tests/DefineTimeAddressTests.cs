@@ -3,6 +3,7 @@ using System.Xml.Linq;
 using DevAddr.Core;
 using DevAddr.Core.Model;
 using DevAddr.Libvirt.Tests.Oracle;
+using static DevAddr.Libvirt.Tests.ExpandedXml;
 
 namespace DevAddr.Libvirt.Tests;
 
@@ -260,27 +261,4 @@ public sealed class DefineTimeAddressTests
         Assert.Null(xml);
         return error!;
     }
-
-    private static XElement Controller(XElement devices, string type, int index) =>
-        devices.Elements("controller").Single(c => c.Attribute("type")?.Value == type && c.Attribute("index")?.Value == index.ToString(CultureInfo.InvariantCulture));
-
-    private static int Number(XElement address, string attr)
-    {
-        string v = address.Attribute(attr)!.Value;
-        return v.StartsWith("0x", StringComparison.Ordinal)
-            ? int.Parse(v.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture)
-            : int.Parse(v, CultureInfo.InvariantCulture);
-    }
-
-    private static string? Pci(XElement el) => el.Element("address") is { } a && a.Attribute("type")?.Value == "pci"
-        ? string.Create(CultureInfo.InvariantCulture, $"{Number(a, "bus"):x2}:{Number(a, "slot"):x2}.{Number(a, "function")}")
-        : null;
-
-    private static string? Drive(XElement el) => el.Element("address") is { } a && a.Attribute("type")?.Value == "drive"
-        ? string.Create(CultureInfo.InvariantCulture, $"{Number(a, "controller")}:{Number(a, "bus")}:{Number(a, "target")}:{Number(a, "unit")}")
-        : null;
-
-    private static string? VirtioSerial(XElement el) => el.Element("address") is { } a && a.Attribute("type")?.Value == "virtio-serial"
-        ? string.Create(CultureInfo.InvariantCulture, $"{Number(a, "controller")}:{Number(a, "port")}")
-        : null;
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Xml.Linq;
 using DevAddr.Core;
 using DevAddr.Core.Model;
+using static DevAddr.Libvirt.Tests.ExpandedXml;
 
 namespace DevAddr.Libvirt.Tests;
 
@@ -439,32 +440,8 @@ public sealed class LibvirtRulesTests
     private static string ScsiHostdev(int unit, string address) =>
         $"<hostdev mode='subsystem' type='scsi'><source><adapter name='scsi_host1'/><address bus='0' target='0' unit='{unit}'/></source>{address}</hostdev>";
 
-    private static XElement Controller(XElement devices, string type, int index) =>
-        devices.Elements("controller").Single(c => c.Attribute("type")?.Value == type && c.Attribute("index")?.Value == index.ToString(CultureInfo.InvariantCulture));
-
     private static (string?, string?) Target(XElement el) =>
         (el.Element("target")?.Attribute("type")?.Value, el.Element("target")?.Attribute("port")?.Value);
 
     private static string? Model(XElement el) => el.Element("model")?.Attribute("type")?.Value;
-
-    private static int Number(XElement address, string attr)
-    {
-        string v = address.Attribute(attr)!.Value;
-        return v.StartsWith("0x", StringComparison.Ordinal)
-            ? int.Parse(v.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture)
-            : int.Parse(v, CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>A device's PCI address as bus:slot.function (hex), or null.</summary>
-    private static string? Pci(XElement el) => el.Element("address") is { } a && a.Attribute("type")?.Value == "pci"
-        ? string.Create(CultureInfo.InvariantCulture, $"{Number(a, "bus"):x2}:{Number(a, "slot"):x2}.{Number(a, "function")}")
-        : null;
-
-    private static string? Drive(XElement el) => el.Element("address") is { } a && a.Attribute("type")?.Value == "drive"
-        ? string.Create(CultureInfo.InvariantCulture, $"{Number(a, "controller")}:{Number(a, "bus")}:{Number(a, "target")}:{Number(a, "unit")}")
-        : null;
-
-    private static string? VirtioSerial(XElement el) => el.Element("address") is { } a && a.Attribute("type")?.Value == "virtio-serial"
-        ? string.Create(CultureInfo.InvariantCulture, $"{Number(a, "controller")}:{Number(a, "port")}")
-        : null;
 }
