@@ -57,11 +57,8 @@ internal sealed class HotplugCheckCommand : Command
         SetAction(parseResult =>
         {
             var cfg = parseResult.InvocationConfiguration;
-            string format = parseResult.GetValue(Format)!;
-            if (!HotplugIo.CheckFormat(format, cfg.Error)) return ExitCodes.Usage;
-            var layout = HotplugIo.ReadLayout(parseResult.GetValue(Layout)!, cfg.Error);
-            if (layout is null) return ExitCodes.InvalidInput;
-            var (plan, options, _) = layout.Value;
+            if (HotplugIo.ReadFormatAndLayout(parseResult, Format, Layout, out int exit) is not { } input) return exit;
+            var (plan, options) = (input.Plan, input.Options);
 
             string devicesPath = parseResult.GetValue(Devices)!;
             string? devicesText = CliIo.ReadInput(devicesPath, cfg.Error);
@@ -104,12 +101,9 @@ internal sealed class HotplugCheckCommand : Command
             switch (AddressPlanner.HotplugCheck(plan, devices, options))
             {
                 case HotplugCheckResult.Failure f:
-                    return CliIo.ReportError(f.Error, format == "json", cfg.Error);
-                case HotplugCheckResult.Checked c:
-                    var report = c.Report;
-                    cfg.Output.Write(format == "json" ? HotplugJson.Serialize(report) : Text(report));
-                    if (!HotplugIo.WriteLayout(parseResult.GetValue(LayoutOut), report.LayoutAfter, cfg.Output, cfg.Error)) return ExitCodes.InternalError;
-                    return report.Feasible ? ExitCodes.Ok : ExitCodes.Infeasible;
+                    return CliIo.ReportError(f.Error, input.Json, cfg.Error);
+                case HotplugCheckResult.Checked { Report: var report }:
+                    return HotplugIo.WriteReport(parseResult, input.Json ? HotplugJson.Serialize(report) : Text(report), LayoutOut, report.LayoutAfter, report.Feasible);
                 default:
                     return ExitCodes.InternalError;
             }

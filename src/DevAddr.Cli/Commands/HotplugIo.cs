@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text;
 using DevAddr.Core;
 using DevAddr.Core.Hotplug;
@@ -8,6 +7,12 @@ using DevAddr.Core.Serialization;
 using DevAddr.Libvirt;
 
 namespace DevAddr.Cli.Commands;
+
+/// <summary>A hotplug command's checked --format and the layout it read.</summary>
+internal sealed record LayoutInput(string Format, Plan Plan, HotplugOptions Options, IReadOnlyDictionary<string, string> Aliases)
+{
+    public bool Json => Format == "json";
+}
 
 /// <summary>Reading layouts (plan JSON/YAML or libvirt domain XML) and writing reports, shared by the hotplug commands.</summary>
 internal static class HotplugIo
@@ -27,6 +32,38 @@ internal static class HotplugIo
     {
         Description = "Whether the guest has ACPI (on/off); i440fx root-bus hotplug needs it. Default: from the domain XML, assumed on for a plan.",
     };
+
+    /// <summary>
+    /// The start of every hotplug command: checks --format and reads the LAYOUT argument; null, with the exit code in
+    /// <paramref name="exitCode"/>, after reporting an error.
+    /// </summary>
+    public static LayoutInput? ReadFormatAndLayout(ParseResult parseResult, Option<string> format, Argument<string> layout, out int exitCode)
+    {
+        var error = parseResult.InvocationConfiguration.Error;
+        string formatValue = parseResult.GetValue(format)!;
+        if (!CheckFormat(formatValue, error))
+        {
+            exitCode = ExitCodes.Usage;
+            return null;
+        }
+        var read = ReadLayout(parseResult.GetValue(layout)!, error);
+        if (read is null)
+        {
+            exitCode = ExitCodes.InvalidInput;
+            return null;
+        }
+        exitCode = ExitCodes.Ok;
+        return new LayoutInput(formatValue, read.Value.Plan, read.Value.Options, read.Value.Aliases);
+    }
+
+    /// <summary>Writes a checked report and the --layout-out file; the exit code: 0 when <paramref name="ok"/>, 3 when not.</summary>
+    public static int WriteReport(ParseResult parseResult, string report, Option<string?> layoutOut, Plan layoutAfter, bool ok)
+    {
+        var cfg = parseResult.InvocationConfiguration;
+        cfg.Output.Write(report);
+        if (!WriteLayout(parseResult.GetValue(layoutOut), layoutAfter, cfg.Output, cfg.Error)) return ExitCodes.InternalError;
+        return ok ? ExitCodes.Ok : ExitCodes.Infeasible;
+    }
 
     /// <summary>Reads a layout: a plan (JSON/YAML) or a libvirt domain XML; null after reporting an error.</summary>
     public static (Plan Plan, HotplugOptions Options, IReadOnlyDictionary<string, string> Aliases)? ReadLayout(string path, TextWriter error)

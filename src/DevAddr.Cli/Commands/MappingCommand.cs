@@ -3,9 +3,6 @@ using System.Globalization;
 using System.Text;
 using DevAddr.Core;
 using DevAddr.Core.Hotplug;
-using DevAddr.Core.Model;
-using DevAddr.Core.Serialization;
-using DevAddr.Libvirt;
 
 namespace DevAddr.Cli.Commands;
 
@@ -27,16 +24,13 @@ internal sealed class MappingCommand : Command
         SetAction(parseResult =>
         {
             var cfg = parseResult.InvocationConfiguration;
-            string format = parseResult.GetValue(Format)!;
-            if (!HotplugIo.CheckFormat(format, cfg.Error)) return ExitCodes.Usage;
-            var layout = HotplugIo.ReadLayout(parseResult.GetValue(PlanFile)!, cfg.Error);
-            if (layout is null) return ExitCodes.InvalidInput;
-            switch (AddressPlanner.HostMapping(layout.Value.Plan))
+            if (HotplugIo.ReadFormatAndLayout(parseResult, Format, PlanFile, out int exit) is not { } input) return exit;
+            switch (AddressPlanner.HostMapping(input.Plan))
             {
                 case HostMappingResult.Failure f:
-                    return CliIo.ReportError(f.Error, format == "json", cfg.Error);
+                    return CliIo.ReportError(f.Error, input.Json, cfg.Error);
                 case HostMappingResult.Mapped m:
-                    cfg.Output.Write(format == "json" ? HotplugJson.Serialize(m.Mappings) : Text(m.Mappings));
+                    cfg.Output.Write(input.Json ? HotplugJson.Serialize(m.Mappings) : Text(m.Mappings));
                     return ExitCodes.Ok;
                 default:
                     return ExitCodes.InternalError;

@@ -3,9 +3,6 @@ using System.Globalization;
 using System.Text;
 using DevAddr.Core;
 using DevAddr.Core.Hotplug;
-using DevAddr.Core.Model;
-using DevAddr.Core.Serialization;
-using DevAddr.Libvirt;
 
 namespace DevAddr.Cli.Commands;
 
@@ -38,11 +35,8 @@ internal sealed class UnplugCheckCommand : Command
         SetAction(parseResult =>
         {
             var cfg = parseResult.InvocationConfiguration;
-            string format = parseResult.GetValue(Format)!;
-            if (!HotplugIo.CheckFormat(format, cfg.Error)) return ExitCodes.Usage;
-            var layout = HotplugIo.ReadLayout(parseResult.GetValue(Layout)!, cfg.Error);
-            if (layout is null) return ExitCodes.InvalidInput;
-            var (plan, options, aliases) = layout.Value;
+            if (HotplugIo.ReadFormatAndLayout(parseResult, Format, Layout, out int exit) is not { } input) return exit;
+            var (_, plan, options, aliases) = input;
             if (!HotplugIo.ApplyAcpi(parseResult.GetValue(Acpi), ref options, cfg.Error)) return ExitCodes.Usage;
             var known = plan.Devices.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
             var ids = (parseResult.GetValue(Ids) ?? []).Select(id => known.Contains(id) ? id : aliases.GetValueOrDefault(id, id)).ToList();
@@ -50,12 +44,9 @@ internal sealed class UnplugCheckCommand : Command
             switch (AddressPlanner.UnplugCheck(plan, ids, options))
             {
                 case UnplugCheckResult.Failure f:
-                    return CliIo.ReportError(f.Error, format == "json", cfg.Error);
-                case UnplugCheckResult.Checked c:
-                    var report = c.Report;
-                    cfg.Output.Write(format == "json" ? HotplugJson.Serialize(report) : Text(report));
-                    if (!HotplugIo.WriteLayout(parseResult.GetValue(LayoutOut), report.LayoutAfter, cfg.Output, cfg.Error)) return ExitCodes.InternalError;
-                    return report.Removable ? ExitCodes.Ok : ExitCodes.Infeasible;
+                    return CliIo.ReportError(f.Error, input.Json, cfg.Error);
+                case UnplugCheckResult.Checked { Report: var report }:
+                    return HotplugIo.WriteReport(parseResult, input.Json ? HotplugJson.Serialize(report) : Text(report), LayoutOut, report.LayoutAfter, report.Removable);
                 default:
                     return ExitCodes.InternalError;
             }
