@@ -16,7 +16,7 @@ public static class QemuOverride
     public static readonly XNamespace Qemu = "http://libvirt.org/schemas/domain/qemu/1.0";
 
     /// <summary>Whether a QEMU property name is one of the reserves.</summary>
-    public static bool IsReserve(string name) => name is "bus-reserve" or "io-reserve" or "mem-reserve" or "pref32-reserve" or "pref64-reserve";
+    public static bool IsReserve(string name) => PortReserve.IsProperty(name);
 
     /// <summary>The alias libvirt gives a PCI controller: its user alias, else <c>pci.INDEX</c>.</summary>
     public static string AliasOf(Device controller, XElement? element) =>
@@ -29,16 +29,9 @@ public static class QemuOverride
         r ??= new PortReserve();
         if (!long.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long bytes) && !SizeText(value, out bytes))
             throw new DomainXmlException($"XML error: cannot read '{property}' value '{value}' as a size in bytes");
-        return property switch
-        {
-            "bus-reserve" when bytes <= int.MaxValue => r with { Bus = (int)bytes },
-            "bus-reserve" => throw new DomainXmlException($"XML error: bus-reserve value '{value}' is too large"),
-            "io-reserve" => r with { Io = bytes },
-            "mem-reserve" => r with { Mem = bytes },
-            "pref32-reserve" => r with { Pref32 = bytes },
-            "pref64-reserve" => r with { Pref64 = bytes },
-            _ => r,
-        };
+        if (property == "bus-reserve" && bytes > int.MaxValue)
+            throw new DomainXmlException($"XML error: bus-reserve value '{value}' is too large");
+        return r.With(property, bytes) ?? r;
     }
 
     /// <summary>The reserves <c>&lt;qemu:override&gt;</c> sets on PCI controllers, by controller index.</summary>

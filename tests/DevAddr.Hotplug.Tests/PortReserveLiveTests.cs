@@ -124,3 +124,54 @@ public sealed class PortReserveLiveTests(ITestOutputHelper output)
         output.WriteLine(tooBig.Summary);
     }
 }
+
+/// <summary>Unreadable reserves in <c>&lt;qemu:override&gt;</c>: a precise XML error, and <c>libvirt expand</c> writes only NAME.error.</summary>
+public sealed class QemuOverrideErrorTests
+{
+    private static string Domain(string property, string value) => $"""
+        <domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+          <name>bad-reserve</name>
+          <os><type arch='x86_64' machine='q35'>hvm</type></os>
+          <devices><controller type='pci' index='1' model='pcie-root-port'/></devices>
+          <qemu:override><qemu:device alias='pci.1'><qemu:frontend>
+            <qemu:property name='{property}' type='unsigned' value='{value}'/>
+          </qemu:frontend></qemu:device></qemu:override>
+        </domain>
+        """;
+
+    [Theory]
+    [InlineData("pref64-reserve", "lots", "cannot read 'pref64-reserve' value 'lots' as a size in bytes")]
+    [InlineData("bus-reserve", "3000000000", "bus-reserve value '3000000000' is too large")]
+    public void BadReserveValue_XmlErrorAndNoExpandedFile(string property, string value, string message)
+    {
+        var ex = Assert.Throws<DomainXmlException>(() => DomainXml.Parse(Domain(property, value)));
+        Assert.Contains(message, ex.Message);
+
+        string dir = Directory.CreateTempSubdirectory("devaddr-bad-reserve-").FullName;
+        try
+        {
+            string input = Directory.CreateDirectory(Path.Combine(dir, "in")).FullName, output = Path.Combine(dir, "out");
+            File.WriteAllText(Path.Combine(input, "bad.xml"), Domain(property, value));
+            Assert.Equal(1, LibvirtExpander.ExpandDirectory(input, output));
+            Assert.Equal(["bad.error"], Directory.GetFiles(output).Select(Path.GetFileName));
+            Assert.Contains(message, File.ReadAllText(Path.Combine(output, "bad.error")));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void ReadValues_SizesAndSuffixes_AllFiveProperties()
+    {
+        var reserves = QemuOverride.ReadReserves(
+            System.Xml.Linq.XElement.Parse(Domain("mem-reserve", "32M")),
+            [new Device { Id = "c", Kind = "controller", Type = "pci", Model = "pcie-root-port", Index = 1 }], _ => null);
+        Assert.Equal(new PortReserve { Mem = 32L << 20 }, reserves[1]);
+        var all = new PortReserve();
+        foreach (var (p, v) in new PortReserve { Bus = 2, Io = 0, Mem = 1, Pref32 = 2, Pref64 = 3 }.Properties())
+            all = QemuOverride.With(all, p, v.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(new PortReserve { Bus = 2, Io = 0, Mem = 1, Pref32 = 2, Pref64 = 3 }, all);
+    }
+}

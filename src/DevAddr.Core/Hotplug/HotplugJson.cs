@@ -62,14 +62,11 @@ public static class HotplugJson
             var kv = part.Split('=', 2);
             if (kv.Length != 2 || !ByteSize.TryParse(kv[1], out long bytes))
                 return (0, null, $"'{part}': expected name=size with a size like 16G, 2M, 4K or 0");
-            switch (kv[0].Replace("-reserve", "", StringComparison.Ordinal))
-            {
-                case "io": r = r with { Io = bytes }; break;
-                case "mem": r = r with { Mem = bytes }; break;
-                case "pref32": r = r with { Pref32 = bytes }; break;
-                case "pref64": r = r with { Pref64 = bytes }; break;
-                default: return (0, null, $"'{kv[0]}': unknown reserve (io, mem, pref32, pref64)");
-            }
+            // The hotplug check sizes windows; a bus reserve is not one of its inputs.
+            string name = kv[0].Replace("-reserve", "", StringComparison.Ordinal);
+            if (name == "bus" || r.With(name + "-reserve", bytes) is not { } set)
+                return (0, null, $"'{kv[0]}': unknown reserve (io, mem, pref32, pref64)");
+            r = set;
         }
         return (index, r, null);
     }

@@ -26,14 +26,33 @@ public sealed record PortReserve
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? Pref64 { get; init; }
 
+    /// <summary>Each QEMU property with how to read it from and set it on a reserve, in a fixed order.</summary>
+    private static readonly (string Property, Func<PortReserve, long?> Get, Func<PortReserve, long, PortReserve> Set)[] s_properties =
+    [
+        ("bus-reserve", r => r.Bus, (r, v) => r with { Bus = checked((int)v) }),
+        ("io-reserve", r => r.Io, (r, v) => r with { Io = v }),
+        ("mem-reserve", r => r.Mem, (r, v) => r with { Mem = v }),
+        ("pref32-reserve", r => r.Pref32, (r, v) => r with { Pref32 = v }),
+        ("pref64-reserve", r => r.Pref64, (r, v) => r with { Pref64 = v }),
+    ];
+
     /// <summary>The QEMU property names and values that are set, in a fixed order.</summary>
     public IEnumerable<(string Property, long Value)> Properties()
     {
-        if (Bus is int bus) yield return ("bus-reserve", bus);
-        if (Io is long io) yield return ("io-reserve", io);
-        if (Mem is long mem) yield return ("mem-reserve", mem);
-        if (Pref32 is long p32) yield return ("pref32-reserve", p32);
-        if (Pref64 is long p64) yield return ("pref64-reserve", p64);
+        foreach (var (property, get, _) in s_properties)
+            if (get(this) is long value) yield return (property, value);
+    }
+
+    /// <summary>Whether <paramref name="property"/> is one of QEMU's reserve properties (<c>bus-reserve</c>, <c>io-reserve</c>, ...).</summary>
+    public static bool IsProperty(string property) => s_properties.Any(p => p.Property == property);
+
+    /// <summary>This reserve with one QEMU property set; null when the name is not a reserve property.</summary>
+    /// <exception cref="OverflowException"><c>bus-reserve</c> beyond <see cref="int.MaxValue"/>.</exception>
+    public PortReserve? With(string property, long value)
+    {
+        foreach (var (name, _, set) in s_properties)
+            if (name == property) return set(this, value);
+        return null;
     }
 
     /// <summary>
