@@ -39,11 +39,6 @@ public sealed class PlannerPropertyTests(ITestOutputHelper output)
             var plan = Assert.IsType<PlanResult.Success>(result).Plan;
             run.Plan();
             var violations = PlanCheck.Errors(plan, run, request);
-            if (violations.Count > 0 && UnusableInputs.Match(request) is { } bug)
-            {
-                run.Note("known policy bug: " + bug.Id);
-                return;
-            }
             if (violations.Count > 0)
                 throw run.Invalid("invalid plan:\n" + string.Join("\n", violations.Select(v => $"  {v.Rule}: {v.Message}")));
 
