@@ -32,7 +32,7 @@ public static class AddressPlanner
                 throw PlanningException.Create(ErrorCodes.InvalidInput,
                     $"policy '{request.Policy.Name}' needs the optimizing planner (DevAddr.Solver); this entry point knows only '{PolicySpec.Libvirt}'", rule: "known-policy");
             if (request.Prior is null)
-                return new PlanResult.Success(WithWarnings(new LibvirtPolicy(catalog, machine, request, engine).Run(), catalog));
+                return new PlanResult.Success(Checked(new LibvirtPolicy(catalog, machine, request, engine).Run(), catalog));
 
             // A prior layout: its addresses are kept; report what a plan from scratch would do differently.
             var merged = PriorMerge.Merge(request);
@@ -47,7 +47,7 @@ public static class AddressPlanner
                 // Without the layout the request may not be plannable (e.g. it relies on the layout's controllers).
             }
             long? gain = plan.Solver is { } now && fresh?.Solver is { } free ? Math.Max(0, now.Objective - free.Objective) : null;
-            return new PlanResult.Success(WithWarnings(plan with { Stability = PriorMerge.Report(request, plan, merged.Removed, fresh, gain) }, catalog));
+            return new PlanResult.Success(Checked(plan with { Stability = PriorMerge.Report(request, plan, merged.Removed, fresh, gain) }, catalog));
         }
         catch (PlanningException ex)
         {
@@ -60,7 +60,7 @@ public static class AddressPlanner
     /// (<see cref="ErrorCodes.UnusableLayout"/>, naming the rule and the device), warnings (budget overruns the guest
     /// runs with) are attached to the plan.
     /// </summary>
-    private static Plan WithWarnings(Plan plan, DeviceCatalog catalog)
+    private static Plan Checked(Plan plan, DeviceCatalog catalog)
     {
         var findings = new PlanValidator(catalog).Validate(plan);
         var errors = findings.Where(ValidationRules.IsError).ToList();
