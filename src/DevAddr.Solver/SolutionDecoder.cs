@@ -27,17 +27,28 @@ internal sealed class SolutionDecoder(PciProblem problem, TopologyFacts topo, IR
         public bool Used { get; set; }
     }
 
-    /// <summary>Ports of one group and hotplug setting: existing empty ones first, then new ones, in index order.</summary>
+    /// <summary>
+    /// Ports of one group and hotplug setting: existing empty ones first, then new ones, in index order. Ports are only
+    /// ever taken, so each kind of take resumes where it stopped (every port before its cursor is used).
+    /// </summary>
     private sealed class PortPool
     {
         private readonly List<Port> _ports = [];
+        private int _next, _nextNew;
         public void Add(Port p) => _ports.Add(p);
         /// <summary>The first unused port (existing before new).</summary>
-        public Port Take() => Mark(_ports.First(p => !p.Used));
+        public Port Take() => Mark(ref _next, _ => true);
         /// <summary>The first unused port the plan adds (a port that gets a reserve must be a new one).</summary>
-        public Port TakeNew() => Mark(_ports.First(p => p.IsNew && !p.Used));
+        public Port TakeNew() => Mark(ref _nextNew, p => p.IsNew);
         public IEnumerable<Port> UnusedNew => _ports.Where(p => p.IsNew && !p.Used);
-        private static Port Mark(Port p) { p.Used = true; return p; }
+
+        private Port Mark(ref int cursor, Func<Port, bool> wanted)
+        {
+            while (_ports[cursor].Used || !wanted(_ports[cursor])) cursor++;
+            var p = _ports[cursor];
+            p.Used = true;
+            return p;
+        }
     }
 
     private sealed class BridgeSlots(int bus, IEnumerable<int> slots)
