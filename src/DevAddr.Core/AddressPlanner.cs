@@ -28,19 +28,20 @@ public static class AddressPlanner
                 ?? throw PlanningException.Create(ErrorCodes.UnknownModel,
                     $"unknown machine type '{request.Machine.Type}' for architecture '{request.Machine.Arch}' (known: {string.Join(", ", catalog.Machines.Select(m => m.Name))})",
                     rule: "known-machine");
+            var version = PolicyVersions.Resolve(request.Policy);
             if (engine is null && request.Policy.Name != PolicySpec.Libvirt)
                 throw PlanningException.Create(ErrorCodes.InvalidInput,
                     $"policy '{request.Policy.Name}' needs the optimizing planner (DevAddr.Solver); this entry point knows only '{PolicySpec.Libvirt}'", rule: "known-policy");
             if (request.Prior is null)
-                return new PlanResult.Success(Checked(new LibvirtPolicy(catalog, machine, request, engine).Run(), catalog));
+                return new PlanResult.Success(Checked(new LibvirtPolicy(catalog, machine, request, version, engine).Run(), catalog));
 
             // A prior layout: its addresses are kept; report what a plan from scratch would do differently.
             var merged = PriorMerge.Merge(request);
-            var plan = new LibvirtPolicy(catalog, machine, merged.Request, engine, merged.Movable, request.Prior.MoveWeight).Run();
+            var plan = new LibvirtPolicy(catalog, machine, merged.Request, version, engine, merged.Movable, request.Prior.MoveWeight).Run();
             Plan? fresh = null;
             try
             {
-                fresh = new LibvirtPolicy(catalog, machine, request with { Prior = null }, engine).Run();
+                fresh = new LibvirtPolicy(catalog, machine, request with { Prior = null }, version, engine).Run();
             }
             catch (PlanningException)
             {

@@ -13,4 +13,15 @@ public sealed class ModelsCommandTests
             Assert.Contains(text, result.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("\u001b[", result.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Models_ListsEveryPolicyVersion_MarkingTheNewest()
+    {
+        var result = CliRun.Run("models");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("Policies", result.Output, StringComparison.Ordinal);
+        foreach (var v in DevAddr.Core.Model.PolicyVersions.All)
+            Assert.Matches($@"\W{v.Policy}\W+{System.Text.RegularExpressions.Regex.Escape(v.Version)}\W+(yes|no)\W", result.Output);
+    }
 }

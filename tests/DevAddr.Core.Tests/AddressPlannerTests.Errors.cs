@@ -1,4 +1,5 @@
 using DevAddr.Core.Model;
+using DevAddr.Core.Serialization;
 
 namespace DevAddr.Core.Tests;
 
@@ -157,6 +158,40 @@ public sealed partial class AddressPlannerTests
         var error = Failed(Request("pc") with { Policy = new PolicySpec { Name = "fancy" } });
 
         Assert.Equal((ErrorCodes.InvalidInput, "known-policy"), (error.Code, error.Rule));
+    }
+
+    [Fact]
+    public void Plan_UnknownPolicy_MessageNamesTheFieldAndTheAllowedPolicies()
+    {
+        var error = Failed(Request("pc") with { Policy = new PolicySpec { Name = "fancy" } });
+
+        Assert.Equal("policy.name: unknown policy 'fancy' (allowed: libvirt, optimize)", error.Message);
+    }
+
+    [Theory]
+    [InlineData("8.0")]
+    [InlineData("9")]
+    [InlineData("")]
+    [InlineData("1")]
+    public void Plan_UnknownPolicyVersion_IsRefusedNamingTheFieldAndTheVersionsThatExist(string version)
+    {
+        var error = Failed(Request("pc") with { Policy = new PolicySpec { Version = version } });
+
+        Assert.Equal((ErrorCodes.InvalidInput, "known-policy-version"), (error.Code, error.Rule));
+        Assert.Equal($"policy.version: '{version}' is not a version of policy 'libvirt' (allowed: 9.0; left out: the newest, 9.0)", error.Message);
+    }
+
+    [Fact]
+    public void Plan_RecordsThePolicyVersion_AndAPinnedVersionGivesTheSamePlan()
+    {
+        var request = Request("q35", Disk("vda", "virtio"), Dev("nic0", "interface", model: "virtio"));
+
+        var latest = Planned(request);
+        var pinned = Planned(request with { Policy = new PolicySpec { Version = "9.0" } });
+
+        Assert.Equal(("libvirt", "9.0"), (latest.Policy, latest.PolicyVersion));
+        Assert.Equal(PlanJson.Serialize(latest), PlanJson.Serialize(pinned));
+        Assert.Equal(PolicyVersions.Of("libvirt")[^1].Version, latest.PolicyVersion);
     }
 
     /// <summary>Values the reader accepts but that no plan can hold: refused as results, never thrown.</summary>

@@ -94,6 +94,8 @@ public sealed partial class BindingTests(NativeLibraryFixture library, ITestOutp
     [Fact]
     public void PythonPackage_UnittestSuite_Passes()
     {
+        using var golden = new TempDirectory();
+        ExportGoldenCases(golden.Path);
         var run = ProcessRunner.Run("python3",
             ["-m", "unittest", "discover", "-s", "bindings/python/tests", "-t", "bindings/python", "-v"], Timeout,
             environment: new Dictionary<string, string?>
@@ -101,6 +103,7 @@ public sealed partial class BindingTests(NativeLibraryFixture library, ITestOutp
                 ["DEVADDR_LIBRARY"] = library.LibraryPath,
                 ["DEVADDR_CLI"] = RepoPaths.CliDll,
                 ["PYTHONDONTWRITEBYTECODE"] = "1",
+                ["DEVADDR_GOLDEN_CASES"] = golden.Path,
             });
 
         output.WriteLine(run.StandardError);
@@ -135,6 +138,23 @@ public sealed partial class BindingTests(NativeLibraryFixture library, ITestOutp
         Assert.True(run.ExitCode == 0, run.Transcript);
         Assert.StartsWith($"q35-basic.json: {DeviceCount(File.ReadAllText(fixture))} devices (devaddr ", run.StandardOutput);
         Console.WriteLine($"[native] Go: go test ok ({test.Elapsed.TotalSeconds:F1} s), example: {run.StandardOutput.Trim()}");
+    }
+
+    /// <summary>
+    /// Writes every golden case for bindings/python/tests/test_golden.py: <c>index.tsv</c> (number, golden file under
+    /// fixtures/golden/plans) and <c>N.request.json</c>, the exact request.
+    /// </summary>
+    private static void ExportGoldenCases(string dir)
+    {
+        var cases = Golden.GoldenSet.Cases(RepoPaths.Root);
+        var index = new System.Text.StringBuilder();
+        for (int i = 0; i < cases.Count; i++)
+        {
+            File.WriteAllText(Path.Combine(dir, $"{i}.request.json"), PlanJson.Serialize(cases[i].Request));
+            index.Append(i).Append('\t').Append(cases[i].Path).Append('\n');
+        }
+
+        File.WriteAllText(Path.Combine(dir, "index.tsv"), index.ToString());
     }
 
     /// <summary>The number of devices in the plan of a request, planned in this process as the CLI plans it.</summary>

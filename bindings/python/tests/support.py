@@ -25,6 +25,11 @@ HOTPLUG = ROOT / "fixtures" / "hotplug"
 sys.path.insert(0, str(ROOT / "bindings" / "python"))
 
 
+def note(message: str) -> None:
+    """A line for the log of the run (measured results)."""
+    print(f"\n[devaddr-python] {message}", file=sys.stderr, flush=True)
+
+
 def example_files() -> list[Path]:
     """Every request in fixtures/examples (JSON and YAML), sorted by name."""
     return sorted(p for p in EXAMPLES.iterdir() if p.suffix in (".json", ".yaml", ".yml"))

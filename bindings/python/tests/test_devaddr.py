@@ -5,7 +5,6 @@ from __future__ import annotations
 import ctypes
 import json
 import re
-import sys
 import unittest
 from pathlib import Path
 from typing import Optional
@@ -34,9 +33,7 @@ OPTIMIZE = {
 }
 
 
-def note(message: str) -> None:
-    """A line for the log of the run (measured results)."""
-    print(f"\n[devaddr-python] {message}", file=sys.stderr, flush=True)
+note = support.note
 
 
 def error_of(text: str) -> Optional[dict]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
 import unittest
 from pathlib import Path
@@ -30,9 +29,7 @@ GPU = {"id": "gpu", "kind": "hostdev", "type": "pci", "host": {"address": "0000:
 NIC = {"id": "nic9", "kind": "interface", "model": "virtio"}
 
 
-def note(message: str) -> None:
-    """A line for the log of the run (measured results)."""
-    print(f"\n[devaddr-python] {message}", file=sys.stderr, flush=True)
+note = support.note
 
 
 def error_of(text: str) -> Optional[dict]:

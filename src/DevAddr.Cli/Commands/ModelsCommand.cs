@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DevAddr.Core.Catalog;
+using DevAddr.Core.Model;
 using Spectre.Console;
 
 namespace DevAddr.Cli.Commands;
@@ -7,7 +8,7 @@ namespace DevAddr.Cli.Commands;
 /// <summary><c>devaddr models</c>: lists the machine types, PCI controller models and device models of the catalog.</summary>
 internal sealed class ModelsCommand : Command
 {
-    public ModelsCommand() : base("models", "List the machine types, PCI controller models and device models DevAddr knows (the data in models/).")
+    public ModelsCommand() : base("models", "List the policy versions, machine types, PCI controller models and device models DevAddr knows (the data in models/).")
     {
         SetAction(parseResult =>
         {
@@ -19,6 +20,11 @@ internal sealed class ModelsCommand : Command
                 ColorSystem = ColorSystemSupport.NoColors,
             });
             console.Profile.Width = 160;
+
+            var policies = new Table().Title("Policies (a request without policy.version gets the newest)").AddColumns("policy", "version", "newest", "description");
+            foreach (var v in PolicyVersions.All)
+                policies.AddRow(Markup.Escape(v.Policy), Markup.Escape(v.Version), PolicyVersions.Of(v.Policy)[^1] == v ? "yes" : "no", Markup.Escape(v.Description));
+            console.Write(policies);
 
             var machines = new Table().Title("Machine types").AddColumns("name", "arches", "aliases", "PCI root", "default USB", "description");
             foreach (var m in catalog.Machines)

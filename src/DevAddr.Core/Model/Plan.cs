@@ -9,6 +9,12 @@ public sealed record Plan
     public required MachineSpec Machine { get; init; }
     /// <summary>The policy that produced the plan.</summary>
     public required string Policy { get; init; }
+    /// <summary>
+    /// The version of <see cref="Policy"/> that made the plan (see <see cref="PolicyVersions"/>): the same request
+    /// under the same policy version gives the same plan. Absent in plans read from libvirt domain XML.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? PolicyVersion { get; init; }
     /// <summary>Every device: the requested ones and those the planner added, in stable order.</summary>
     public required IReadOnlyList<Device> Devices { get; init; }
     /// <summary>Counts that describe the plan.</summary>

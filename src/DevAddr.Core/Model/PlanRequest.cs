@@ -32,7 +32,7 @@ public sealed record MachineSpec(string Arch, string Type);
 
 /// <summary>
 /// Global policy. <c>libvirt</c> (default) reproduces libvirt 9.0's assignment; <c>optimize</c> places PCI
-/// devices with a CP-SAT model under the tunables, to a proven optimum.
+/// devices with a CP-SAT model under the tunables, to a proven optimum. Each has versions (<see cref="PolicyVersions"/>).
 /// </summary>
 public sealed record PolicySpec
 {
@@ -43,6 +43,13 @@ public sealed record PolicySpec
 
     /// <summary>Policy name: <c>libvirt</c> or <c>optimize</c>.</summary>
     public string Name { get; init; } = Libvirt;
+
+    /// <summary>
+    /// The policy version to plan with (see <see cref="PolicyVersions"/>), e.g. <c>9.0</c> for <c>libvirt</c>,
+    /// <c>1</c> for <c>optimize</c>. Left out: the newest. Pin it where plans must not change across releases.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Version { get; init; }
 
     /// <summary>Global tunables (optimize policy).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

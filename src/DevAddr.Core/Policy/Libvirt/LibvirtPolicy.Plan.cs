@@ -40,7 +40,8 @@ internal sealed partial class LibvirtPolicy
         return new Plan
         {
             Machine = new MachineSpec(_request.Machine.Arch, _machine.Name),
-            Policy = _engine is null ? PolicySpec.Libvirt : _request.Policy.Name,
+            Policy = _version.Policy,
+            PolicyVersion = _version.Version,
             Solver = _report,
             Devices = devices,
             Summary = new PlanSummary

@@ -16,6 +16,7 @@ internal sealed partial class LibvirtPolicy
     private readonly DeviceCatalog _catalog;
     private readonly MachineType _machine;
     private readonly PlanRequest _request;
+    private readonly PolicyVersion _version;
     private readonly List<WorkDevice> _devices = [];
     private readonly List<WorkDevice> _controllers = [];
     private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
@@ -26,13 +27,14 @@ internal sealed partial class LibvirtPolicy
     private readonly IReadOnlyDictionary<string, DeviceAddress> _movable;
     private readonly int _moveWeight;
 
-    public LibvirtPolicy(DeviceCatalog catalog, MachineType machine, PlanRequest request, IPciPlacementEngine? engine = null,
+    public LibvirtPolicy(DeviceCatalog catalog, MachineType machine, PlanRequest request, PolicyVersion version, IPciPlacementEngine? engine = null,
         IReadOnlyDictionary<string, DeviceAddress>? movable = null, int moveWeight = 1000)
     {
         _moveWeight = moveWeight;
         _catalog = catalog;
         _machine = machine;
         _request = request;
+        _version = version;
         _engine = engine;
         _movable = movable ?? new Dictionary<string, DeviceAddress>();
     }
