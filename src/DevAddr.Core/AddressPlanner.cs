@@ -26,7 +26,7 @@ public static class AddressPlanner
             RequestChecks.Check(request, catalog);
             var machine = catalog.FindMachine(request.Machine.Arch, request.Machine.Type)
                 ?? throw PlanningException.Create(ErrorCodes.UnknownModel,
-                    $"unknown machine type '{request.Machine.Type}' for architecture '{request.Machine.Arch}' (known: {string.Join(", ", catalog.Machines.Select(m => m.Name))})",
+                    $"unknown machine type '{request.Machine.Type}' for architecture '{request.Machine.Arch}' ({KnownMachines(catalog, request.Machine.Arch)})",
                     rule: "known-machine");
             var version = PolicyVersions.Resolve(request.Policy);
             if (engine is null && request.Policy.Name != PolicySpec.Libvirt)
@@ -54,6 +54,15 @@ public static class AddressPlanner
         {
             return new PlanResult.Failure(ex.Error);
         }
+    }
+
+    /// <summary>The machine types of an architecture, or of every architecture when it has none, for an error message.</summary>
+    private static string KnownMachines(DeviceCatalog catalog, string arch)
+    {
+        var forArch = catalog.Machines.Where(m => m.Arches.Contains(arch, StringComparer.Ordinal)).Select(m => m.Name).Distinct().ToList();
+        return forArch.Count > 0
+            ? $"known for {arch}: {string.Join(", ", forArch)}"
+            : $"known: {string.Join(", ", catalog.Machines.Select(m => $"{m.Name} ({string.Join("/", m.Arches)})"))}";
     }
 
     /// <summary>

@@ -59,7 +59,13 @@ public sealed class DomainXml
 
         var type = root.Element("os")?.Element("type");
         string arch = type?.Attribute("arch")?.Value ?? "x86_64";
-        string machine = type?.Attribute("machine")?.Value ?? (arch is "aarch64" or "armv7l" ? "virt" : "pc");
+        string machine = type?.Attribute("machine")?.Value ?? arch switch
+        {
+            "aarch64" or "armv7l" or "riscv64" => "virt",
+            "ppc64" or "ppc64le" => "pseries",
+            "s390x" => "s390-ccw-virtio",
+            _ => "pc",
+        };
         int numa = root.Element("cpu")?.Element("numa")?.Elements("cell").Count() ?? 0;
         int? slots = Int(root.Element("maxMemory"), "slots");
 
@@ -139,6 +145,7 @@ public sealed class DomainXml
             ChassisNr = Int(t, "chassisNr"),
             BusNr = Int(t, "busNr"),
             NumaNode = t?.Element("node") is { } n ? ParseInt(n.Value, "node") : null,
+            TargetIndex = Int(t, "index"),
             Hotplug = t?.Attribute("hotplug")?.Value switch { "on" => true, "off" => false, _ => null },
             ModelName = el.Element("model")?.Attribute("name")?.Value,
             MasterStartPort = Int(el.Element("master"), "startport"),
@@ -156,6 +163,9 @@ public sealed class DomainXml
             "pci" when src.Element("address") is { } a =>
                 string.Create(CultureInfo.InvariantCulture, $"{ParseInt(a.Attribute("domain")?.Value ?? "0", "domain"):x4}:{ParseInt(a.Attribute("bus")?.Value ?? "0", "bus"):x2}:{ParseInt(a.Attribute("slot")?.Value ?? "0", "slot"):x2}.{ParseInt(a.Attribute("function")?.Value ?? "0", "function"):x}"),
             "usb" => $"{src.Element("vendor")?.Attribute("id")?.Value}:{src.Element("product")?.Attribute("id")?.Value}:{src.Element("address")?.Attribute("bus")?.Value}:{src.Element("address")?.Attribute("device")?.Value}",
+            // libvirt tells SCSI host devices apart by adapter and address, iSCSI ones by target name and host.
+            "scsi" when src.Attribute("protocol")?.Value is string protocol =>
+                $"{protocol}:{src.Attribute("name")?.Value}@{src.Element("host")?.Attribute("name")?.Value}",
             "scsi" => $"{src.Element("adapter")?.Attribute("name")?.Value}:{src.Element("address")?.Attribute("bus")?.Value}:{src.Element("address")?.Attribute("target")?.Value}:{src.Element("address")?.Attribute("unit")?.Value}",
             "scsi_host" => src.Attribute("wwpn")?.Value,
             "mdev" => src.Element("address")?.Attribute("uuid")?.Value,
@@ -172,7 +182,10 @@ public sealed class DomainXml
         return type switch
         {
             "pci" => new PciAddress(N("domain"), N("bus"), N("slot"), N("function"),
-                a.Attribute("multifunction")?.Value switch { "on" => true, "off" => false, _ => null }),
+                a.Attribute("multifunction")?.Value switch { "on" => true, "off" => false, _ => null }) { Zpci = ReadZpci(a.Element("zpci")) },
+            "spapr-vio" => new SpaprVioAddress(UInt(a, "reg", 16, uint.MaxValue + 1L)),
+            "ccw" => new CcwAddress((int?)UInt(a, "cssid", 0), (int?)UInt(a, "ssid", 0), (int?)UInt(a, "devno", 0)),
+            "virtio-mmio" => new VirtioMmioAddress(),
             "drive" => new DriveAddress(N("controller"), N("bus"), N("target"), N("unit")),
             "usb" => new UsbAddress(N("bus"), a.Attribute("port")?.Value ?? ""),
             "virtio-serial" => new VirtioSerialAddress(N("controller"), N("bus"), N("port")),
@@ -182,6 +195,46 @@ public sealed class DomainXml
             _ => new OtherAddress(type, a.Attributes().Where(x => !x.IsNamespaceDeclaration && x.Name.Namespace == XNamespace.None && x.Name.LocalName != "type")
                 .ToDictionary(x => x.Name.LocalName, x => x.Value, StringComparer.Ordinal)),
         };
+    }
+
+    /// <summary>The zPCI ids of a PCI address (&lt;zpci uid fid/&gt;), each parsed like libvirt (0x hex, 0 octal, decimal), or null.</summary>
+    private static ZpciIds? ReadZpci(XElement? zpci) =>
+        zpci is null ? null : new ZpciIds((int?)UInt(zpci, "uid", 0), UInt(zpci, "fid", 0));
+
+    /// <summary>
+    /// An unsigned attribute as libvirt's virXMLPropUInt reads it: in <paramref name="radix"/> (0: 0x hex, a leading 0
+    /// octal, else decimal; 16: hex with an optional 0x), below <paramref name="limit"/> (default: 32 bits); null when absent.
+    /// </summary>
+    internal static long? UInt(XElement el, string attr, int radix, long limit = uint.MaxValue + 1L)
+    {
+        if (el.Attribute(attr)?.Value is not string text) return null;
+        string t = text.Trim();
+        int b = radix;
+        if (t.StartsWith("0x", StringComparison.OrdinalIgnoreCase) && radix is 0 or 16)
+        {
+            t = t[2..];
+            b = 16;
+        }
+        else if (radix == 0)
+        {
+            b = t.Length > 1 && t[0] == '0' ? 8 : 10;
+        }
+
+        long v = 0;
+        bool ok = t.Length > 0;
+        foreach (char c in t)
+        {
+            int digit = c switch { >= '0' and <= '9' => c - '0', >= 'a' and <= 'f' => c - 'a' + 10, >= 'A' and <= 'F' => c - 'A' + 10, _ => 99 };
+            if (digit >= b || v > limit)
+            {
+                ok = false;
+                break;
+            }
+            v = (v * b) + digit;
+        }
+        if (!ok || v >= limit)
+            throw new DomainXmlException($"XML error: Invalid value for attribute '{attr}' in element '{el.Name.LocalName}': '{text}'. Expected non-negative integer value");
+        return v;
     }
 
     private static int? Int(XElement? el, string attr) =>

@@ -29,12 +29,18 @@ internal static class DomainXmlChecks
 
         // Memory hotplug (<maxMemory> with slots) needs guest NUMA cells, and memory devices need memory hotplug.
         bool hotplug = root.Element("maxMemory") is { } maxMemory && Size(maxMemory, "slots") > 0;
-        if (hotplug && root.Element("cpu")?.Element("numa")?.Elements("cell").Any() != true)
+        string? arch = root.Element("os")?.Element("type")?.Attribute("arch")?.Value;
+        // ppc64 guests get memory hotplug without NUMA cells (QEMU enables one node there).
+        if (hotplug && arch is not ("ppc64" or "ppc64le") && root.Element("cpu")?.Element("numa")?.Elements("cell").Any() != true)
             throw new DomainXmlException("unsupported configuration: At least one numa node has to be configured when enabling memory hotplug");
         if (!hotplug && devices.Any(d => d.Name.LocalName == "memory"))
             throw new DomainXmlException("unsupported configuration: cannot use/hotplug a memory device when domain 'maxMemory' is not defined");
 
         bool acpi = root.Element("features")?.Element("acpi") is not null;
+        var os = root.Element("os");
+        bool uefi = os?.Attribute("firmware")?.Value == "efi" || os?.Element("loader")?.Attribute("type")?.Value == "pflash";
+        if (acpi && arch == "aarch64" && !uefi)
+            throw new DomainXmlException("unsupported configuration: ACPI requires UEFI on this architecture");
         if (!acpi && devices.Any(d => d.Name.LocalName == "iommu" && d.Attribute("model")?.Value == "virtio"))
             throw new DomainXmlException("unsupported configuration: IOMMU device: 'virtio' requires ACPI");
 

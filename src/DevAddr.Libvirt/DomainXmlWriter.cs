@@ -110,12 +110,39 @@ public static class DomainXmlWriter
             case "input" when d.Bus is not null:
                 el.SetAttributeValue("bus", d.Bus);
                 break;
-            case "panic" when d.Model is not null:
+            case "panic" or "tpm" when d.Model is not null:
                 el.SetAttributeValue("model", d.Model);
+                break;
+            case "channel":
+                // A channel's connection state is live state: libvirt does not keep it in the stored definition.
+                el.Element("target")?.Attribute("state")?.Remove();
+                break;
+            case "filesystem":
+            {
+                // libvirt's defaults: a mount share, passed through (unless it is a vhost-user share with a socket),
+                // written type first, then accessmode.
+                string fsType = el.Attribute("type")?.Value ?? "mount";
+                el.Attribute("type")?.Remove();
+                if (el.Attribute("accessmode") is null && el.Element("source")?.Attribute("socket") is null)
+                    AddFirstAttribute(el, "accessmode", "passthrough");
+                AddFirstAttribute(el, "type", fsType);
+                break;
+            }
+            case "vsock" when el.Attribute("model") is null:
+                AddFirstAttribute(el, "model", d.Model ?? "virtio");
                 break;
         }
         if (d.Address is not null) SetAddress(el, d.Address);
         else el.Elements("address").Remove();
+    }
+
+    /// <summary>Adds an attribute before the element's others (libvirt writes defaults such as type and model first).</summary>
+    private static void AddFirstAttribute(XElement el, string name, string value)
+    {
+        var rest = el.Attributes().ToList();
+        el.RemoveAttributes();
+        el.Add(new XAttribute(name, value));
+        el.Add(rest);
     }
 
     private static XElement Child(XElement el, string name)
@@ -140,7 +167,8 @@ public static class DomainXmlWriter
             if (m is null) el.Add(m = new XElement("model"));
             m.SetAttributeValue("name", name);
         }
-        if (o.Chassis is not null || o.Port is not null || o.ChassisNr is not null || o.BusNr is not null || o.NumaNode is not null || o.Hotplug is not null)
+        if (o.Chassis is not null || o.Port is not null || o.ChassisNr is not null || o.BusNr is not null || o.NumaNode is not null || o.Hotplug is not null
+            || o.TargetIndex is not null)
         {
             var t = el.Element("target");
             if (t is null) el.Add(t = new XElement("target"));
@@ -148,6 +176,7 @@ public static class DomainXmlWriter
             if (o.Chassis is int ch) t.SetAttributeValue("chassis", ch.ToString(CultureInfo.InvariantCulture));
             if (o.Port is int port) t.SetAttributeValue("port", "0x" + port.ToString("x", CultureInfo.InvariantCulture));
             if (o.BusNr is int nr) t.SetAttributeValue("busNr", nr.ToString(CultureInfo.InvariantCulture));
+            if (o.TargetIndex is int ti) t.SetAttributeValue("index", ti.ToString(CultureInfo.InvariantCulture));
             if (o.Hotplug is bool hp) t.SetAttributeValue("hotplug", hp ? "on" : "off");
             if (o.NumaNode is int node && t.Element("node") is null) t.Add(new XElement("node", node.ToString(CultureInfo.InvariantCulture)));
         }
@@ -287,6 +316,21 @@ public static class DomainXmlWriter
                 a.Add(new XAttribute("domain", Hex(p.Domain, 4)), new XAttribute("bus", Hex(p.Bus, 2)),
                       new XAttribute("slot", Hex(p.Slot, 2)), new XAttribute("function", Hex(p.Function, 1)));
                 if (p.Multifunction is bool mf) a.Add(new XAttribute("multifunction", mf ? "on" : "off"));
+                if (p.Zpci is { } z)
+                {
+                    var zpci = new XElement("zpci");
+                    if (z.Uid is int uid) zpci.Add(new XAttribute("uid", Hex(uid, 4)));
+                    if (z.Fid is long fid) zpci.Add(new XAttribute("fid", "0x" + fid.ToString("x8", CultureInfo.InvariantCulture)));
+                    a.Add(zpci);
+                }
+                break;
+            case SpaprVioAddress { Reg: long reg }:
+                a.Add(new XAttribute("reg", "0x" + reg.ToString("x8", CultureInfo.InvariantCulture)));
+                break;
+            case CcwAddress { IsComplete: true } ccw:
+                a.Add(new XAttribute("cssid", "0x" + ccw.Cssid!.Value.ToString("x", CultureInfo.InvariantCulture)),
+                      new XAttribute("ssid", "0x" + ccw.Ssid!.Value.ToString("x", CultureInfo.InvariantCulture)),
+                      new XAttribute("devno", Hex(ccw.Devno!.Value, 4)));
                 break;
             case DriveAddress dr:
                 a.Add(new XAttribute("controller", Dec(dr.Controller)), new XAttribute("bus", Dec(dr.Bus)),

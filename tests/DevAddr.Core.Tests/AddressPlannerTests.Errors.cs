@@ -79,16 +79,18 @@ public sealed partial class AddressPlannerTests
     }
 
     [Theory]
-    [InlineData("x86_64", "isapc")]
-    [InlineData("x86_64", "virt")]
-    [InlineData("aarch64", "q35")]
-    [InlineData("riscv64", "virt")]
-    public void Plan_UnknownMachineType_ReturnsUnknownModelListingTheKnownOnes(string arch, string machine)
+    [InlineData("x86_64", "isapc", "known for x86_64: pc, q35")]
+    [InlineData("x86_64", "virt", "known for x86_64: pc, q35")]
+    [InlineData("aarch64", "q35", "known for aarch64: virt, vexpress")]
+    [InlineData("ppc64le", "virt", "known for ppc64le: pseries")]
+    [InlineData("s390x", "pseries", "known for s390x: s390-ccw-virtio")]
+    [InlineData("mips", "malta", "known: pc (x86_64/i686), q35 (x86_64/i686), virt (aarch64), virt (armv7l), virt (riscv64), vexpress (armv7l/aarch64), pseries (ppc64/ppc64le), s390-ccw-virtio (s390x)")]
+    public void Plan_UnknownMachineType_ReturnsUnknownModelListingTheKnownOnes(string arch, string machine, string known)
     {
         var error = Failed(new PlanRequest { Machine = new MachineSpec(arch, machine) });
 
         Assert.Equal((ErrorCodes.UnknownModel, "known-machine"), (error.Code, error.Rule));
-        Assert.Equal($"unknown machine type '{machine}' for architecture '{arch}' (known: pc, q35, virt)", error.Message);
+        Assert.Equal($"unknown machine type '{machine}' for architecture '{arch}' ({known})", error.Message);
     }
 
     [Fact]

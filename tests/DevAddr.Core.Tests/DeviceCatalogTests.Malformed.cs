@@ -73,8 +73,8 @@ public sealed partial class DeviceCatalogTests
         var ex = Assert.Throws<CatalogException>(() => DeviceCatalog.LoadDirectory(dir.Path));
 
         Assert.Equal(file, ex.File);
-        Assert.Equal("$.machines[3].name", ex.JsonPath);
-        Assert.Contains("duplicate machine type 'q35'", ex.Message, StringComparison.Ordinal);
+        Assert.Equal($"$.machines[{DeviceCatalog.Default.Machines.Count}].name", ex.JsonPath);
+        Assert.Contains("duplicate machine type 'q35' for architecture 'x86_64'", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -12,7 +12,11 @@ public sealed partial class DeviceCatalogTests
     {
         var catalog = DeviceCatalog.Default;
 
-        Assert.Equal(["pc", "q35", "virt"], catalog.Machines.Select(m => m.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["pc", "pseries", "q35", "s390-ccw-virtio", "vexpress", "virt"], catalog.Machines.Select(m => m.Name).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(["aarch64", "armv7l", "riscv64"], catalog.Machines.Where(m => m.Name == "virt").SelectMany(m => m.Arches).Order(StringComparer.Ordinal));
+        Assert.Equal("pseries", catalog.FindMachine("ppc64le", "pseries-7.2")!.Name);
+        Assert.True(catalog.FindMachine("s390x", "s390-ccw-virtio-7.2")!.Ccw);
+        Assert.Equal("piix3-uhci", catalog.FindMachine("armv7l", "virt")!.UsbModelWhenUnset);
         Assert.Equal("pcie-root", catalog.FindMachine("x86_64", "pc-q35-7.2")!.PciRoot);
         Assert.Equal("pci-root", catalog.FindMachine("i686", "pc-i440fx-7.2")!.PciRoot);
         Assert.Equal("virt", catalog.FindMachine("aarch64", "virt-7.2")!.Name);

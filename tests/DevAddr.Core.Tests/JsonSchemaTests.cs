@@ -204,6 +204,10 @@ public sealed class JsonSchemaTests
         { "request", "virtioSerialAddress", typeof(VirtioSerialAddress) },
         { "request", "ccidAddress", typeof(CcidAddress) },
         { "request", "dimmAddress", typeof(DimmAddress) },
+        { "request", "spaprVioAddress", typeof(SpaprVioAddress) },
+        { "request", "ccwAddress", typeof(CcwAddress) },
+        { "request", "virtioMmioAddress", typeof(VirtioMmioAddress) },
+        { "request", "zpciIds", typeof(ZpciIds) },
         { "request", "otherAddress", typeof(OtherAddress) },
         { "plan", "", typeof(Plan) },
         { "plan", "machine", typeof(MachineSpec) },
@@ -224,6 +228,10 @@ public sealed class JsonSchemaTests
         { "plan", "virtioSerialAddress", typeof(VirtioSerialAddress) },
         { "plan", "ccidAddress", typeof(CcidAddress) },
         { "plan", "dimmAddress", typeof(DimmAddress) },
+        { "plan", "spaprVioAddress", typeof(SpaprVioAddress) },
+        { "plan", "ccwAddress", typeof(CcwAddress) },
+        { "plan", "virtioMmioAddress", typeof(VirtioMmioAddress) },
+        { "plan", "zpciIds", typeof(ZpciIds) },
         { "plan", "otherAddress", typeof(OtherAddress) },
     };
 

@@ -25,6 +25,12 @@ internal static class UnusableInputs
 
     public static readonly IReadOnlyList<Bug> All =
     [
+        new("spapr-vio-elsewhere",
+            "an ibmvscsi SCSI controller or a spapr-vlan NIC on a machine without the spapr-vio bus (not pseries) is put on spapr-vio " +
+            "(reg 0x2000, 0x1000); libvirt 9.0 defines it (its spapr-vio pass does not look at the machine), QEMU has no such device " +
+            "there. Repro: q35 + {kind: controller, type: scsi, model: ibmvscsi} (checked live)",
+            r => !(Core.Catalog.DeviceCatalog.Default.FindMachine(r.Machine.Arch, r.Machine.Type)?.SpaprVio ?? false) &&
+                 Any(r, d => d is { Kind: "controller", Type: "scsi", Model: "ibmvscsi" } or { Kind: "interface", Model: "spapr-vlan" })),
         new("usb-net-address",
             "a usb-net NIC given a USB address keeps it unchecked and unreserved (on a bus without USB controller, or on a port another device " +
             "takes); libvirt 9.0 does the same (its USB pass skips interfaces; without an address it fails: 'connect flags 00'). " +

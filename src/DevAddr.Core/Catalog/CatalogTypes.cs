@@ -57,7 +57,7 @@ public sealed record MachineType
     public string? Mmio32Window { get; init; }
 
     /// <summary>Serial target type of a serial given without one or as isa-serial (isa-serial on x86, system-serial on aarch64).</summary>
-    public string DefaultSerialTarget { get; init; } = "isa-serial";
+    public string? DefaultSerialTarget { get; init; } = "isa-serial";
     /// <summary>Serial target types the machine accepts.</summary>
     public IReadOnlyList<string> SerialTargets { get; init; } = [];
     /// <summary>Target types of a first serial port that libvirt also shows as console 0 (adding that console when missing).</summary>
@@ -72,6 +72,44 @@ public sealed record MachineType
     public bool IntelIommu { get; init; }
     /// <summary>Video models the machine does not support.</summary>
     public IReadOnlyList<string> UnsupportedVideoModels { get; init; } = [];
+
+    /// <summary>
+    /// Whether the machine has several PCI roots (pseries PCI host bridges): pci-root controllers may have any index,
+    /// and the bus libvirt adds when the PCI slots run out is another pci-root.
+    /// </summary>
+    public bool MultipleRoots { get; init; }
+    /// <summary>The <c>&lt;model name&gt;</c> libvirt gives every pci-root controller (pseries: spapr-pci-host-bridge).</summary>
+    public string? RootModelName { get; init; }
+    /// <summary>Whether pci-root controllers carry a <c>&lt;target index&gt;</c> (pseries PHBs: 0 for index 0, else 1-30).</summary>
+    public bool RootTargetIndex { get; init; }
+    /// <summary>Whether PCI devices carry s390x zPCI ids (uid, fid).</summary>
+    public bool Zpci { get; init; }
+    /// <summary>Whether virtio devices without an address go on channel I/O (s390x CCW).</summary>
+    public bool Ccw { get; init; }
+    /// <summary>Whether the machine has the spapr-vio bus (pseries).</summary>
+    public bool SpaprVio { get; init; }
+    /// <summary>Whether virtio devices may use virtio-mmio (ARM and RISC-V virt): once any device has a virtio-mmio address, every virtio device without an address gets one.</summary>
+    public bool VirtioMmio { get; init; }
+    /// <summary>The panic model of a panic device given without one.</summary>
+    public string DefaultPanic { get; init; } = "isa";
+    /// <summary>Whether libvirt adds a panic device of <see cref="DefaultPanic"/> model when there is none (pseries, s390x).</summary>
+    public bool ImplicitPanic { get; init; }
+    /// <summary>The bus of an input device given without one (mouse and keyboard take PS/2 where the machine has it).</summary>
+    public string DefaultInputBus { get; init; } = "usb";
+    /// <summary>Whether a guest with graphics gets a USB keyboard and (unless it has a USB tablet) a USB mouse (pseries).</summary>
+    public bool GraphicsUsbInputs { get; init; }
+    /// <summary>Whether a USB controller without model and without address is model 'none' (s390x); with an address its model stays unset.</summary>
+    public bool UsbNoneWithoutAddress { get; init; }
+    /// <summary>Whether the machine has an NVRAM device (pseries).</summary>
+    public bool Nvram { get; init; }
+    /// <summary>Whether the diag288 watchdog exists (s390x).</summary>
+    public bool Diag288 { get; init; }
+    /// <summary>The TPM model of a TPM given without one (pseries: tpm-spapr; elsewhere tpm-tis).</summary>
+    public string DefaultTpmModel { get; init; } = "tpm-tis";
+    /// <summary>Whether the machine has parallel ports (not pseries, not s390x).</summary>
+    public bool ParallelPorts { get; init; } = true;
+    /// <summary>Whether the virtio IOMMU is available (q35 and ARM virt).</summary>
+    public bool VirtioIommu { get; init; }
 
     /// <summary>True when the root bus is PCI Express.</summary>
     public bool IsPcie => PciRoot == "pcie-root";
@@ -104,6 +142,8 @@ public sealed record PciControllerModel
     public required string Model { get; init; }
     /// <summary>The QEMU device implementing it.</summary>
     public string? QemuModel { get; init; }
+    /// <summary>Other QEMU devices libvirt accepts as this model's <c>&lt;model name&gt;</c> (pcie-root-port: ioh3420).</summary>
+    public IReadOnlyList<string> OtherModelNames { get; init; } = [];
     /// <summary>Its own connect type (device side), or "none" for roots.</summary>
     public required string Is { get; init; }
     /// <summary>Connect types it accepts downstream.</summary>

@@ -19,6 +19,7 @@ public sealed class DeviceCatalog
         PciPassOrder = devices.PciPassOrder;
         UsbCategoryOrder = devices.UsbCategoryOrder;
         PlanOrder = devices.PlanOrder;
+        NicModels = devices.NicModels;
         _pciByModel = pci.Controllers.ToFrozenDictionary(c => c.Model, StringComparer.Ordinal);
     }
 
@@ -37,6 +38,16 @@ public sealed class DeviceCatalog
     public IReadOnlyList<string> PlanOrder { get; }
     /// <summary>Order in which USB device categories get ports.</summary>
     public IReadOnlyList<string> UsbCategoryOrder { get; }
+
+    /// <summary>
+    /// The NIC models libvirt knows by name: a model given in another spelling is stored as written here (libvirt
+    /// matches them ignoring case); any other name is kept as given (and placed like a PCI Express device).
+    /// </summary>
+    public IReadOnlyList<string> NicModels { get; }
+
+    /// <summary>A NIC model in libvirt's spelling when it is one of <see cref="NicModels"/> (ignoring case), else as given.</summary>
+    public string CanonicalNicModel(string model) =>
+        NicModels.FirstOrDefault(m => string.Equals(m, model, StringComparison.OrdinalIgnoreCase)) ?? model;
 
     /// <summary>Finds the machine type for an architecture and a machine name (or alias), or null.</summary>
     public MachineType? FindMachine(string arch, string machine) =>
@@ -118,11 +129,12 @@ public sealed class DeviceCatalog
     private void Check(Func<string, string> display)
     {
         string mf = display("machines.json"), pf = display("pci-controllers.json"), df = display("devices.json");
-        var names = new HashSet<string>(StringComparer.Ordinal);
+        var names = new HashSet<(string, string)>();
         for (int i = 0; i < Machines.Count; i++)
         {
             var m = Machines[i];
-            if (!names.Add(m.Name)) throw new CatalogException(mf, $"$.machines[{i}].name", $"duplicate machine type '{m.Name}'");
+            foreach (string arch in m.Arches)
+                if (!names.Add((m.Name, arch))) throw new CatalogException(mf, $"$.machines[{i}].name", $"duplicate machine type '{m.Name}' for architecture '{arch}'");
             if (m.PciRoot is not null && FindPciController(m.PciRoot) is not { Root: true })
                 throw new CatalogException(mf, $"$.machines[{i}].pciRoot", $"'{m.PciRoot}' is not a root PCI controller model");
             if (m.ExpanderBus is not null && FindPciController(m.ExpanderBus) is null)
@@ -180,6 +192,7 @@ public sealed class DeviceCatalog
         public required IReadOnlyList<string> PciPassOrder { get; init; }
         public required IReadOnlyList<string> UsbCategoryOrder { get; init; }
         public required IReadOnlyList<string> PlanOrder { get; init; }
+        public required IReadOnlyList<string> NicModels { get; init; }
         public required IReadOnlyList<DeviceModelRule> Models { get; init; }
     }
 }

@@ -11,6 +11,9 @@ namespace DevAddr.Core.Model;
 [JsonDerivedType(typeof(VirtioSerialAddress), "virtio-serial")]
 [JsonDerivedType(typeof(CcidAddress), "ccid")]
 [JsonDerivedType(typeof(DimmAddress), "dimm")]
+[JsonDerivedType(typeof(SpaprVioAddress), "spapr-vio")]
+[JsonDerivedType(typeof(CcwAddress), "ccw")]
+[JsonDerivedType(typeof(VirtioMmioAddress), "virtio-mmio")]
 [JsonDerivedType(typeof(OtherAddress), "other")]
 public abstract record DeviceAddress
 {
@@ -51,6 +54,9 @@ public sealed record PciAddress : DeviceAddress
     /// <summary>multifunction='on' (true), 'off' (false) or not given (null).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public bool? Multifunction { get; init; }
+    /// <summary>The s390x zPCI identifiers of the device (<c>&lt;zpci uid fid/&gt;</c>); absent elsewhere.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ZpciIds? Zpci { get; init; }
 
     /// <inheritdoc />
     [JsonIgnore]
@@ -113,7 +119,82 @@ public sealed record DimmAddress(
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"dimm {Slot}");
 }
 
-/// <summary>Any other address kind (ccw, isa, virtio-mmio, spapr-vio, unassigned, ...), carried through unchanged.</summary>
+/// <summary>
+/// s390x zPCI identifiers of a PCI device: <c>uid</c> 1-0xffff and <c>fid</c> 0-0xffffffff, each unique in the guest.
+/// In a request either may be left out (the planner assigns the lowest free one, as libvirt does).
+/// </summary>
+public sealed record ZpciIds(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Uid = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Fid = null)
+{
+    /// <summary>Highest uid.</summary>
+    public const int UidLast = 0xffff;
+    /// <summary>Highest fid.</summary>
+    public const long FidLast = 0xffffffff;
+
+    /// <inheritdoc />
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"zpci uid=0x{Uid ?? 0:x4} fid=0x{Fid ?? 0:x8}");
+}
+
+/// <summary>
+/// An address on the pseries spapr-vio bus: a register number (<c>reg</c>), unique in the guest, at most 0xffffffff.
+/// In a request <see cref="Reg"/> may be left out: the planner picks libvirt's default for the device kind (or the
+/// next free one above it).
+/// </summary>
+public sealed record SpaprVioAddress(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Reg = null) : DeviceAddress
+{
+    /// <summary>Highest register number.</summary>
+    public const long RegLast = 0xffffffff;
+
+    /// <inheritdoc />
+    [JsonIgnore]
+    public override string Kind => "spapr-vio";
+    /// <inheritdoc />
+    public override string ToString() => Reg is long r ? string.Create(CultureInfo.InvariantCulture, $"spapr-vio 0x{r:x8}") : "spapr-vio";
+}
+
+/// <summary>
+/// An s390x channel I/O (CCW) address: channel subsystem (<c>cssid</c> 0-0xfe), subchannel set (<c>ssid</c> 0-3) and
+/// device number (<c>devno</c> 0-0xffff), unique in the guest. In a request all three may be left out: the planner
+/// gives the device the next free <c>fe.0.devno</c>, as libvirt does.
+/// </summary>
+public sealed record CcwAddress(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Cssid = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Ssid = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Devno = null) : DeviceAddress
+{
+    /// <summary>Highest channel subsystem id.</summary>
+    public const int CssidLast = 0xfe;
+    /// <summary>Highest subchannel set id.</summary>
+    public const int SsidLast = 3;
+    /// <summary>Highest device number.</summary>
+    public const int DevnoLast = 0xffff;
+
+    /// <summary>True when all three numbers are given.</summary>
+    [JsonIgnore]
+    public bool IsComplete => Cssid is not null && Ssid is not null && Devno is not null;
+
+    /// <inheritdoc />
+    [JsonIgnore]
+    public override string Kind => "ccw";
+    /// <summary>libvirt's key form, e.g. <c>fe.0.0005</c>.</summary>
+    public override string ToString() => IsComplete
+        ? string.Create(CultureInfo.InvariantCulture, $"{Cssid:x}.{Ssid:x}.{Devno:x4}")
+        : "ccw";
+}
+
+/// <summary>A virtio-mmio address (ARM and RISC-V virt boards): the device sits on the board's MMIO transport; no numbers.</summary>
+public sealed record VirtioMmioAddress : DeviceAddress
+{
+    /// <inheritdoc />
+    [JsonIgnore]
+    public override string Kind => "virtio-mmio";
+    /// <inheritdoc />
+    public override string ToString() => "virtio-mmio";
+}
+
+/// <summary>Any other address kind libvirt knows (isa, unassigned, virtio-s390), carried through unchanged.</summary>
 public sealed record OtherAddress : DeviceAddress
 {
     /// <summary>Creates an address of another kind.</summary>

@@ -88,9 +88,12 @@ public sealed record ControllerOptions
     /// <summary>Expander bus: first guest bus number.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? BusNr { get; init; }
-    /// <summary>Expander bus: guest NUMA node.</summary>
+    /// <summary>Expander bus, or pseries PCI host bridge: guest NUMA node.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? NumaNode { get; init; }
+    /// <summary>pseries PCI host bridge (pci-root): the PHB's target index, 0 for index 0, else 1-30.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? TargetIndex { get; init; }
     /// <summary>Whether hotplug is enabled on this port/bus (null: the model's default).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public bool? Hotplug { get; init; }

@@ -225,7 +225,11 @@ internal sealed class PciAddressSet
 
         string model;
         bool needDmi = false, needPcieToPci = false;
-        if ((flags & ConnectFlags.PciDevice) != 0)
+        if ((flags & ConnectFlags.PciDevice) != 0 && _machine.MultipleRoots)
+        {
+            model = "pci-root";  // machines with several PCI roots (pseries) grow by another root
+        }
+        else if ((flags & ConnectFlags.PciDevice) != 0)
         {
             model = "pci-bridge";
             bool haveBridgeParent = Buses.Any(b => (b.Flags & ConnectFlags.PciBridge) != 0);

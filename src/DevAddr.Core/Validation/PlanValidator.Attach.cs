@@ -152,7 +152,7 @@ internal sealed partial class PlanValidator
             int first = d.Kind == "console" ? 0 : 1;
             if (a.Bus != 0 || a.Port < first || a.Port >= ports)
             {
-                Fail("virtio-serial-port-range", d, Inv($"{d.Id}: virtio-serial address {a.Controller}:{a.Bus}:{a.Port} is outside bus 0, ports {first}-{ports - 1}"));
+                Fail("virtio-serial-port-range", d, Inv($"{d.Id}: virtio-serial address {a.Controller}:{a.Bus}:{a.Port} is outside bus 0, ports {first}-{ports - 1}{(a.Bus != 0 ? " (libvirt 9.0 defines another bus; QEMU has bus 0 only: Bus 'virtio-serial0.1' not found)" : "")}"));
                 continue;
             }
             if (!seen.TryAdd((a.Controller, a.Port), d))
@@ -202,9 +202,28 @@ internal sealed partial class PlanValidator
             "virtio-serial" => "virtio-serial",
             "ccid" => "ccid",
             "dimm" => "dimm",
+            "spapr-vio" => _machine.SpaprVio ? "spapr-vio" : null,
+            "ccw" => _machine.Ccw ? "ccw" : null,
             _ => rule.Connect != "none" && _machine.PciRoot is not null ? "pci" : null,
         };
     }
+
+    /// <summary>Device kinds that may sit on the pseries spapr-vio bus.</summary>
+    private static readonly string[] s_spaprVioKinds = ["interface", "controller", "serial", "nvram", "tpm"];
+
+    /// <summary>
+    /// Whether an address of another kind than the wanted one is right: a PCI device may be on channel I/O (s390x
+    /// CCW) or virtio-mmio (ARM and RISC-V virt, and a virtio device on x86), and a NIC, controller or serial on
+    /// spapr-vio (pseries), as libvirt keeps them.
+    /// </summary>
+    private bool AcceptsOtherKind(Device d, string wanted, DeviceAddress a) => a switch
+    {
+        CcwAddress => wanted == "pci" && _machine.Ccw && !(d.Kind == "hostdev" && d.Type == "pci"),
+        VirtioMmioAddress => Rule(d)?.Connect is { } connect && connect != "none" &&
+                             (_machine.VirtioMmio || (!_machine.Ccw && !_machine.SpaprVio && connect == "virtio")),
+        SpaprVioAddress => _machine.SpaprVio && s_spaprVioKinds.Contains(d.Kind),
+        _ => false,
+    };
 
     /// <summary>
     /// libvirt's "assign me an address" placeholder, 0000:00:00.0, kept (as a bare <c>&lt;address type='pci'/&gt;</c>)
@@ -225,10 +244,16 @@ internal sealed partial class PlanValidator
                 continue;
             }
             string? wanted = WantedAddressKind(d);
-            if (wanted is null) continue;
+            if (wanted is null)
+            {
+                // A console keeps whatever address it was given (a virtio console on s390x may hold a CCW device number).
+                if (d.Kind != "console" && d.Address is SpaprVioAddress or CcwAddress or VirtioMmioAddress && !AcceptsOtherKind(d, "none", d.Address))
+                    Fail("address-kind", d, Inv($"{d.Id} ({d.Kind}{(d.Model is null ? "" : " " + d.Model)}) takes no address on machine type {_machine.Name}, not {d.Address.Kind} ({d.Address}){(d.Address is SpaprVioAddress ? ": only pseries has the spapr-vio bus" : "")}"));
+                continue;
+            }
             if (d.Address is null)
                 Fail("address-present", d, Inv($"{d.Id} ({d.Kind}{(d.Model is null ? "" : " " + d.Model)}) needs a {wanted} address"));
-            else if (d.Address is not OtherAddress && d.Address.Kind != wanted)
+            else if (d.Address is not OtherAddress && d.Address.Kind != wanted && !AcceptsOtherKind(d, wanted, d.Address))
                 Fail("address-kind", d, Inv($"{d.Id} ({d.Kind}{(d.Model is null ? "" : " " + d.Model)}) needs a {wanted} address, not {d.Address.Kind} ({d.Address})"));
         }
     }

@@ -19,7 +19,7 @@ internal sealed partial class PlanValidator
             int idx = c.Index ?? 0;
             if (!_buses.TryAdd(idx, new PciBus(c, m, idx)))
                 Fail("pci-index-unique", c, Inv($"{c.Id} and {_buses[idx].Device.Id} both have PCI controller index {idx}"));
-            if (m.Root && idx != 0)
+            if (m.Root && idx != 0 && !(_machine.MultipleRoots && m.Model == _machine.PciRoot))
                 Fail("pci-root-index", c, Inv($"{c.Id}: {m.Model} must have index 0, not {idx}"));
             if (idx == 0 && m.Model != _machine.PciRoot)
                 Fail("pci-root-model", c, _machine.PciRoot is null

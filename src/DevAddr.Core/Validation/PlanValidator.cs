@@ -70,6 +70,10 @@ internal sealed partial class PlanValidator(DeviceCatalog catalog)
         CheckUsb();
         CheckVirtioSerial();
         CheckCcidAndDimm();
+        CheckSpaprVio();
+        CheckCcw();
+        CheckZpci();
+        CheckTargetIndexes();
         CheckAddressPresence();
         return Sorted();
     }

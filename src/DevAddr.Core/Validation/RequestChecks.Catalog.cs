@@ -37,24 +37,29 @@ internal static partial class RequestChecks
             CheckOptions(d, machine, catalog);
             if (d.Address is null or OtherAddress) continue;
             var rule = catalog.Resolve(d.Kind, d.Type, d.Bus, d.Model);
-            string[] allowed = AllowedAddressKinds(d, catalog);
+            string[] allowed = AllowedAddressKinds(d, machine, catalog);
             if (!allowed.Contains(d.Address.Kind) && !LibvirtReplacesAddress(d, rule))
                 throw PlanningException.Create(ErrorCodes.AddressConflict,
                     $"device '{d.Id}' ({d.Kind}{(d.Model is null ? "" : " " + d.Model)}) cannot have a {d.Address.Kind} address ({d.Address}); it takes {string.Join(" or ", allowed)}{AddressKindNote(d, rule)}",
                     d.Id, "address-kind");
             if (DriveRangeProblem(d, request, machine, catalog) is string problem)
                 throw PlanningException.Create(ErrorCodes.AddressConflict, $"device '{d.Id}' has drive address {d.Address} out of range: {problem}", d.Id, "drive-address-range");
-            if (d.Address is VirtioSerialAddress { Bus: not 0 } vs)
-                throw PlanningException.Create(ErrorCodes.AddressConflict, $"device '{d.Id}' has virtio-serial address {vs.Controller}:{vs.Bus}:{vs.Port}; a virtio-serial controller has only bus 0", d.Id, "virtio-serial-port-range");
         }
     }
 
-    /// <summary>The address kinds a device may be given: its attachment's, PCI for PCI devices (and, as libvirt allows, for devices without any attachment).</summary>
-    private static string[] AllowedAddressKinds(Device d, DeviceCatalog catalog)
+    /// <summary>Device kinds that may sit on the pseries spapr-vio bus.</summary>
+    private static readonly string[] s_spaprVioKinds = ["interface", "controller", "serial", "nvram", "tpm", "console"];
+
+    /// <summary>
+    /// The address kinds a device may be given: its attachment's, PCI for PCI devices (and, as libvirt allows, for
+    /// devices without any attachment); where the machine has them, CCW and virtio-mmio for those too (libvirt keeps
+    /// them on any such device), and spapr-vio for NICs, controllers, serials, NVRAM and TPMs.
+    /// </summary>
+    private static string[] AllowedAddressKinds(Device d, MachineType machine, DeviceCatalog catalog)
     {
         if (d.Kind == "controller" && d.Type == "pci") return ["pci"];
         var rule = catalog.Resolve(d.Kind, d.Type, d.Bus, d.Model);
-        return rule?.Attach switch
+        string[] kinds = rule?.Attach switch
         {
             "drive" => ["drive"],
             "usb" or "usb-hub" => ["usb"],
@@ -62,8 +67,18 @@ internal static partial class RequestChecks
             "virtio-console" => ["virtio-serial", "pci"],
             "ccid" => ["ccid"],
             "dimm" => ["dimm"],
+            "ccw" => ["ccw"],
             _ => ["pci"],
         };
+        if (!kinds.Contains("pci")) return kinds;
+        var more = new List<string>(kinds);
+        // A PCI host device on CCW: libvirt refuses it ("PCI host devices must use 'pci' or 'unassigned' address type").
+        if (machine.Ccw && !(d.Kind == "hostdev" && d.Type == "pci")) more.Add("ccw");
+        // A CCW address on another machine is refused by the policy with libvirt's message.
+        else if (!machine.Ccw) more.Add("ccw");
+        if (machine.VirtioMmio || (!machine.Ccw && !machine.SpaprVio && rule?.Connect == "virtio")) more.Add("virtio-mmio");
+        if (machine.SpaprVio && s_spaprVioKinds.Contains(d.Kind)) more.Add("spapr-vio");
+        return [.. more];
     }
 
     /// <summary>libvirt's "assign one": a PCI address whose domain, bus and slot are 0 (virDeviceInfoPCIAddressIsWanted).</summary>
@@ -76,7 +91,9 @@ internal static partial class RequestChecks
     /// add a new PCI bus for a device with connect flags 00", and so does the policy).
     /// </summary>
     private static bool LibvirtReplacesAddress(Device d, DeviceModelRule? rule) =>
-        IsEmptyPci(d.Address) && (rule?.Attach == "virtio-serial" || rule is { Connect: "none", Pass: not null });
+        (IsEmptyPci(d.Address) && (rule?.Attach == "virtio-serial" || rule is { Connect: "none", Pass: not null }))
+        // libvirt puts spapr-vlan NICs, ibmvscsi controllers and spapr-vty serials on spapr-vio whatever address they have.
+        || (rule?.Attach == "spapr-vio" && d.Kind is "interface" or "controller" or "serial");
 
     /// <summary>What libvirt 9.0 and QEMU make of an address of the wrong kind, where that is known, for the message.</summary>
     private static string AddressKindNote(Device d, DeviceModelRule? rule) => (d.Address, rule) switch
@@ -137,7 +154,8 @@ internal static partial class RequestChecks
     private static void CheckOptions(Device d, MachineType machine, DeviceCatalog catalog)
     {
         bool pci = d.Kind == "controller" && d.Type == "pci";
-        if (pci && d.Model is not null && catalog.FindPciController(d.Model) is { Root: true } && d.Index is int index && index != 0)
+        if (pci && d.Model is not null && catalog.FindPciController(d.Model) is { Root: true } && d.Index is int index && index != 0
+            && !(machine.MultipleRoots && d.Model == machine.PciRoot))
             throw PlanningException.Create(ErrorCodes.InvalidInput, $"controller '{d.Id}': pci-root and pcie-root controllers should have index 0", d.Id, "pci-root-index");
         if (d.Controller is not { } o) return;
         string? problem =

@@ -39,8 +39,39 @@ internal static partial class RequestChecks
                     $"device '{d.Id}' has PCI address {p} out of range (bus 0-255, slot 0-31, function 0-7)", d.Id, "pci-address-range");
             if (d.Address is not null and not PciAddress && RangeProblem(d.Address) is string problem)
                 throw PlanningException.Create(ErrorCodes.AddressConflict, $"device '{d.Id}' has {d.Address.Kind} address {d.Address} out of range: {problem}", d.Id, "address-range");
+            CheckOtherBusAddress(d);
             if (d.Controller is { } o && (o.Ports < 0 || o.Vectors < 0))
                 throw PlanningException.Create(ErrorCodes.InvalidInput, $"controller '{d.Id}' has a negative ports or vectors count", d.Id, "controller-option-range");
+        }
+    }
+
+    /// <summary>The address types libvirt knows besides those with a model of their own (carried through as <c>other</c>).</summary>
+    private static readonly string[] s_otherAddressTypes = ["isa", "unassigned", "none"];
+
+    /// <summary>
+    /// Addresses of the s390x and pseries buses, and address types, as libvirt's parser reads them: CCW addresses
+    /// complete (or empty) and in range, zPCI ids in range, spapr-vio registers not negative, no unknown type.
+    /// </summary>
+    private static void CheckOtherBusAddress(Device d)
+    {
+        switch (d.Address)
+        {
+            case OtherAddress { AddressType: "virtio-s390" }:
+                throw PlanningException.Create(ErrorCodes.AddressConflict, "virtio-s390 bus doesn't have an address", d.Id, "address-type");
+            case OtherAddress o when !s_otherAddressTypes.Contains(o.AddressType):
+                throw PlanningException.Create(ErrorCodes.Unsupported,
+                    $"device '{d.Id}': unknown address type '{o.AddressType}' (allowed: pci, drive, usb, virtio-serial, ccid, dimm, spapr-vio, ccw, virtio-mmio, isa, unassigned)", d.Id, "address-type");
+            case CcwAddress c when c.Cssid is < 0 or > CcwAddress.CssidLast || c.Ssid is < 0 or > CcwAddress.SsidLast || c.Devno is < 0 or > CcwAddress.DevnoLast:
+                throw PlanningException.Create(ErrorCodes.AddressConflict,
+                    $"Invalid specification for virtio ccw address: cssid='0x{c.Cssid ?? 0:x}' ssid='0x{c.Ssid ?? 0:x}' devno='0x{c.Devno ?? 0:x4}' (cssid 0-0xfe, ssid 0-3, devno 0-0xffff)", d.Id, "ccw-address-range");
+            case CcwAddress { IsComplete: false } c when c.Cssid is not null || c.Ssid is not null || c.Devno is not null:
+                throw PlanningException.Create(ErrorCodes.AddressConflict,
+                    "Invalid partial specification for virtio ccw address (give cssid, ssid and devno, or none of them)", d.Id, "ccw-address-range");
+            case SpaprVioAddress { Reg: < 0 } v:
+                throw PlanningException.Create(ErrorCodes.AddressConflict, $"device '{d.Id}': spapr-vio reg {v.Reg} is negative", d.Id, "spapr-vio-reg-range");
+            case PciAddress { Zpci: { } z } when z.Uid is < 0 || z.Fid is < 0 or > ZpciIds.FidLast:
+                throw PlanningException.Create(ErrorCodes.AddressConflict,
+                    $"device '{d.Id}': zPCI uid must be 1-0xffff and fid 0-0xffffffff, got uid={z.Uid} fid={z.Fid}", d.Id, "zpci-range");
         }
     }
 

@@ -28,7 +28,7 @@ public static class ValidationRules
     /// <summary>Every rule name with a one-line description, sorted by name.</summary>
     public static IReadOnlyList<(string Rule, string Description)> All { get; } = new (string, string)[]
     {
-        ("address-kind", "a device's address is of the kind its attachment uses (PCI, drive, USB, virtio-serial, CCID, DIMM)"),
+        ("address-kind", "a device's address is of the kind its attachment uses (PCI, drive, USB, virtio-serial, CCID, DIMM, spapr-vio; CCW or virtio-mmio for PCI devices where the machine has them)"),
         ("address-present", "every device that needs an address has one"),
         ("bridge-index-order", "a pci-bridge's index is larger than the bus it sits on"),
         ("busnr-present", "every expander bus has a busNr"),
@@ -37,6 +37,8 @@ public static class ValidationRules
         ("busnr-unique", "no two expander buses share a busNr"),
         ("ccid-controller-exists", "a smartcard's CCID address names an existing CCID controller"),
         ("ccid-slot-unique", "no two smartcards share a CCID slot"),
+        ("ccw-address-range", "CCW addresses (s390x) are complete: cssid 0-0xfe, ssid 0-3, devno 0-0xffff"),
+        ("ccw-address-unique", "no two devices share a CCW device number"),
         ("chassis-port-unique", "no two PCI Express ports share a (chassis, port) pair"),
         ("controller-index-range", "controller indexes are not negative, PCI controller indexes 0-255"),
         ("controller-option-range", "chassisNr 1-255, chassis 0-255, port 0-255, NUMA node not negative"),
@@ -68,7 +70,10 @@ public static class ValidationRules
         ("pci-root-model", "PCI controller 0 is the machine's root model"),
         ("pci-root-present", "a machine with PCI has its root PCI controller (index 0)"),
         ("pci-slot-range", "slots are within the bus model's slot range"),
+        ("pci-target-index", "pseries PCI host bridges: target index 0 exactly for index 0, others 1-30; no other controller has one"),
         ("port-reserve", "resource reserves (bus, io, mem, pref32, pref64) sit only on pcie-root-port or pci-bridge, with sizes QEMU accepts"),
+        ("spapr-vio-reg-range", "spapr-vio registers (pseries) are present and at most 0xffffffff"),
+        ("spapr-vio-reg-unique", "no two devices share a spapr-vio register"),
         ("usb-address-unique", "no two USB devices share a port"),
         ("usb-bus-exists", "a USB address names an existing USB controller"),
         ("usb-hub-exists", "every hop of a USB port path but the last is a hub"),
@@ -78,5 +83,8 @@ public static class ValidationRules
         ("virtio-serial-controller-exists", "a virtio-serial address names an existing virtio-serial controller"),
         ("virtio-serial-port-range", "virtio-serial bus 0, port within the controller's ports"),
         ("virtio-serial-port-unique", "no two devices share a virtio-serial port"),
+        ("zpci-machine", "zPCI ids only on machine types with zPCI (s390x)"),
+        ("zpci-range", "zPCI ids are present: uid 1-0xffff, fid 0-0xffffffff"),
+        ("zpci-unique", "no two devices share a zPCI uid or fid"),
     };
 }

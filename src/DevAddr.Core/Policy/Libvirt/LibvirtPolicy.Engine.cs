@@ -14,6 +14,7 @@ internal sealed partial class LibvirtPolicy
     {
         var pciControllers = ControllersOf("pci").ToList();
         int nbuses = pciControllers.Count == 0 ? 0 : pciControllers.Max(c => c.Idx) + 1;
+        if (_machine.PciRoot is null) return;
         if (nbuses == 0)
         {
             var needy = All.FirstOrDefault(d => d.PciFlags != ConnectFlags.None);

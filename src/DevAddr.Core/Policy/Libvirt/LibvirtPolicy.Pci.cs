@@ -6,14 +6,6 @@ namespace DevAddr.Core.Policy.Libvirt;
 
 internal sealed partial class LibvirtPolicy
 {
-    /// <summary>Order in which existing addresses are reserved (decides which of two clashing devices is named).</summary>
-    private static readonly string[] s_collectOrder =
-    [
-        "disk", "interface", "sound", "hostdev", "video", "controller", "smartcard", "serial", "parallel", "channel",
-        "console", "input", "filesystem", "watchdog", "memballoon", "hub", "shmem", "rng", "memory", "redirdev",
-        "tpm", "panic", "vsock", "iommu",
-    ];
-
     private IEnumerable<WorkDevice> Videos =>
         OfKind("video").OrderBy(v => v.Primary == true ? 0 : 1);
 
@@ -22,6 +14,8 @@ internal sealed partial class LibvirtPolicy
         var pciControllers = ControllersOf("pci").ToList();
         int maxIdx = pciControllers.Count == 0 ? -1 : pciControllers.Max(c => c.Idx);
         int nbuses = maxIdx + 1;
+        // A machine without PCI (vexpress) gets no PCI addresses at all (qemuDomainSupportsPCI).
+        if (_machine.PciRoot is null) return;
         if (nbuses == 0)
         {
             var needy = All.FirstOrDefault(d => d.PciFlags != ConnectFlags.None);
@@ -43,10 +37,13 @@ internal sealed partial class LibvirtPolicy
             if (FindController("pci", i) is not null) continue;
             string model = dry.Buses[i].Model!;
             var c = MaybeAddController("pci", i, model, AddedBusReason(model));
+            _noZpci.Add(c);
             var cm = dry.ControllerModel(model);
             c.Rule = new DeviceModelRule { Kind = "controller", Type = "pci", Model = model, Connect = "none", Pass = "pci-controller" };
-            c.PciFlags = ConnectTypes.Parse(cm.Is) | (cm.AggregateSlot ? ConnectFlags.AggregateSlot : ConnectFlags.None);
-            dry.ReserveNextAddr(c.PciFlags, -1, c.Id);
+            c.PciFlags = cm.Is == "none" ? ConnectFlags.None
+                : ConnectTypes.Parse(cm.Is) | (cm.AggregateSlot ? ConnectFlags.AggregateSlot : ConnectFlags.None);
+            // A PCI root (another pseries PHB) plugs into nothing.
+            if (c.PciFlags != ConnectFlags.None) dry.ReserveNextAddr(c.PciFlags, -1, c.Id);
         }
         nbuses = dry.Count;
 
@@ -64,6 +61,7 @@ internal sealed partial class LibvirtPolicy
         "pcie-to-pci-bridge" => "a conventional PCI device needed a pcie-to-pci-bridge",
         "pci-bridge" => "devices needed more conventional PCI slots",
         "dmi-to-pci-bridge" => "a pci-bridge needed a dmi-to-pci-bridge",
+        "pci-root" => "devices needed more PCI slots: another PCI host bridge",
         _ => $"a {model} was needed",
     };
 
@@ -76,23 +74,17 @@ internal sealed partial class LibvirtPolicy
                 throw Error(ErrorCodes.InvalidInput, $"Inappropriate new pci controller index {c.Idx} exceeds addrs array length", c, "pci-index");
             set.SetBusModel(c.Idx, c.Model!, allowHotplug: c.Controller?.Hotplug != false);
         }
-        string defaultModel = set.Buses[0].Model == "pcie-root" ? "pcie-root-port" : "pci-bridge";
+        string defaultModel = _machine.MultipleRoots ? "pci-root" : set.Buses[0].Model == "pcie-root" ? "pcie-root-port" : "pci-bridge";
         for (int i = 0; i < nbuses; i++)
             if (set.Buses[i].Model is null)
                 set.SetBusModel(i, defaultModel, allowHotplug: true);
 
-        foreach (var kind in s_collectOrder)
+        // Existing addresses are reserved in libvirt's iteration order, which decides which of two clashing devices is named.
+        foreach (var d in InIterationOrder())
         {
-            var items = kind == "controller" ? _controllers : (kind == "video" ? Videos : OfKind(kind));
-            foreach (var d in items)
-            {
-                if (!d.PciPresent) continue;
-                if (IsFixedChipsetController(d, out _)) continue;
-                d.Address = set.ReserveAddr(d.Pci!, d.PciFlags, fromConfig: true, d.Id);
-            }
-        }
-        foreach (var d in _devices.Where(d => d.PciPresent && Array.IndexOf(s_collectOrder, d.Kind) < 0))
+            if (!d.PciPresent || IsFixedChipsetController(d, out _)) continue;
             d.Address = set.ReserveAddr(d.Pci!, d.PciFlags, fromConfig: true, d.Id);
+        }
         return set;
     }
 
@@ -211,6 +203,8 @@ internal sealed partial class LibvirtPolicy
                 "pci-controller" => _controllers.Where(c => c.IsPciController),
                 "controller" => _controllers.Where(c => !c.IsPciController && c.Rule.Pass == "controller"),
                 "video" => Videos,
+                // libvirt's host device list starts with the host devices of <interface type='hostdev'> (read before <hostdev>).
+                "hostdev" => OfKind("interface").Where(n => n.Rule.Pass == pass).Concat(_devices.Where(d => d.Kind != "interface" && d.Rule.Pass == pass)),
                 _ => _devices.Where(d => d.Rule.Pass == pass),
             };
             foreach (var d in items)
@@ -251,6 +245,15 @@ internal sealed partial class LibvirtPolicy
             var model = _catalog.FindPciController(c.Model!)!;
             var o = c.Options;
             if (o.ModelName is null && model.QemuModel is not null) o = o with { ModelName = model.QemuModel };
+            if (o.ModelName is null && model.Root && _machine.RootModelName is string rootName) o = o with { ModelName = rootName };
+            if (model.Root && _machine.RootTargetIndex && o.TargetIndex is null)
+            {
+                c.Controller = o;  // this PHB counts with its model name from now on, as in libvirt's walk
+                int target = c.Idx == 0 ? 0 : NewTargetIndex();
+                if (target < 0)
+                    throw Error(ErrorCodes.NoSpace, $"No usable target index found for {c.Pci?.Bus ?? 0}", c, "pci-target-index");
+                o = o with { TargetIndex = target };
+            }
             var p = c.Pci;
             switch (model.Defaults)
             {

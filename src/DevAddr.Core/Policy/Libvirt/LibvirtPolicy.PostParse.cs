@@ -66,7 +66,7 @@ internal sealed partial class LibvirtPolicy
                 _ when input.Type is not null && _machine.Ps2Inputs.Contains(input.Type) => "ps2",
                 "passthrough" => "virtio",
                 "evdev" => null,
-                _ => "usb",
+                _ => _machine.DefaultInputBus,
             };
         }
 
@@ -80,7 +80,10 @@ internal sealed partial class LibvirtPolicy
             _devices.Insert(first, primaries[0]);
         }
 
-        if (ControllersOf("usb").Any(c => c.Model == "none"))
+        var usbControllers = ControllersOf("usb").OrderBy(c => c.Order).ToList();
+        if (usbControllers.Count > 1 && usbControllers.Any(c => c.Model == "none"))
+            throw Error(ErrorCodes.InvalidInput, "Can't add another USB controller: USB is disabled for this domain", usbControllers[1], "usb-enabled");
+        if (usbControllers.Any(c => c.Model == "none"))
         {
             foreach (var d in _devices)
             {
@@ -94,6 +97,11 @@ internal sealed partial class LibvirtPolicy
                 if (message is not null) throw Error(ErrorCodes.InvalidInput, message, d, "usb-enabled");
             }
         }
+
+        // Console 0 of type serial is the first serial port shown again: libvirt skips it wherever devices are walked,
+        // so an address it carries is only a copy of the serial's (written back from the serial).
+        if (OfKind("console").FirstOrDefault() is { Type: null or "serial" } console0)
+            console0.Address = null;
 
         CheckSingletons();
     }
@@ -116,6 +124,9 @@ internal sealed partial class LibvirtPolicy
         var tpm = OfKind("tpm").Where(t => t.Model != "spapr-tpm-proxy").Skip(1).FirstOrDefault();
         if (tpm is not null)
             throw Error(ErrorCodes.Unsupported, "only a single TPM non-proxy device is supported", tpm, "tpm-single");
+        var proxy = OfKind("tpm").Where(t => t.Model == "spapr-tpm-proxy").Skip(1).FirstOrDefault();
+        if (proxy is not null)
+            throw Error(ErrorCodes.Unsupported, "only a single TPM Proxy device is supported", proxy, "tpm-single");
     }
 
     /// <summary>
@@ -204,11 +215,22 @@ internal sealed partial class LibvirtPolicy
         if (_machine.DefaultMemballoon is string balloon && !OfKind("memballoon").Any())
             AddDevice(new Device { Id = "balloon0", Kind = "memballoon", Model = balloon }, $"default memory balloon of machine type {_machine.Name}");
         foreach (var input in _machine.ImplicitInputs)
+            MaybeAddInput(input.Type, input.Bus, $"machine type {_machine.Name} always has a {input.Bus} {input.Type}");
+        if (_machine.GraphicsUsbInputs && OfKind("graphics").Any())
         {
-            if (!OfKind("input").Any(i => i.Type == input.Type && i.Bus == input.Bus))
-                AddDevice(new Device { Id = $"input-{input.Bus}-{input.Type}", Kind = "input", Type = input.Type, Bus = input.Bus },
-                    $"machine type {_machine.Name} always has a {input.Bus} {input.Type}");
+            bool tablet = OfKind("input").Any(i => i.Type == "tablet" && i.Bus == "usb");
+            MaybeAddInput("keyboard", "usb", $"a guest of machine type {_machine.Name} with graphics gets a USB keyboard");
+            if (!tablet) MaybeAddInput("mouse", "usb", $"a guest of machine type {_machine.Name} with graphics and no USB tablet gets a USB mouse");
         }
+        if (_machine.ImplicitPanic && !OfKind("panic").Any(p => p.Model is null || p.Model == _machine.DefaultPanic))
+            AddDevice(new Device { Id = "panic0", Kind = "panic", Model = _machine.DefaultPanic }, $"machine type {_machine.Name} always has a {_machine.DefaultPanic} panic device");
+    }
+
+    /// <summary>Adds an input of this type and bus unless the guest has one (virDomainDefMaybeAddInput).</summary>
+    private void MaybeAddInput(string type, string bus, string reason)
+    {
+        if (!OfKind("input").Any(i => i.Type == type && i.Bus == bus))
+            AddDevice(new Device { Id = $"input-{bus}-{type}", Kind = "input", Type = type, Bus = bus }, reason);
     }
 
     /// <summary>
@@ -230,7 +252,8 @@ internal sealed partial class LibvirtPolicy
         foreach (var s in OfKind("serial"))
         {
             if (s.Type is null or "isa-serial") s.Type = _machine.DefaultSerialTarget;
-            if (!_machine.SerialTargets.Contains(s.Type))
+            // A board without a default serial target (vexpress) keeps the serial's target type unset.
+            if (s.Type is not null && !_machine.SerialTargets.Contains(s.Type))
                 throw Error(ErrorCodes.Unsupported, s.Type == "isa-debug"
                     ? "isa-debug serial type only valid on x86 architecture"
                     : $"Serial device with target type '{s.Type}' not compatible with guest architecture or machine type", s, "serial-target-type");
@@ -238,9 +261,11 @@ internal sealed partial class LibvirtPolicy
         foreach (var c in OfKind("console")) c.Type ??= "serial";
 
         foreach (var v in OfKind("video")) v.Model ??= _machine.DefaultVideo;
-        foreach (var n in OfKind("interface").Where(n => n.Model is null && n.Type != "hostdev"))
-            n.Model = _machine.DefaultNicModel;
-        foreach (var p in OfKind("panic")) p.Model ??= "isa";
+        foreach (var n in OfKind("interface").Where(n => n.Type != "hostdev"))
+            // A vDPA device is virtio whatever the machine's default NIC is; known model names take libvirt's spelling.
+            n.Model = n.Model is null ? (n.Type == "vdpa" ? "virtio" : _machine.DefaultNicModel) : _catalog.CanonicalNicModel(n.Model);
+        foreach (var p in OfKind("panic")) p.Model ??= _machine.DefaultPanic;
+        foreach (var t in OfKind("tpm")) t.Model ??= _machine.DefaultTpmModel;
         // libvirt drops an 'assign one' PCI address (all zero) of a device that is not there; other devices
         // without a PCI slot keep it, and it is written as <address type='pci'/>.
         foreach (var d in _devices.Where(d => d.Kind is "memballoon" or "video" && d.Model == "none" && d.Address is PciAddress && d.PciWanted))
@@ -253,11 +278,8 @@ internal sealed partial class LibvirtPolicy
         switch (c.Type)
         {
             case "usb" when c.Model is null:
-                c.Model = _machine.UsbModelWhenUnset;
-                break;
-            case "usb" when c.Controller?.MasterStartPort is null && c.Model is not null &&
-                            _catalog.Resolve("controller", "usb", null, c.Model) is { CompanionFunction: int f, UsbPorts: 0 }:
-                c.Controller = (c.Controller ?? new ControllerOptions()) with { MasterStartPort = 2 * f };  // ich9-uhci1/2/3: 0, 2, 4
+                // s390x: 'none' unless the controller was given an address, then no model at all.
+                c.Model = _machine.UsbNoneWithoutAddress ? (c.Address is null ? "none" : null) : _machine.UsbModelWhenUnset;
                 break;
             case "usb" when c.Model == "none" && c.PciWanted:
                 c.Address = null;  // libvirt drops an 'assign one' PCI address of a USB controller that is not there
@@ -389,7 +411,8 @@ internal sealed partial class LibvirtPolicy
     /// </summary>
     private void PostParseCommon()
     {
-        var root = _controllers.FirstOrDefault(c => c.IsPciController && c.Idx != 0 && _catalog.FindPciController(c.Model!) is { Root: true });
+        var root = _controllers.FirstOrDefault(c => c.IsPciController && c.Idx != 0 && _catalog.FindPciController(c.Model!) is { Root: true }
+            && !(_machine.MultipleRoots && c.Model == _machine.PciRoot));
         if (root is not null)
             throw Error(ErrorCodes.InvalidInput, "pci-root and pcie-root controllers should have index 0", root, "pci-root-index");
         foreach (var dup in _controllers.Where(c => c.Type != "usb").GroupBy(c => (c.Type, c.Idx)).Where(g => g.Count() > 1))
@@ -427,12 +450,12 @@ internal sealed partial class LibvirtPolicy
                 AddDevice(new Device { Id = "serial0", Kind = "serial", Type = _machine.DefaultSerialTarget },
                     "a serial console is the first serial port, which libvirt adds");
         }
-        else if (serials.Count > 0 && serials[0].Type is string t && _machine.ConsoleSerialTargets.Contains(t))
+        else if (serials.Count > 0 && (serials[0].Type is null || _machine.ConsoleSerialTargets.Contains(serials[0].Type!)))
         {
             var stub = new WorkDevice(new Device { Id = NewId("console0"), Kind = "console", Type = "serial" }, int.MaxValue)
             {
                 Added = true,
-                Reason = $"libvirt shows the first serial port ({t}) as console 0",
+                Reason = $"libvirt shows the first serial port ({serials[0].Type ?? "no target type"}) as console 0",
             };
             int at = consoles.Count > 0 ? _devices.IndexOf(consoles[0]) : _devices.Count;
             _devices.Insert(at, stub);
@@ -482,6 +505,8 @@ internal sealed partial class LibvirtPolicy
     private void ValidateDefinition()
     {
         ValidateMachineSupport();
+        ValidateOtherBuses();
+        ValidatePciControllerOptions();
         ValidateSerialAddresses();
         ValidateDisks();
         ValidateVideos();
@@ -530,10 +555,23 @@ internal sealed partial class LibvirtPolicy
                 "input" when d.Bus == "ps2" && _machine.Ps2Inputs.Count == 0 => "ps2 is not supported by this QEMU binary",
                 "panic" when d.Model == "isa" && !_machine.IsaPanic => "the QEMU binary does not support the ISA panic device",
                 "iommu" when d.Model == "intel" && !_machine.IntelIommu => "IOMMU device: 'intel' is only supported with Q35 machines",
+                "iommu" when d.Model == "virtio" && !_machine.VirtioIommu => "IOMMU device: 'virtio' is only supported with Q35 and ARM Virt machines",
+                "parallel" when !_machine.ParallelPorts => "parallel ports are not supported",
+                "panic" when d.Model == "pseries" && !_machine.SpaprVio => "only pSeries guests support panic device of model 'pseries'",
+                "panic" when d.Model == "s390" && !_machine.Ccw => "only S390 guests support panic device of model 's390'",
+                "panic" when d.Model is "pseries" or "s390" && d.Address is not null => $"setting the panic device address is not supported for model '{d.Model}'",
+                "panic" when d.Model == "isa" && d.Address is not (null or OtherAddress { AddressType: "isa" }) => "panic is supported only with ISA address type",
                 "shmem" when d.Model is null or "ivshmem" => "ivshmem device is not supported with this QEMU binary",
                 "watchdog" when d.Address is not null && d.Rule.Connect == "none" => $"{d.Model} model of watchdog does not support configuring the address",
                 "video" when d.Model is not null && _machine.UnsupportedVideoModels.Contains(d.Model) =>
                     $"domain configuration does not support video model '{d.Model}'",
+                "video" when d.Model == "ramfb" && d.Address is not null => "address not supported for video type ramfb",
+                "watchdog" when d.Model == "diag288" && !_machine.Diag288 => "diag288 model of watchdog is allowed for s390 and s390x only",
+                "nvram" when !_machine.Nvram => "nvram device is only supported for PPC64",
+                "iommu" when d.Model == "virtio" && d.Address is not (null or PciAddress) => "IOMMU device: 'virtio' needs a PCI address",
+                "interface" when d.Type == "vdpa" && d.Model != "virtio" => $"invalid model for interface of type 'vdpa': '{d.Model}'",
+                "input" when d.Model is "virtio-transitional" or "virtio-non-transitional" && d.Type is "keyboard" or "mouse" or "tablet" or "passthrough" =>
+                    $"virtio (non-)transitional models are not supported for input type={d.Type}",
                 _ => null,
             };
             if (message is not null) throw Error(ErrorCodes.Unsupported, message, d, "machine-supports-device");

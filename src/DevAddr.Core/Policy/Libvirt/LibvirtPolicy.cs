@@ -51,8 +51,13 @@ internal sealed partial class LibvirtPolicy
         ResolveRules();
         ValidateBeforeAddresses();
         AssignVirtioSerialPorts();
+        AssignSpaprVioAddresses();
+        AssignCcwAddresses();
+        PrimeVirtioMmio();
+        ReserveGivenZpci();
         if (_engine is null) AssignPciAddresses();
         else AssignPciWithEngine(_engine);
+        AssignZpci();
         AssignUsbAddresses();
         AssignDimmSlots();
         ValidateDefinition();
@@ -66,6 +71,11 @@ internal sealed partial class LibvirtPolicy
         {
             var w = new WorkDevice(d, order++);
             _ids.Add(w.Id);
+            // libvirt's parser gives an ich9 UHCI companion without <master> its start port on the EHCI1 (0, 2, 4) before
+            // it sorts the controller in, so it goes after its master (virDomainControllerDefParseXML).
+            if (w.IsController && w.Type == "usb" && w.Controller?.MasterStartPort is null && w.Model is not null &&
+                _catalog.Resolve("controller", "usb", null, w.Model) is { CompanionFunction: int f, UsbPorts: 0 })
+                w.Controller = (w.Controller ?? new ControllerOptions()) with { MasterStartPort = 2 * f };
             if (w.IsController) InsertController(w);
             else if (w.Kind == "disk") InsertDisk(w);
             else _devices.Add(w);
