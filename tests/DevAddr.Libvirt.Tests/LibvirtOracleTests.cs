@@ -13,25 +13,34 @@ public sealed class LibvirtOracleTests(ITestOutputHelper output)
         Assert.True(File.Exists(Path.Combine(RepoPaths.Root, "DevAddr.Solver.sln")));
         Assert.True(File.Exists(RepoPaths.OracleTool), RepoPaths.OracleTool);
         Assert.True(Directory.Exists(RepoPaths.CorpusInput), RepoPaths.CorpusInput);
+        Assert.True(Directory.Exists(RepoPaths.ArchesCorpusInput), RepoPaths.ArchesCorpusInput);
     }
 
     [LibvirtOracleFact]
-    public void ExpandDirectory_Libvirt90Corpus_ReproducesTheExpectedFilesByteForByte()
+    public void ExpandDirectory_Libvirt90Corpus_ReproducesTheExpectedFilesByteForByte() =>
+        ReproducesByteForByte("the libvirt 9.0 corpus", RepoPaths.CorpusInput, RepoPaths.CorpusExpected);
+
+    [LibvirtOracleFact]
+    public void ExpandDirectory_Libvirt90ArchesCorpus_ReproducesTheExpectedFilesByteForByte() =>
+        ReproducesByteForByte("the libvirt 9.0 arches corpus", RepoPaths.ArchesCorpusInput, RepoPaths.ArchesCorpusExpected);
+
+    private void ReproducesByteForByte(string corpus, string input, string expected)
     {
         LibvirtOracleFactAttribute.RequireOracle();
         using var dirs = new TempDirectory();
         string actual = dirs.Sub("actual");
 
         var clock = Stopwatch.StartNew();
-        int written = LibvirtOracle.ExpandDirectory(RepoPaths.CorpusInput, actual);
+        int written = LibvirtOracle.ExpandDirectory(input, actual);
         ReportWriter.Note(output, $"libvirt-expand: {written} cases in {clock.Elapsed.TotalSeconds:F1} s");
-        var report = DomainComparer.CompareDirectories(RepoPaths.CorpusExpected, actual);
-        ReportWriter.Publish(output, "oracle self-check: tools/oracle/libvirt-expand vs the libvirt 9.0 corpus", report);
+        var report = DomainComparer.CompareDirectories(expected, actual);
+        ReportWriter.Publish(output, $"oracle self-check: tools/oracle/libvirt-expand vs {corpus}", report);
 
-        var expectedFiles = Directory.EnumerateFiles(RepoPaths.CorpusExpected).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        var expectedFiles = Directory.EnumerateFiles(expected).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(expectedFiles);
         Assert.Equal(expectedFiles, Directory.EnumerateFiles(actual).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         var differing = expectedFiles
-            .Where(f => !File.ReadAllBytes(Path.Combine(RepoPaths.CorpusExpected, f!)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(actual, f!))))
+            .Where(f => !File.ReadAllBytes(Path.Combine(expected, f!)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(actual, f!))))
             .ToList();
         Assert.True(differing.Count == 0, "differ from the corpus: " + string.Join(", ", differing));
         Assert.Equal(0, report.Failed);

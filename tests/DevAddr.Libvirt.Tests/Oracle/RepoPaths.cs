@@ -9,6 +9,11 @@ internal static partial class RepoPaths
 
     public static string CorpusExpected => Path.Combine(Root, "fixtures", "conformance", "libvirt-9.0", "expected");
 
+    /// <summary>The corpus of the other architectures (ppc64 pseries, s390x, riscv64, armv7l, aarch64 virtio-mmio).</summary>
+    public static string ArchesCorpusInput => Path.Combine(Root, "fixtures", "conformance", "libvirt-9.0-arches", "input");
+
+    public static string ArchesCorpusExpected => Path.Combine(Root, "fixtures", "conformance", "libvirt-9.0-arches", "expected");
+
     /// <summary>The team's reference <c>compare</c> script in <c>../shared</c> beside the repository, if present.</summary>
     public static string SharedCompare => Path.GetFullPath(Path.Combine(Root, "..", "shared", "oracle", "compare"));
 }
