@@ -205,6 +205,94 @@ public sealed partial class DomainComparerTests
         Assert.Empty(Diff(Domain, actual));
     }
 
+    /// <summary>
+    /// The address types and controllers of the other architectures in one document (the comparer does not care
+    /// which machine could hold them): a second PCI host bridge with a NUMA node, spapr-vio, CCW and virtio-mmio
+    /// addresses, and a host device with zPCI ids.
+    /// </summary>
+    private const string ArchesDomain = """
+        <domain type='qemu'>
+          <name>t</name>
+          <devices>
+            <controller type='pci' index='0' model='pci-root'>
+              <model name='spapr-pci-host-bridge'/>
+              <target index='0'/>
+            </controller>
+            <controller type='pci' index='1' model='pci-root'>
+              <model name='spapr-pci-host-bridge'/>
+              <target index='1'>
+                <node>1</node>
+              </target>
+            </controller>
+            <disk type='file' device='disk'>
+              <target dev='vda' bus='virtio'/>
+              <address type='virtio-mmio'/>
+            </disk>
+            <interface type='user'>
+              <mac address='52:54:00:00:00:01'/>
+              <model type='spapr-vlan'/>
+              <address type='spapr-vio' reg='0x1000'/>
+            </interface>
+            <interface type='user'>
+              <mac address='52:54:00:00:00:02'/>
+              <model type='virtio'/>
+              <address type='ccw' cssid='0xfe' ssid='0x0' devno='0x0002'/>
+            </interface>
+            <serial type='pty'>
+              <target type='spapr-vio-serial' port='0'>
+                <model name='spapr-vty'/>
+              </target>
+              <address type='spapr-vio' reg='0x30000000'/>
+            </serial>
+            <hostdev mode='subsystem' type='pci' managed='yes'>
+              <source>
+                <address domain='0x0000' bus='0x76' slot='0x00' function='0x0'/>
+              </source>
+              <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'>
+                <zpci uid='0xfebe' fid='0x00006310'/>
+              </address>
+            </hostdev>
+          </devices>
+        </domain>
+        """;
+
+    [Theory]
+    [InlineData("reg='0x1000'", "reg='4096'")]
+    [InlineData("reg='0x30000000'", "reg='0X30000000'")]
+    [InlineData("cssid='0xfe' ssid='0x0' devno='0x0002'", "cssid='254' ssid='00' devno='2'")]
+    [InlineData("<target index='1'>", "<target index='0x1'>")]
+    [InlineData("uid='0xfebe' fid='0x00006310'", "uid='65214' fid='25360'")]
+    [InlineData("uid='0xfebe' fid='0x00006310'", "uid='0x0001' fid='0x00000000'")] // zPCI ids are not compared (nor by the reference)
+    [InlineData("<address domain='0x0000' bus='0x76'", "<address domain='0x0000' bus='0x77'")] // the host's address is not the guest's
+    public void Diff_ArchesAddressesInAnotherNotationOrUncompared_AreEqual(string from, string to)
+    {
+        string actual = ArchesDomain.Replace(from, to, StringComparison.Ordinal);
+        Assert.NotEqual(ArchesDomain, actual);
+
+        Assert.Empty(Diff(ArchesDomain, actual));
+    }
+
+    [Theory]
+    [InlineData("reg='0x1000'", "reg='0x2000'", "interface/52:54:00:00:00:01: address expected {'reg': '4096', 'type': 'spapr-vio'} got {'reg': '8192', 'type': 'spapr-vio'}")]
+    [InlineData("<address type='spapr-vio' reg='0x1000'/>", "<address type='spapr-vio'/>", "interface/52:54:00:00:00:01: address expected {'reg': '4096', 'type': 'spapr-vio'} got {'type': 'spapr-vio'}")]
+    [InlineData("devno='0x0002'", "devno='0x0003'", "interface/52:54:00:00:00:02: address expected {'cssid': '254', 'devno': '2', 'ssid': '0', 'type': 'ccw'} got {'cssid': '254', 'devno': '3', 'ssid': '0', 'type': 'ccw'}")]
+    [InlineData("ssid='0x0'", "ssid='0x1'", "interface/52:54:00:00:00:02: address expected {'cssid': '254', 'devno': '2', 'ssid': '0', 'type': 'ccw'} got {'cssid': '254', 'devno': '2', 'ssid': '1', 'type': 'ccw'}")]
+    [InlineData("<address type='virtio-mmio'/>", "<address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>", "disk/vda: address expected {'type': 'virtio-mmio'} got {'bus': '0', 'domain': '0', 'function': '0', 'slot': '1', 'type': 'pci'}")]
+    [InlineData("<address type='virtio-mmio'/>", "", "disk/vda: address expected {'type': 'virtio-mmio'} got {}")]
+    [InlineData("<target index='1'>", "<target index='2'>", "controller/pci/1: target expected {'index': '1'} got {'index': '2'}")]
+    [InlineData("<node>1</node>", "<node>0</node>", "controller/pci/1: node expected 1 got 0")]
+    [InlineData("<target index='0'/>", "<target index='0'><node>0</node></target>", "controller/pci/0: node expected None got 0")]
+    [InlineData("<model name='spapr-pci-host-bridge'/>\n      <target index='1'>", "<target index='1'>", "controller/pci/1: model_name expected spapr-pci-host-bridge got None")]
+    [InlineData("port='0'>", "port='1'>", "missing serial/spapr-vio-serial/None/0 (expected {'address': {'reg': '805306368', 'type': 'spapr-vio'}, 'target': {'port': '0', 'type': 'spapr-vio-serial'}})")]
+    [InlineData("slot='0x01' function='0x0'>", "slot='0x02' function='0x0'>", "hostdev/pci/None/None/0: address expected {'bus': '0', 'domain': '0', 'function': '0', 'slot': '1', 'type': 'pci'} got {'bus': '0', 'domain': '0', 'function': '0', 'slot': '2', 'type': 'pci'}")]
+    public void Diff_ArchesComparedField_ChangeIsReported(string from, string to, string expected)
+    {
+        string actual = ArchesDomain.Replace(from, to, StringComparison.Ordinal);
+        Assert.NotEqual(ArchesDomain, actual);
+
+        Assert.Equal(expected, Diff(ArchesDomain, actual)[0]);
+    }
+
     [Fact]
     public void CompareDirectories_EveryOutcome_ScoresLikeTheReference()
     {
