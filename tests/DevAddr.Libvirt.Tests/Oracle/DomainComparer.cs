@@ -62,7 +62,9 @@ internal sealed record ComparisonReport(IReadOnlyList<CaseResult> Cases)
 /// anything else by (element, type, model, bus) and ordinal. The same identity seen again (USB companion
 /// controllers) is numbered in document order (<c>#2</c>, <c>#3</c>…). <c>emulator</c>, <c>graphics</c> and
 /// <c>audio</c> are not compared.</item>
-/// <item>Compared per device: its <c>&lt;address&gt;</c>; for controllers also model, <c>&lt;model name&gt;</c>,
+/// <item>Compared per device: the attributes of its <c>&lt;address&gt;</c> (of any type: pci, drive, usb, spapr-vio
+/// <c>reg</c>, ccw <c>cssid</c>/<c>ssid</c>/<c>devno</c>, virtio-mmio…; not its children, so a PCI address's
+/// <c>&lt;zpci uid fid&gt;</c> is not compared, as in the reference); for controllers also model, <c>&lt;model name&gt;</c>,
 /// <c>&lt;target&gt;</c> attributes, <c>&lt;target&gt;&lt;node&gt;</c>, <c>&lt;master&gt;</c>, <c>ports</c> and
 /// <c>vectors</c>; for disks the target bus; for interfaces the model type; for character devices the
 /// target attributes; for others the <c>&lt;model&gt;</c> attributes. Attribute values that are integers in
