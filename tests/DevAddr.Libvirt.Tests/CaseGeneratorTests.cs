@@ -37,10 +37,39 @@ public sealed class CaseGeneratorTests
         "memory:virtio-mem", "panic:isa", "parallel:pty", "sound:codec", "watchdog:ib700",
     ];
 
+    /// <summary>What <see cref="CaseProfile.Arches"/> draws (it has none of the x86 and PCI-only aarch64 guests).</summary>
+    private static readonly string[] ArchesKinds =
+    [
+        "machine:pseries", "machine:s390-ccw-virtio", "machine:virt",
+        "arch:ppc64", "arch:ppc64le", "arch:s390x", "arch:riscv64", "arch:armv7l", "arch:aarch64",
+        "disk:disk:virtio", "disk:disk:scsi", "disk:disk:usb", "disk:cdrom:scsi",
+        "interface:user:virtio", "interface:user:spapr-vlan", "interface:user:e1000", "interface:user:rtl8139", "interface:user:e1000e",
+        "controller:scsi:ibmvscsi", "controller:scsi:virtio-scsi", "controller:pci:pcie-root-port",
+        "controller:usb:qemu-xhci", "controller:usb:pci-ohci", "controller:usb:nec-xhci",
+        "host-bridge", "host-bridge:target-index", "host-bridge:node", "host-bridge:pci-address", "numa",
+        "serial:", "serial:spapr-vio-serial", "console:", "console:sclp", "console:sclplm", "console:virtio", "nvram:",
+        "channel:unix:virtio", "rng:random", "watchdog:diag288", "panic:pseries", "panic:s390", "vsock:virtio",
+        "input:tablet:usb", "input:keyboard:usb", "input:mouse:usb", "input:tablet:virtio", "input:keyboard:virtio", "input:mouse:virtio",
+        "video:vga", "video:virtio", "video:bochs", "memballoon:none", "memballoon:virtio",
+        "hostdev:pci", "hostdev:mdev:vfio-ccw", "hostdev:mdev:vfio-ap", "zpci:uid+fid", "zpci:uid", "zpci:fid",
+        "address:spapr-vio", "address:ccw", "address:ccw-ssid", "address:virtio-mmio", "pci-address:user",
+        "big", "invalid",
+    ];
+
+    [Fact]
+    public void MachineName_EveryKind_Distinct()
+    {
+        var names = Enum.GetValues<MachineKind>().Select(CaseGenerator.MachineName).ToList();
+
+        Assert.Equal(8, names.Count);
+        Assert.Equal(names.Count, names.Distinct(StringComparer.Ordinal).Count());
+    }
+
     [Theory]
     [InlineData(CaseProfile.Dev)]
     [InlineData(CaseProfile.Wide)]
     [InlineData(CaseProfile.Breadth)]
+    [InlineData(CaseProfile.Arches)]
     public void Generate_SameSeedTwice_IdenticalBytes(CaseProfile profile)
     {
         using var dirs = new TempDirectory();
@@ -63,6 +92,7 @@ public sealed class CaseGeneratorTests
     [InlineData(CaseProfile.Dev, "4a65cb8b02217e26bd186f790b54bb76711cf8109ae74b430cfff66e5973529a")]
     [InlineData(CaseProfile.Wide, "beba2f46e12f9984481b9a6b0b07299ac882ef3e4537c2003765437590af554d")]
     [InlineData(CaseProfile.Breadth, "24af170aa10bba6b9192f573ed9cc569de236367a006be26436021fcb271cd69")]
+    [InlineData(CaseProfile.Arches, "b040e1856f7bd704fae8cc1fd2495dfc91a737346d9c9f385905787f7fb0170e")]
     public void Generate_Seed1_MatchesPinnedDigest(CaseProfile profile, string expectedSha256)
     {
         var all = string.Concat(CaseGenerator.Generate(1, 100, profile).Select(c => c.Name + "\n" + c.Xml));
@@ -84,6 +114,7 @@ public sealed class CaseGeneratorTests
     [InlineData(CaseProfile.Dev)]
     [InlineData(CaseProfile.Wide)]
     [InlineData(CaseProfile.Breadth)]
+    [InlineData(CaseProfile.Arches)]
     public void Generate_AnyProfile_WellFormedQemuDomains(CaseProfile profile)
     {
         foreach (var c in CaseGenerator.Generate(7, Cases, profile))
@@ -93,7 +124,7 @@ public sealed class CaseGeneratorTests
             Assert.Equal("qemu", (string?)domain.Attribute("type"));
             Assert.Equal(c.Name, (string?)domain.Element("name"));
             Assert.EndsWith("-" + CaseGenerator.MachineName(c.Machine), c.Name, StringComparison.Ordinal);
-            Assert.Equal(CaseGenerator.MachineName(c.Machine), (string?)domain.Element("os")!.Element("type")!.Attribute("machine"));
+            Assert.Equal(CaseGenerator.MachineType(c.Machine), (string?)domain.Element("os")!.Element("type")!.Attribute("machine"));
             Assert.NotNull(domain.Element("devices")!.Element("emulator"));
             Assert.True(Encoding.UTF8.GetByteCount(c.Xml) == c.Xml.Length, "ASCII only");
             Assert.DoesNotContain('\r', c.Xml);
@@ -109,13 +140,48 @@ public sealed class CaseGeneratorTests
     [InlineData(CaseProfile.Dev)]
     [InlineData(CaseProfile.Wide)]
     [InlineData(CaseProfile.Breadth)]
+    [InlineData(CaseProfile.Arches)]
     public void Generate_200Cases_CoverTheDeviceKindsTheProfilePromises(CaseProfile profile)
     {
         var seen = CaseGenerator.Generate(3, Cases, profile).SelectMany(Kinds).ToHashSet(StringComparer.Ordinal);
 
-        var promised = profile == CaseProfile.Breadth ? CommonKinds.Concat(BreadthKinds) : CommonKinds;
+        var promised = profile switch
+        {
+            CaseProfile.Breadth => CommonKinds.Concat(BreadthKinds),
+            CaseProfile.Arches => ArchesKinds,
+            _ => CommonKinds,
+        };
         var missing = promised.Where(k => !seen.Contains(k)).ToList();
         Assert.Empty(missing);
+    }
+
+    [Fact]
+    public void Generate_ArchesProfile_EveryOtherMachineKindAndNoneOfTheOthers()
+    {
+        var cases = CaseGenerator.Generate(5, Cases, CaseProfile.Arches).ToList();
+        var counts = cases.GroupBy(c => c.Machine).ToDictionary(g => g.Key, g => g.Count());
+
+        Assert.Equal(
+            [MachineKind.Pseries, MachineKind.Ccw, MachineKind.Riscv, MachineKind.Armv7, MachineKind.Mmio],
+            counts.Keys.Order());
+        Assert.All(counts.Values, n => Assert.InRange(n, Cases / 30, Cases / 2));
+        Assert.All(cases, c => Assert.StartsWith("arches5-", c.Name, StringComparison.Ordinal));
+        int invalid = cases.Count(c => c.DeliberatelyInvalid);
+        Assert.InRange(invalid, 1, Cases / 8);
+    }
+
+    [Fact]
+    public void Generate_ArchesProfile_MmioGuestsAskForVirtioMmioAndOthersDoNot()
+    {
+        foreach (var c in CaseGenerator.Generate(5, Cases, CaseProfile.Arches))
+        {
+            bool asks = c.Xml.Contains("type='virtio-mmio'", StringComparison.Ordinal);
+            Assert.True(c.Machine == MachineKind.Mmio || !asks, c.Name);
+        }
+
+        Assert.Contains(
+            CaseGenerator.Generate(5, Cases, CaseProfile.Arches),
+            c => c.Machine == MachineKind.Mmio && c.Xml.Contains("type='virtio-mmio'", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -133,6 +199,7 @@ public sealed class CaseGeneratorTests
         var domain = XDocument.Parse(c.Xml).Root!;
         var devices = domain.Element("devices")!.Elements().ToList();
         yield return "machine:" + (string?)domain.Element("os")!.Element("type")!.Attribute("machine");
+        yield return "arch:" + (string?)domain.Element("os")!.Element("type")!.Attribute("arch");
         if (domain.Element("cpu")?.Element("numa") is not null)
         {
             yield return "numa";
@@ -165,6 +232,46 @@ public sealed class CaseGeneratorTests
             if (Attr(address, "type") == "drive")
             {
                 yield return "drive-address:" + Attr(d.Element("target"), "bus");
+            }
+
+            if (Attr(address, "type") is "spapr-vio" or "ccw" or "virtio-mmio")
+            {
+                yield return "address:" + Attr(address, "type");
+            }
+
+            if (Attr(address, "type") == "ccw" && Attr(address, "ssid") != "0x0")
+            {
+                yield return "address:ccw-ssid";
+            }
+
+            if (address?.Element("zpci") is { } zpci)
+            {
+                yield return "zpci:" + string.Join('+', zpci.Attributes().Select(a => a.Name.LocalName));
+            }
+
+            if (d.Name == "hostdev" && Attr(d, "type") == "mdev")
+            {
+                yield return "hostdev:mdev:" + Attr(d, "model");
+            }
+
+            if (Attr(d.Element("model"), "name") == "spapr-pci-host-bridge")
+            {
+                yield return "host-bridge";
+                if (Attr(d.Element("target"), "index") is not null)
+                {
+                    yield return "host-bridge:target-index";
+                }
+
+                if (d.Element("target")?.Element("node") is not null)
+                {
+                    yield return "host-bridge:node";
+                }
+            }
+
+            if (d.Name != "controller" && Attr(address, "type") == "pci" && Attr(address, "bus") is { } bus && bus != "0x00"
+                && devices.Exists(h => Attr(h.Element("model"), "name") == "spapr-pci-host-bridge"))
+            {
+                yield return "host-bridge:pci-address";
             }
 
             yield return d.Name.LocalName switch

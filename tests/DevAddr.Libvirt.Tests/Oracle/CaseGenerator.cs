@@ -14,14 +14,40 @@ public enum CaseProfile
 
     /// <summary>A <see cref="Dev"/> guest plus 2–6 of the device kinds real guests carry (host devices, TPM, DIMMs…).</summary>
     Breadth,
+
+    /// <summary>
+    /// Guests of the other architectures libvirt addresses: ppc64/ppc64le pseries, s390x s390-ccw-virtio, riscv64
+    /// virt, armv7l virt, and aarch64 virt with virtio-mmio devices (see CaseGenerator.Arches.cs).
+    /// </summary>
+    Arches,
 }
 
 /// <summary>The machine types the generator draws from.</summary>
 internal enum MachineKind
 {
+    /// <summary>x86_64 q35.</summary>
     Q35,
+
+    /// <summary>x86_64 pc (i440fx).</summary>
     Pc,
+
+    /// <summary>aarch64 virt with PCI devices.</summary>
     Virt,
+
+    /// <summary>ppc64 (sometimes ppc64le) pseries.</summary>
+    Pseries,
+
+    /// <summary>s390x s390-ccw-virtio.</summary>
+    Ccw,
+
+    /// <summary>riscv64 virt.</summary>
+    Riscv,
+
+    /// <summary>armv7l virt.</summary>
+    Armv7,
+
+    /// <summary>aarch64 virt whose virtio devices ask for virtio-mmio addresses.</summary>
+    Mmio,
 }
 
 /// <summary>One generated guest definition.</summary>
@@ -33,7 +59,8 @@ internal sealed record GeneratedCase(string Name, MachineKind Machine, string Xm
 
 /// <summary>
 /// Random but fully deterministic libvirt domain definitions for differential testing against the live oracle:
-/// minimal guests for x86_64 q35, x86_64 pc (i440fx) and aarch64 virt whose devices mostly lack addresses, so
+/// minimal guests for x86_64 q35, x86_64 pc (i440fx) and aarch64 virt (and, in <see cref="CaseProfile.Arches"/>,
+/// of the other architectures libvirt addresses) whose devices mostly lack addresses, so
 /// that the addresses, implicit controllers and bus topology are libvirt's to assign. Covers virtio/SATA/IDE/SCSI/
 /// USB disks and cdroms, virtio/e1000/e1000e/rtl8139 NICs, USB controllers and devices, virtio-serial channels and
 /// consoles, rng, watchdog, sound, video, balloon, explicit root ports and bridges, NUMA cells with expander buses,
@@ -46,7 +73,7 @@ internal sealed record GeneratedCase(string Name, MachineKind Machine, string Xm
 /// <see cref="SplitMix64"/>, each case draws from its own sub-stream, and all text is culture-invariant ASCII.
 /// </para>
 /// </summary>
-internal static class CaseGenerator
+internal static partial class CaseGenerator
 {
     /// <summary>Generates <paramref name="count"/> cases named <c>PROFILE SEED-NNNN-MACHINE</c> (e.g. <c>dev7-0003-q35</c>).</summary>
     public static IEnumerable<GeneratedCase> Generate(ulong seed, int count, CaseProfile profile)
@@ -55,7 +82,7 @@ internal static class CaseGenerator
         var master = new SplitMix64(seed);
         for (int i = 0; i < count; i++)
         {
-            var machine = PickMachine(master);
+            var machine = profile == CaseProfile.Arches ? PickArchesMachine(master) : PickMachine(master);
             var guest = new Guest(new SplitMix64(master.NextUInt64()), machine, profile);
             guest.Build();
             string name = Invariant($"{profile.ToString().ToLowerInvariant()}{seed}-{i:D4}-{MachineName(machine)}");
@@ -77,11 +104,34 @@ internal static class CaseGenerator
         return written;
     }
 
+    /// <summary>The machine kind's name in case names: distinct per kind (<c>q35</c>, <c>pc</c>, <c>virt</c>, <c>pseries</c>, <c>ccw</c>, <c>riscv</c>, <c>armv7</c>, <c>mmio</c>).</summary>
     public static string MachineName(MachineKind machine) => machine switch
     {
         MachineKind.Q35 => "q35",
         MachineKind.Pc => "pc",
-        _ => "virt",
+        MachineKind.Virt => "virt",
+        MachineKind.Pseries => "pseries",
+        MachineKind.Ccw => "ccw",
+        MachineKind.Riscv => "riscv",
+        MachineKind.Armv7 => "armv7",
+        MachineKind.Mmio => "mmio",
+        _ => throw new ArgumentOutOfRangeException(nameof(machine), machine, "unknown machine kind"),
+    };
+
+    /// <summary>The machine type the domain asks for (<c>&lt;os&gt;&lt;type machine&gt;</c>).</summary>
+    public static string MachineType(MachineKind machine) => Platform(machine, littleEndian: false).MachineType;
+
+    /// <summary>Architecture, machine type and emulator of a machine kind (ppc64le where asked on pseries).</summary>
+    private static (string Arch, string MachineType, string Emulator) Platform(MachineKind machine, bool littleEndian) => machine switch
+    {
+        MachineKind.Q35 => ("x86_64", "q35", "/usr/bin/qemu-system-x86_64"),
+        MachineKind.Pc => ("x86_64", "pc", "/usr/bin/qemu-system-x86_64"),
+        MachineKind.Virt or MachineKind.Mmio => ("aarch64", "virt", "/usr/bin/qemu-system-aarch64"),
+        MachineKind.Pseries => (littleEndian ? "ppc64le" : "ppc64", "pseries", "/usr/bin/qemu-system-ppc64"),
+        MachineKind.Ccw => ("s390x", "s390-ccw-virtio", "/usr/bin/qemu-system-s390x"),
+        MachineKind.Riscv => ("riscv64", "virt", "/usr/bin/qemu-system-riscv64"),
+        MachineKind.Armv7 => ("armv7l", "virt", "/usr/bin/qemu-system-arm"),
+        _ => throw new ArgumentOutOfRangeException(nameof(machine), machine, "unknown machine kind"),
     };
 
     /// <summary>q35 45 %, pc 35 %, aarch64 virt 20 %.</summary>
@@ -108,7 +158,7 @@ internal static class CaseGenerator
         + (multifunction ? " multifunction='on'/>" : "/>");
 
     /// <summary>One guest under construction.</summary>
-    private sealed class Guest(SplitMix64 rng, MachineKind machine, CaseProfile profile)
+    private sealed partial class Guest(SplitMix64 rng, MachineKind machine, CaseProfile profile)
     {
         private static readonly string[] BreadthKinds =
         [
@@ -137,10 +187,16 @@ internal static class CaseGenerator
 
         public bool DeliberatelyInvalid { get; private set; }
 
-        private bool X86 => machine != MachineKind.Virt;
+        private bool X86 => machine is MachineKind.Q35 or MachineKind.Pc;
 
         public void Build()
         {
+            if (profile == CaseProfile.Arches)
+            {
+                BuildArches();
+                return;
+            }
+
             diskBuses.AddRange(["virtio", "virtio", "virtio", "virtio", "scsi", "scsi"]);
             diskBuses.AddRange(machine switch
             {
@@ -170,12 +226,7 @@ internal static class CaseGenerator
 
         public string Render(string name)
         {
-            var (arch, machineType, emulator) = machine switch
-            {
-                MachineKind.Q35 => ("x86_64", "q35", "/usr/bin/qemu-system-x86_64"),
-                MachineKind.Pc => ("x86_64", "pc", "/usr/bin/qemu-system-x86_64"),
-                _ => ("aarch64", "virt", "/usr/bin/qemu-system-aarch64"),
-            };
+            var (arch, machineType, emulator) = Platform(machine, littleEndian);
             var xml = new StringBuilder();
             void Line(string text) => xml.Append(text).Append('\n');
 
