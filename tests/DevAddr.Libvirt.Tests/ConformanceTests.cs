@@ -4,13 +4,18 @@ using Xunit.Abstractions;
 namespace DevAddr.Libvirt.Tests;
 
 /// <summary>
-/// <see cref="LibvirtExpander"/> against the libvirt 9.0 conformance corpus (fixtures/conformance/libvirt-9.0:
-/// 500 guests and what real libvirt made of them, 20 of them errors).
+/// <see cref="LibvirtExpander"/> against the libvirt 9.0 conformance corpora: fixtures/conformance/libvirt-9.0 (500
+/// guests and what real libvirt made of them, 20 of them errors) and fixtures/conformance/libvirt-9.0-arches (300
+/// guests of the other architectures: ppc64 pseries, s390x, riscv64, armv7l, aarch64 virtio-mmio; 10 errors).
 /// </summary>
-public sealed class ConformanceTests(ConformanceTests.CorpusExpansion corpus, ITestOutputHelper output)
-    : IClassFixture<ConformanceTests.CorpusExpansion>
+public sealed class ConformanceTests(
+    ConformanceTests.CorpusExpansion corpus, ConformanceTests.ArchesCorpusExpansion archesCorpus, ITestOutputHelper output)
+    : IClassFixture<ConformanceTests.CorpusExpansion>, IClassFixture<ConformanceTests.ArchesCorpusExpansion>
 {
     private const double RequiredPassRate = 0.98;
+
+    /// <summary>What the arches corpus must reach.</summary>
+    private const double ArchesRequiredPassRate = 0.99;
 
     [Fact]
     public void ExpandDirectory_Libvirt90Corpus_MatchesLibvirtInAtLeast98Percent()
@@ -25,10 +30,29 @@ public sealed class ConformanceTests(ConformanceTests.CorpusExpansion corpus, IT
     }
 
     [Fact]
-    public void ExpandDirectory_Libvirt90Corpus_RejectsEveryCaseLibvirtRejects()
+    public void ExpandDirectory_Libvirt90Corpus_RejectsEveryCaseLibvirtRejects() =>
+        RejectsEveryCaseLibvirtRejects(corpus.Run.Value);
+
+    [Fact]
+    [Trait("Category", DifferentialTests.ArchesCategory)]
+    public void ExpandDirectory_Libvirt90ArchesCorpus_MatchesLibvirtInAtLeast99Percent()
     {
-        var run = corpus.Run.Value;
-        var expectedErrors = Directory.EnumerateFiles(RepoPaths.CorpusExpected, "*.error")
+        var run = archesCorpus.Run.Value;
+        ReportWriter.Publish(output, $"conformance: LibvirtExpander vs libvirt 9.0 arches corpus ({run.Report.Cases.Count} cases)", run.Report);
+
+        Assert.Equal(Directory.EnumerateFiles(RepoPaths.ArchesCorpusInput, "*.xml").Count(), run.Expanded);
+        Assert.True(
+            run.Report.PassRate >= ArchesRequiredPassRate,
+            $"pass rate {run.Report.PassRate:P1} is below {ArchesRequiredPassRate:P0}: {run.Report.Summary}");
+    }
+
+    [Fact]
+    public void ExpandDirectory_Libvirt90ArchesCorpus_RejectsEveryCaseLibvirtRejects() =>
+        RejectsEveryCaseLibvirtRejects(archesCorpus.Run.Value);
+
+    private static void RejectsEveryCaseLibvirtRejects(CorpusRun run)
+    {
+        var expectedErrors = Directory.EnumerateFiles(run.ExpectedDir, "*.error")
             .Select(Path.GetFileNameWithoutExtension)
             .OfType<string>()
             .Order(StringComparer.Ordinal)
@@ -41,23 +65,33 @@ public sealed class ConformanceTests(ConformanceTests.CorpusExpansion corpus, IT
         Assert.True(accepted.Count == 0, $"libvirt rejects these but LibvirtExpander gave no .error: {string.Join(", ", accepted)}");
     }
 
-    /// <summary>One expansion of the corpus, shared by the tests of this class (and deleted after them).</summary>
-    public sealed class CorpusExpansion : IDisposable
+    /// <summary>The libvirt 9.0 corpus, expanded once for the tests of this class.</summary>
+    public sealed class CorpusExpansion() : Expansion(RepoPaths.CorpusInput, RepoPaths.CorpusExpected);
+
+    /// <summary>The libvirt 9.0 arches corpus, expanded once for the tests of this class.</summary>
+    public sealed class ArchesCorpusExpansion() : Expansion(RepoPaths.ArchesCorpusInput, RepoPaths.ArchesCorpusExpected);
+
+    /// <summary>One expansion of a corpus, shared by the tests of this class (and deleted after them).</summary>
+    public abstract class Expansion : IDisposable
     {
         private readonly TempDirectory temp = new();
 
-        public CorpusExpansion() => Run = new(() =>
+        protected Expansion(string inputDir, string expectedDir) => Run = new(() =>
         {
             string outDir = temp.Sub("actual");
-            int expanded = LibvirtExpander.ExpandDirectory(RepoPaths.CorpusInput, outDir);
-            return new CorpusRun(expanded, outDir, DomainComparer.CompareDirectories(RepoPaths.CorpusExpected, outDir));
+            int expanded = LibvirtExpander.ExpandDirectory(inputDir, outDir);
+            return new CorpusRun(expanded, expectedDir, outDir, DomainComparer.CompareDirectories(expectedDir, outDir));
         });
 
         /// <summary>Runs on first use; an expander failure surfaces in each test that reads it.</summary>
         internal Lazy<CorpusRun> Run { get; }
 
-        public void Dispose() => temp.Dispose();
+        public void Dispose()
+        {
+            temp.Dispose();
+            GC.SuppressFinalize(this);
+        }
     }
 
-    internal sealed record CorpusRun(int Expanded, string OutputDir, ComparisonReport Report);
+    internal sealed record CorpusRun(int Expanded, string ExpectedDir, string OutputDir, ComparisonReport Report);
 }
