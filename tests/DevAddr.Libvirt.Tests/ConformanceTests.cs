@@ -18,16 +18,8 @@ public sealed class ConformanceTests(
     private const double ArchesRequiredPassRate = 0.99;
 
     [Fact]
-    public void ExpandDirectory_Libvirt90Corpus_MatchesLibvirtInAtLeast98Percent()
-    {
-        var run = corpus.Run.Value;
-        ReportWriter.Publish(output, $"conformance: LibvirtExpander vs libvirt 9.0 corpus ({run.Report.Cases.Count} cases)", run.Report);
-
-        Assert.Equal(Directory.EnumerateFiles(RepoPaths.CorpusInput, "*.xml").Count(), run.Expanded);
-        Assert.True(
-            run.Report.PassRate >= RequiredPassRate,
-            $"pass rate {run.Report.PassRate:P1} is below {RequiredPassRate:P0}: {run.Report.Summary}");
-    }
+    public void ExpandDirectory_Libvirt90Corpus_MatchesLibvirtInAtLeast98Percent() =>
+        MatchesLibvirt("libvirt 9.0 corpus", corpus.Run.Value, RequiredPassRate);
 
     [Fact]
     public void ExpandDirectory_Libvirt90Corpus_RejectsEveryCaseLibvirtRejects() =>
@@ -35,20 +27,23 @@ public sealed class ConformanceTests(
 
     [Fact]
     [Trait("Category", DifferentialTests.ArchesCategory)]
-    public void ExpandDirectory_Libvirt90ArchesCorpus_MatchesLibvirtInAtLeast99Percent()
-    {
-        var run = archesCorpus.Run.Value;
-        ReportWriter.Publish(output, $"conformance: LibvirtExpander vs libvirt 9.0 arches corpus ({run.Report.Cases.Count} cases)", run.Report);
-
-        Assert.Equal(Directory.EnumerateFiles(RepoPaths.ArchesCorpusInput, "*.xml").Count(), run.Expanded);
-        Assert.True(
-            run.Report.PassRate >= ArchesRequiredPassRate,
-            $"pass rate {run.Report.PassRate:P1} is below {ArchesRequiredPassRate:P0}: {run.Report.Summary}");
-    }
+    public void ExpandDirectory_Libvirt90ArchesCorpus_MatchesLibvirtInAtLeast99Percent() =>
+        MatchesLibvirt("libvirt 9.0 arches corpus", archesCorpus.Run.Value, ArchesRequiredPassRate);
 
     [Fact]
     public void ExpandDirectory_Libvirt90ArchesCorpus_RejectsEveryCaseLibvirtRejects() =>
         RejectsEveryCaseLibvirtRejects(archesCorpus.Run.Value);
+
+    /// <summary>Publishes the report; every input was expanded, and at least <paramref name="requiredPassRate"/> of the cases pass.</summary>
+    private void MatchesLibvirt(string corpusName, CorpusRun run, double requiredPassRate)
+    {
+        ReportWriter.Publish(output, $"conformance: LibvirtExpander vs {corpusName} ({run.Report.Cases.Count} cases)", run.Report);
+
+        Assert.Equal(Directory.EnumerateFiles(run.InputDir, "*.xml").Count(), run.Expanded);
+        Assert.True(
+            run.Report.PassRate >= requiredPassRate,
+            $"pass rate {run.Report.PassRate:P1} is below {requiredPassRate:P0}: {run.Report.Summary}");
+    }
 
     private static void RejectsEveryCaseLibvirtRejects(CorpusRun run)
     {
@@ -80,7 +75,7 @@ public sealed class ConformanceTests(
         {
             string outDir = temp.Sub("actual");
             int expanded = LibvirtExpander.ExpandDirectory(inputDir, outDir);
-            return new CorpusRun(expanded, expectedDir, outDir, DomainComparer.CompareDirectories(expectedDir, outDir));
+            return new CorpusRun(expanded, inputDir, expectedDir, outDir, DomainComparer.CompareDirectories(expectedDir, outDir));
         });
 
         /// <summary>Runs on first use; an expander failure surfaces in each test that reads it.</summary>
@@ -93,5 +88,5 @@ public sealed class ConformanceTests(
         }
     }
 
-    internal sealed record CorpusRun(int Expanded, string ExpectedDir, string OutputDir, ComparisonReport Report);
+    internal sealed record CorpusRun(int Expanded, string InputDir, string ExpectedDir, string OutputDir, ComparisonReport Report);
 }

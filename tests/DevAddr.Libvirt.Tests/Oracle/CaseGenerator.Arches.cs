@@ -99,10 +99,7 @@ internal static partial class CaseGenerator
                 devices.Add(Disk(rng.PickFrom(diskBuses)));
             }
 
-            if (rng.Chance(0.3))
-            {
-                devices.Add(Disk("scsi", cdrom: true));
-            }
+            Sometimes(0.3, () => Disk("scsi", cdrom: true));
 
             string[] nicModels = ["virtio", "virtio", "spapr-vlan", "spapr-vlan", "e1000", "rtl8139"];
             int nics = rng.Between(0, 3) + (extra / 2);
@@ -118,63 +115,25 @@ internal static partial class CaseGenerator
                 devices.Add(Nic(model, address));
             }
 
-            double console = rng.NextDouble();
-            if (console < 0.25)
-            {
-                devices.Add("<serial type='pty'/>");
-            }
-            else if (console < 0.45)
-            {
-                devices.Add("<console type='pty'/>");
-            }
-            else if (console < 0.6)
-            {
-                devices.Add("<serial type='pty'><target type='spapr-vio-serial'/></serial>");
-            }
-            else if (console < 0.7)
-            {
-                devices.Add($"<serial type='pty'><target type='spapr-vio-serial'/>{SpaprAddress(FreeReg())}</serial>");
-            }
-            else if (console < 0.78)
-            {
-                devices.Add("<serial type='pty'/>");
-                devices.Add("<serial type='pty'/>");
-            }
+            AddOneOf(
+                (0.25, () => ["<serial type='pty'/>"]),
+                (0.45, () => ["<console type='pty'/>"]),
+                (0.6, () => ["<serial type='pty'><target type='spapr-vio-serial'/></serial>"]),
+                (0.7, () => [$"<serial type='pty'><target type='spapr-vio-serial'/>{SpaprAddress(FreeReg())}</serial>"]),
+                (0.78, () => ["<serial type='pty'/>", "<serial type='pty'/>"]));
 
-            if (rng.Chance(0.2))
-            {
-                devices.Add(rng.Chance(0.5) ? $"<nvram>{SpaprAddress(FreeReg())}</nvram>" : "<nvram/>");
-            }
+            Sometimes(0.2, () => rng.Chance(0.5) ? $"<nvram>{SpaprAddress(FreeReg())}</nvram>" : "<nvram/>");
 
             if (rng.Chance(0.2))
             {
                 controllers.Add($"<controller type='usb' index='0' model='{rng.Pick("qemu-xhci", "pci-ohci", "nec-xhci")}'/>");
             }
 
-            if (rng.Chance(0.3))
-            {
-                devices.Add($"<input type='{rng.Pick("tablet", "keyboard", "mouse")}' bus='usb'/>");
-            }
-
-            if (rng.Chance(0.4))
-            {
-                devices.Add($"<video><model type='{rng.Pick("vga", "virtio", "bochs")}'/></video>");
-            }
-
-            if (rng.Chance(0.2))
-            {
-                devices.Add("<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>");
-            }
-
-            if (rng.Chance(0.2))
-            {
-                devices.Add("<panic model='pseries'/>");
-            }
-
-            if (rng.Chance(0.1))
-            {
-                devices.Add("<memballoon model='none'/>");
-            }
+            Sometimes(0.3, () => $"<input type='{rng.Pick("tablet", "keyboard", "mouse")}' bus='usb'/>");
+            Sometimes(0.4, () => $"<video><model type='{rng.Pick("vga", "virtio", "bochs")}'/></video>");
+            Sometimes(0.2, "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>");
+            Sometimes(0.2, "<panic model='pseries'/>");
+            Sometimes(0.1, "<memballoon model='none'/>");
 
             if (rng.Chance(0.04))
             {
@@ -231,6 +190,43 @@ internal static partial class CaseGenerator
             return count;
         }
 
+        /// <summary>Adds a device with probability <paramref name="chance"/> (drawn only when it is added).</summary>
+        private void Sometimes(double chance, Func<string> device)
+        {
+            if (rng.Chance(chance))
+            {
+                devices.Add(device());
+            }
+        }
+
+        private void Sometimes(double chance, string device) => Sometimes(chance, () => device);
+
+        /// <summary>
+        /// Draws once and adds the devices of the first band the draw lies below (nothing past the last band).
+        /// </summary>
+        private void AddOneOf(params (double Below, Func<string[]> Devices)[] bands)
+        {
+            double draw = rng.NextDouble();
+            foreach (var (below, make) in bands)
+            {
+                if (draw < below)
+                {
+                    devices.AddRange(make());
+                    return;
+                }
+            }
+        }
+
+        /// <summary>None, one or two virtio-serial channels (one time in two none).</summary>
+        private void AddChannels()
+        {
+            int channels = rng.Pick(0, 0, 1, 2);
+            for (int i = 0; i < channels; i++)
+            {
+                devices.Add(Invariant($"<channel type='unix'><target type='virtio' name='org.example.ch{i}'/></channel>"));
+            }
+        }
+
         /// <summary>A PCI address on one of the extra host bridges (1..<paramref name="hostBridges"/>) that no device has yet.</summary>
         private string FreeHostBridgeSlot(int hostBridges)
         {
@@ -283,10 +279,7 @@ internal static partial class CaseGenerator
                 devices.Add(Disk(bus, address: bus == "virtio" && rng.Chance(0.2) ? NextDevno() : string.Empty));
             }
 
-            if (rng.Chance(0.3))
-            {
-                devices.Add(Disk("scsi", cdrom: true));
-            }
+            Sometimes(0.3, () => Disk("scsi", cdrom: true));
 
             int nics = rng.Between(0, 3) + (extra / 2);
             for (int i = 0; i < nics; i++)
@@ -294,34 +287,14 @@ internal static partial class CaseGenerator
                 devices.Add(Nic("virtio", rng.Chance(0.2) ? NextDevno() : string.Empty));
             }
 
-            int channels = rng.Pick(0, 0, 1, 2);
-            for (int i = 0; i < channels; i++)
-            {
-                devices.Add(Invariant($"<channel type='unix'><target type='virtio' name='org.example.ch{i}'/></channel>"));
-            }
+            AddChannels();
 
-            double console = rng.NextDouble();
-            if (console < 0.2)
-            {
-                devices.Add("<console type='pty'><target type='sclp'/></console>");
-            }
-            else if (console < 0.35)
-            {
-                devices.Add("<console type='pty'><target type='sclplm'/></console>");
-            }
-            else if (console < 0.5)
-            {
-                devices.Add("<console type='pty'><target type='virtio'/></console>");
-            }
-            else if (console < 0.6)
-            {
-                devices.Add("<console type='pty'><target type='sclp'/></console>");
-                devices.Add("<console type='pty'><target type='sclplm'/></console>");
-            }
-            else if (console < 0.65)
-            {
-                devices.Add("<console type='pty'/>");
-            }
+            AddOneOf(
+                (0.2, () => ["<console type='pty'><target type='sclp'/></console>"]),
+                (0.35, () => ["<console type='pty'><target type='sclplm'/></console>"]),
+                (0.5, () => ["<console type='pty'><target type='virtio'/></console>"]),
+                (0.6, () => ["<console type='pty'><target type='sclp'/></console>", "<console type='pty'><target type='sclplm'/></console>"]),
+                (0.65, () => ["<console type='pty'/>"]));
 
             if (rng.Chance(0.3))
             {
@@ -329,35 +302,12 @@ internal static partial class CaseGenerator
                 devices.Add($"<rng model='virtio'><backend model='random'>/dev/urandom</backend>{address}</rng>");
             }
 
-            if (rng.Chance(0.2))
-            {
-                devices.Add($"<watchdog model='diag288' action='{rng.Pick("poweroff", "reset", "inject-nmi")}'/>");
-            }
-
-            if (rng.Chance(0.2))
-            {
-                devices.Add($"<input type='{rng.Pick("tablet", "keyboard", "mouse")}' bus='virtio'/>");
-            }
-
-            if (rng.Chance(0.15))
-            {
-                devices.Add(rng.Chance(0.4) ? "<memballoon model='none'/>" : $"<memballoon model='virtio'>{NextDevno()}</memballoon>");
-            }
-
-            if (rng.Chance(0.15))
-            {
-                devices.Add("<panic model='s390'/>");
-            }
-
-            if (rng.Chance(0.2))
-            {
-                devices.Add("<video><model type='virtio'/></video>");
-            }
-
-            if (rng.Chance(0.2))
-            {
-                devices.Add("<vsock model='virtio'><cid auto='yes'/></vsock>");
-            }
+            Sometimes(0.2, () => $"<watchdog model='diag288' action='{rng.Pick("poweroff", "reset", "inject-nmi")}'/>");
+            Sometimes(0.2, () => $"<input type='{rng.Pick("tablet", "keyboard", "mouse")}' bus='virtio'/>");
+            Sometimes(0.15, () => rng.Chance(0.4) ? "<memballoon model='none'/>" : $"<memballoon model='virtio'>{NextDevno()}</memballoon>");
+            Sometimes(0.15, "<panic model='s390'/>");
+            Sometimes(0.2, "<video><model type='virtio'/></video>");
+            Sometimes(0.2, "<vsock model='virtio'><cid auto='yes'/></vsock>");
 
             if (rng.Chance(0.3))
             {
@@ -368,15 +318,8 @@ internal static partial class CaseGenerator
                 }
             }
 
-            if (rng.Chance(0.12))
-            {
-                devices.Add($"<hostdev mode='subsystem' type='mdev' model='vfio-ccw'><source><address uuid='{Uuid()}'/></source>{(rng.Chance(0.5) ? NextDevno() : string.Empty)}</hostdev>");
-            }
-
-            if (rng.Chance(0.08))
-            {
-                devices.Add($"<hostdev mode='subsystem' type='mdev' model='vfio-ap'><source><address uuid='{Uuid()}'/></source></hostdev>");
-            }
+            Sometimes(0.12, () => $"<hostdev mode='subsystem' type='mdev' model='vfio-ccw'><source><address uuid='{Uuid()}'/></source>{(rng.Chance(0.5) ? NextDevno() : string.Empty)}</hostdev>");
+            Sometimes(0.08, () => $"<hostdev mode='subsystem' type='mdev' model='vfio-ap'><source><address uuid='{Uuid()}'/></source></hostdev>");
 
             if (rng.Chance(0.05))
             {
@@ -504,10 +447,7 @@ internal static partial class CaseGenerator
                 devices.Add(Disk(bus, address: bus == "virtio" ? Mmio() : string.Empty));
             }
 
-            if (rng.Chance(0.2))
-            {
-                devices.Add(Disk("scsi", cdrom: true));
-            }
+            Sometimes(0.2, () => Disk("scsi", cdrom: true));
 
             string[] nicModels = mmio ? ["virtio"] : ["virtio", "virtio", "e1000e"];
             int nics = rng.Between(0, 3) + (extra / 2);
@@ -521,21 +461,11 @@ internal static partial class CaseGenerator
                 devices.Add(Nic("virtio", PciAddress(0, rng.Between(2, 31))));
             }
 
-            if (rng.Chance(0.4))
-            {
-                devices.Add("<console type='pty'/>");
-            }
+            Sometimes(0.4, "<console type='pty'/>");
 
-            int channels = rng.Pick(0, 0, 1, 2);
-            for (int i = 0; i < channels; i++)
-            {
-                devices.Add(Invariant($"<channel type='unix'><target type='virtio' name='org.example.ch{i}'/></channel>"));
-            }
+            AddChannels();
 
-            if (rng.Chance(0.3))
-            {
-                devices.Add($"<rng model='virtio'><backend model='random'>/dev/urandom</backend>{Mmio()}</rng>");
-            }
+            Sometimes(0.3, () => $"<rng model='virtio'><backend model='random'>/dev/urandom</backend>{Mmio()}</rng>");
 
             if (rng.Chance(0.3))
             {
@@ -543,15 +473,8 @@ internal static partial class CaseGenerator
                 devices.Add($"<input type='{rng.Pick("tablet", "keyboard")}' bus='usb'/>");
             }
 
-            if (rng.Chance(0.2))
-            {
-                devices.Add(Element($"<input type='{rng.Pick("tablet", "keyboard", "mouse")}' bus='virtio'", Mmio(), "input"));
-            }
-
-            if (rng.Chance(0.2))
-            {
-                devices.Add("<video><model type='virtio'/></video>");
-            }
+            Sometimes(0.2, () => Element($"<input type='{rng.Pick("tablet", "keyboard", "mouse")}' bus='virtio'", Mmio(), "input"));
+            Sometimes(0.2, "<video><model type='virtio'/></video>");
 
             double balloon = rng.NextDouble();
             if (balloon < 0.15)
