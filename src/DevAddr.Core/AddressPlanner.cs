@@ -29,19 +29,20 @@ public static class AddressPlanner
                     $"unknown machine type '{request.Machine.Type}' for architecture '{request.Machine.Arch}' ({KnownMachines(catalog, request.Machine.Arch)})",
                     rule: "known-machine");
             var version = PolicyVersions.Resolve(request.Policy);
+            var libvirt = PolicyVersions.ResolveLibvirt(request.Policy, catalog);
             if (engine is null && request.Policy.Name != PolicySpec.Libvirt)
                 throw PlanningException.Create(ErrorCodes.InvalidInput,
                     $"policy '{request.Policy.Name}' needs the optimizing planner (DevAddr.Solver); this entry point knows only '{PolicySpec.Libvirt}'", rule: "known-policy");
             if (request.Prior is null)
-                return new PlanResult.Success(Checked(new LibvirtPolicy(catalog, machine, request, version, engine).Run(), catalog));
+                return new PlanResult.Success(Checked(new LibvirtPolicy(catalog, machine, request, version, libvirt, engine).Run(), catalog));
 
             // A prior layout: its addresses are kept; report what a plan from scratch would do differently.
             var merged = PriorMerge.Merge(request);
-            var plan = new LibvirtPolicy(catalog, machine, merged.Request, version, engine, merged.Movable, request.Prior.MoveWeight).Run();
+            var plan = new LibvirtPolicy(catalog, machine, merged.Request, version, libvirt, engine, merged.Movable, request.Prior.MoveWeight).Run();
             Plan? fresh = null;
             try
             {
-                fresh = new LibvirtPolicy(catalog, machine, request with { Prior = null }, version, engine).Run();
+                fresh = new LibvirtPolicy(catalog, machine, request with { Prior = null }, version, libvirt, engine).Run();
             }
             catch (PlanningException)
             {
@@ -78,7 +79,7 @@ public static class AddressPlanner
         {
             var first = errors[0];
             throw PlanningException.Create(ErrorCodes.UnusableLayout,
-                $"the layout is not usable (libvirt 9.0 would define it; QEMU or the guest firmware cannot use it): {first.Rule}: {first.Message}" +
+                $"the layout is not usable (libvirt would define it; QEMU or the guest firmware cannot use it): {first.Rule}: {first.Message}" +
                 (errors.Count > 1 ? $" (and {errors.Count - 1} more: {string.Join(", ", errors.Skip(1).Select(e => e.Rule).Distinct())})" : ""),
                 first.DeviceId, first.Rule);
         }

@@ -9,12 +9,14 @@ namespace DevAddr.Libvirt;
 public sealed class DomainXml
 {
     private readonly Dictionary<string, XElement> _elements = new(StringComparer.Ordinal);
+    private readonly HashSet<XElement> _deviceElements;
 
     private DomainXml(XDocument document, PlanRequest request, Dictionary<string, XElement> elements)
     {
         Document = document;
         Request = request;
         _elements = elements;
+        _deviceElements = new HashSet<XElement>(elements.Values, ReferenceEqualityComparer.Instance);
     }
 
     /// <summary>The parsed document.</summary>
@@ -25,6 +27,9 @@ public sealed class DomainXml
 
     /// <summary>The XML element of the request device with this id, if any.</summary>
     public XElement? ElementOf(string id) => _elements.GetValueOrDefault(id);
+
+    /// <summary>Whether an element is one of the request's devices.</summary>
+    public bool IsDeviceElement(XElement element) => _deviceElements.Contains(element);
 
     /// <summary>Deepest element nesting accepted (libvirt domain XML nests about 8 deep).</summary>
     public const int MaxDepth = 64;
@@ -66,7 +71,12 @@ public sealed class DomainXml
             "s390x" => "s390-ccw-virtio",
             _ => "pc",
         };
-        int numa = root.Element("cpu")?.Element("numa")?.Elements("cell").Count() ?? 0;
+        var cells = root.Element("cpu")?.Element("numa")?.Elements("cell").ToList() ?? [];
+        int numa = cells.Count;
+        // Shared memory: the memory backing's access mode, overridden per NUMA cell by memAccess.
+        bool sharedBacking = root.Element("memoryBacking")?.Element("access")?.Attribute("mode")?.Value == "shared";
+        bool shared = cells.Count == 0 ? sharedBacking
+            : cells.All(c => (c.Attribute("memAccess")?.Value ?? (sharedBacking ? "shared" : null)) == "shared");
         int? slots = Int(root.Element("maxMemory"), "slots");
 
         var devices = new List<Device>();
@@ -96,6 +106,8 @@ public sealed class DomainXml
         {
             Machine = new MachineSpec(arch, machine),
             NumaNodes = numa,
+            SharedMemory = shared,
+            Vcpus = root.Element("vcpu") is { } vcpu ? ParseInt(vcpu.Value, "vcpu") : 0,
             MemorySlots = slots,
             Devices = devices,
         };
@@ -124,7 +136,8 @@ public sealed class DomainXml
             "input" => d with { Type = A("type"), Bus = A("bus"), Model = A("model") },
             "hostdev" => d with { Type = A("type"), Model = A("model"), Host = ReadHost(el) },
             "shmem" => d with { Model = modelEl?.Attribute("type")?.Value },
-            "filesystem" => d with { Type = A("type"), Model = A("model") },
+            // An MTP share (<driver type='mtp'>) is a USB device.
+            "filesystem" => d with { Type = A("type"), Model = A("model"), Bus = el.Element("driver")?.Attribute("type")?.Value == "mtp" ? "usb" : null },
             "serial" or "console" or "channel" or "parallel" => d with { Type = target?.Attribute("type")?.Value, Target = target?.Attribute("name")?.Value },
             "hub" => d with { Type = A("type") },
             "redirdev" => d with { Type = A("type"), Bus = A("bus") },

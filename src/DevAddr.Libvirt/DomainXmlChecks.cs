@@ -22,16 +22,19 @@ internal static class DomainXmlChecks
         CheckVideos(devices);
     }
 
-    /// <summary>Checks of a whole domain definition (libvirt's define).</summary>
-    public static void CheckDomain(XElement root)
+    /// <summary>Checks of a whole domain definition (libvirt's define), as the libvirt release of <paramref name="rules"/> makes them.</summary>
+    public static void CheckDomain(XElement root, Core.Catalog.LibvirtRules rules)
     {
         var devices = root.Element("devices")?.Elements().ToList() ?? [];
 
         // Memory hotplug (<maxMemory> with slots) needs guest NUMA cells, and memory devices need memory hotplug.
-        bool hotplug = root.Element("maxMemory") is { } maxMemory && Size(maxMemory, "slots") > 0;
+        if (rules.MaxMemoryNeedsSlots && root.Element("maxMemory") is { } max && Size(max, "slots") == 0)
+            throw new DomainXmlException("XML error: both maximum memory size and memory slot count must be specified");
+        bool hotplug = root.Element("maxMemory") is { } maxMemory && (Size(maxMemory, "slots") > 0 || !rules.MaxMemoryNeedsSlots);
         string? arch = root.Element("os")?.Element("type")?.Attribute("arch")?.Value;
         // ppc64 guests get memory hotplug without NUMA cells (QEMU enables one node there).
-        if (hotplug && arch is not ("ppc64" or "ppc64le") && root.Element("cpu")?.Element("numa")?.Elements("cell").Any() != true)
+        // (Later releases add NUMA cell 0 instead.)
+        if (hotplug && rules.MemoryHotplugNeedsNuma && arch is not ("ppc64" or "ppc64le") && root.Element("cpu")?.Element("numa")?.Elements("cell").Any() != true)
             throw new DomainXmlException("unsupported configuration: At least one numa node has to be configured when enabling memory hotplug");
         if (!hotplug && devices.Any(d => d.Name.LocalName == "memory"))
             throw new DomainXmlException("unsupported configuration: cannot use/hotplug a memory device when domain 'maxMemory' is not defined");
@@ -43,6 +46,19 @@ internal static class DomainXmlChecks
             throw new DomainXmlException("unsupported configuration: ACPI requires UEFI on this architecture");
         if (!acpi && devices.Any(d => d.Name.LocalName == "iommu" && d.Attribute("model")?.Value == "virtio"))
             throw new DomainXmlException("unsupported configuration: IOMMU device: 'virtio' requires ACPI");
+
+        if (rules.MultipleWatchdogs)
+        {
+            // Several watchdogs, but one action for all (qemuValidateDomainDefWatchdogs).
+            var actions = devices.Where(d => d.Name.LocalName == "watchdog").Select(w => w.Attribute("action")?.Value ?? "reset").Distinct().Count();
+            if (actions > 1)
+                throw new DomainXmlException("unsupported configuration: watchdogs with different actions are not supported with this QEMU binary");
+        }
+        if (!rules.DroppedDeviceKinds.Contains("crypto") &&
+            devices.FirstOrDefault(d => d.Name.LocalName == "crypto" && d.Element("backend")?.Attribute("model")?.Value is string b && b != "builtin") is { } crypto)
+            throw new DomainXmlException($"unsupported configuration: crypto backend {crypto.Element("backend")!.Attribute("model")!.Value} is not supported");
+        if (rules.UsbDiskNeedsSource && devices.Any(d => d.Name.LocalName == "disk" && d.Element("target")?.Attribute("bus")?.Value == "usb" && d.Element("source") is null))
+            throw new DomainXmlException("unsupported configuration: 'usb' disk must not be empty");
 
         bool spice = devices.Any(d => d.Name.LocalName == "graphics" && d.Attribute("type")?.Value == "spice");
         if (!spice && devices.Any(d => d.Name.LocalName is "channel" or "smartcard" or "redirdev" && d.Attribute("type")?.Value == "spicevmc"))

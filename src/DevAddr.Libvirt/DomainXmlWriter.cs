@@ -23,8 +23,9 @@ public static class DomainXmlWriter
             root.Add(devicesEl);
         }
         var emulators = devicesEl.Elements("emulator").ToList();
+        // Elements of devices the policy dropped (a device the libvirt release does not know) are not written back.
         var leftovers = devicesEl.Elements()
-            .Where(e => e.Name.LocalName != "emulator" && facts.KnownDeviceElements.Contains(e.Name.LocalName))
+            .Where(e => e.Name.LocalName != "emulator" && facts.KnownDeviceElements.Contains(e.Name.LocalName) && !source.IsDeviceElement(e))
             .ToList();
 
         var ports = CharPorts(source, plan);
@@ -33,7 +34,7 @@ public static class DomainXmlWriter
         foreach (var d in plan.Devices)
         {
             var el = source.ElementOf(d.Id);
-            if (el is null) el = NewElement(d);
+            if (el is null) el = NewElement(d, source);
             else leftovers.Remove(el);
             Update(el, d, facts, ports);
             ordered.Add(el);
@@ -63,7 +64,7 @@ public static class DomainXmlWriter
             t.Remove();
     }
 
-    private static XElement NewElement(Device d)
+    private static XElement NewElement(Device d, DomainXml source)
     {
         var el = new XElement(d.Kind);
         switch (d.Kind)
@@ -83,6 +84,16 @@ public static class DomainXmlWriter
                 break;
             case "video":
                 el.Add(new XElement("model", new XAttribute("type", d.Model ?? "cirrus")));
+                break;
+            case "iommu":
+                // The IOMMU libvirt adds for more than 255 vCPUs, with the interrupt remapping they need.
+                el.SetAttributeValue("model", d.Model);
+                el.Add(new XElement("driver", new XAttribute("intremap", "on"), new XAttribute("eim", "on")));
+                break;
+            case "watchdog":
+                // An implicit watchdog (the q35 iTCO) takes the first watchdog's action, as libvirt gives it.
+                el.SetAttributeValue("model", d.Model);
+                el.SetAttributeValue("action", source.Document.Root?.Element("devices")?.Elements("watchdog").FirstOrDefault()?.Attribute("action")?.Value ?? "reset");
                 break;
         }
         return el;

@@ -7,24 +7,38 @@ namespace DevAddr.Libvirt;
 /// <summary>Expands libvirt domain XML files the way libvirt's define + dumpxml does.</summary>
 public static class LibvirtExpander
 {
-    /// <summary>Expands one domain XML text: the expanded XML, or an error message.</summary>
-    public static (string? Xml, string? Error) Expand(string xmlText) => Expand(xmlText, r => AddressPlanner.Plan(r));
+    /// <summary>Expands one domain XML text with the newest libvirt release's rules: the expanded XML, or an error message.</summary>
+    public static (string? Xml, string? Error) Expand(string xmlText) => Expand(xmlText, null, null);
 
-    /// <summary>Expands one domain XML text with the given planner (e.g. the optimizing policy with tunables).</summary>
-    public static (string? Xml, string? Error) Expand(string xmlText, Func<PlanRequest, PlanResult> planner)
+    /// <summary>
+    /// Expands one domain XML text under <paramref name="policy"/> (null: the libvirt policy of the newest release),
+    /// planned by <paramref name="planner"/> (null: <see cref="AddressPlanner.Plan(PlanRequest, Core.Catalog.DeviceCatalog?)"/>,
+    /// which knows only the libvirt policy; pass the optimizing planner for the optimize policy).
+    /// </summary>
+    public static (string? Xml, string? Error) Expand(string xmlText, PolicySpec? policy, Func<PlanRequest, PlanResult>? planner)
     {
-        ArgumentNullException.ThrowIfNull(planner);
+        policy ??= new PolicySpec();
+        planner ??= r => AddressPlanner.Plan(r);
         DomainXml domain;
         try
         {
             domain = DomainXml.Parse(xmlText);
-            DomainXmlChecks.CheckDomain(domain.Document.Root!);
         }
         catch (DomainXmlException ex)
         {
             return (null, ex.Message);
         }
-        return planner(domain.Request) switch
+        var (rules, versionError) = PolicyVersions.LibvirtOf(policy);
+        if (rules is null) return (null, versionError!.Message);
+        try
+        {
+            DomainXmlChecks.CheckDomain(domain.Document.Root!, rules);
+        }
+        catch (DomainXmlException ex)
+        {
+            return (null, ex.Message);
+        }
+        return planner(domain.Request with { Policy = policy }) switch
         {
             PlanResult.Success s => (DomainXmlWriter.Write(domain, s.Plan), null),
             PlanResult.Failure f => (null, f.Error.Message),
@@ -37,10 +51,10 @@ public static class LibvirtExpander
     /// <c>outDir/NAME.error</c> (the error message). Returns the number of cases processed.
     /// Each output file is written to a temporary name first and renamed, so no partial file is left.
     /// </summary>
-    public static int ExpandDirectory(string inDir, string outDir) => ExpandDirectory(inDir, outDir, r => AddressPlanner.Plan(r));
+    public static int ExpandDirectory(string inDir, string outDir) => ExpandDirectory(inDir, outDir, null, null);
 
-    /// <summary>Like <see cref="ExpandDirectory(string, string)"/>, planning each domain with <paramref name="planner"/>.</summary>
-    public static int ExpandDirectory(string inDir, string outDir, Func<PlanRequest, PlanResult> planner)
+    /// <summary>Like <see cref="ExpandDirectory(string, string)"/>, under <paramref name="policy"/> and with <paramref name="planner"/> (see <see cref="Expand(string, PolicySpec?, Func{PlanRequest, PlanResult}?)"/>).</summary>
+    public static int ExpandDirectory(string inDir, string outDir, PolicySpec? policy, Func<PlanRequest, PlanResult>? planner)
     {
         Directory.CreateDirectory(outDir);
         var files = Directory.GetFiles(inDir, "*.xml").OrderBy(f => f, StringComparer.Ordinal).ToList();
@@ -57,7 +71,7 @@ public static class LibvirtExpander
                 WriteResult(outDir, name, null, $"XML error: input is not valid UTF-8: {ex.Message}");
                 continue;
             }
-            var (xml, error) = Expand(text, planner);
+            var (xml, error) = Expand(text, policy, planner);
             WriteResult(outDir, name, xml, error);
         }
         return files.Count;

@@ -28,5 +28,6 @@ internal sealed record ErrorEnvelope(PlanError Error);
 [JsonSerializable(typeof(IReadOnlyList<MachineType>))]
 [JsonSerializable(typeof(IReadOnlyList<PciControllerModel>))]
 [JsonSerializable(typeof(IReadOnlyList<DeviceModelRule>))]
+[JsonSerializable(typeof(IReadOnlyList<LibvirtRules>))]
 [JsonSerializable(typeof(IReadOnlyList<string>))]
 internal sealed partial class NativeJsonContext : JsonSerializerContext;

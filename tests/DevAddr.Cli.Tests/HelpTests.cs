@@ -30,7 +30,7 @@ public sealed class HelpTests
 
         var result = CliRun.Run(args);
 
-        Assert.Equal(0, result.ExitCode);
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}: {result.Error}");
         Assert.Contains("Usage:", result.Output, StringComparison.Ordinal);
         Assert.Contains("Description:", result.Output, StringComparison.Ordinal);
         Assert.Equal("", result.Error);

@@ -53,6 +53,38 @@ public sealed class LibvirtCommandTests
         Assert.StartsWith("XML error", File.ReadAllText(Path.Combine(output, "broken.error")), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(new string[0], true)]
+    [InlineData(new[] { "--libvirt", "11.3" }, true)]
+    [InlineData(new[] { "--libvirt", "9.0" }, false)]
+    public void Expand_LibvirtRelease_ListsTheQ35ITcoWatchdogOnlyFrom113(string[] options, bool itco)
+    {
+        using var dir = new TempDirectory();
+        string input = dir.File("in"), output = dir.File("out");
+        Directory.CreateDirectory(input);
+        File.WriteAllText(Path.Combine(input, "good.xml"), GoodDomain);
+
+        var result = CliRun.Run(["libvirt", "expand", input, output, .. options]);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        string xml = File.ReadAllText(Path.Combine(output, "good.xml")).Replace('"', '\'');
+        Assert.Equal(itco, xml.Contains("<watchdog model='itco'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Expand_UnknownLibvirtRelease_IsAUsageErrorNamingTheReleases()
+    {
+        using var dir = new TempDirectory();
+        string input = dir.File("in");
+        Directory.CreateDirectory(input);
+
+        var result = CliRun.Run("libvirt", "expand", input, dir.File("out"), "--libvirt", "10.0");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("9.0, 11.3", result.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("out")));
+    }
+
     [Fact]
     public void Expand_MissingInputDirectory_IsAUsageError()
     {

@@ -33,6 +33,24 @@ public sealed partial class AddressPlannerTests
         Assert.Contains("slot 0-31", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("slot", """{ "type": "pci", "domain": 0, "bus": 0, "slot": -1, "function": 0 }""")]
+    [InlineData("bus", """{ "type": "pci", "bus": -2 }""")]
+    [InlineData("function", """{ "type": "pci", "bus": 0, "slot": 3, "function": 9 }""")]
+    public void Plan_NegativeOrTooLargePciField_NamesTheFieldAndTheAllowedValues(string field, string address)
+    {
+        var (request, readError) = PlanJson.ReadRequest(
+            $$$"""{ "machine": { "arch": "x86_64", "type": "pc" }, "devices": [ { "id": "nic", "kind": "interface", "model": "virtio", "address": {{{address}}} } ] }""");
+        Assert.Null(readError);
+
+        var error = Failed(request!);
+
+        Assert.Equal((ErrorCodes.AddressConflict, "pci-address-range", "nic"), (error.Code, error.Rule, error.DeviceId));
+        Assert.Contains($"PCI address {field} ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("slot 0-31, function 0-7", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Parameter", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Plan_SlotBeyondRootPortsOnlySlot_ReturnsSlotRangeError()
     {
@@ -180,18 +198,18 @@ public sealed partial class AddressPlannerTests
         var error = Failed(Request("pc") with { Policy = new PolicySpec { Version = version } });
 
         Assert.Equal((ErrorCodes.InvalidInput, "known-policy-version"), (error.Code, error.Rule));
-        Assert.Equal($"policy.version: '{version}' is not a version of policy 'libvirt' (allowed: 9.0; left out: the newest, 9.0)", error.Message);
+        Assert.Equal($"policy.version: '{version}' is not a version of policy 'libvirt' (allowed: 9.0, 11.3; left out: the newest, 11.3)", error.Message);
     }
 
     [Fact]
     public void Plan_RecordsThePolicyVersion_AndAPinnedVersionGivesTheSamePlan()
     {
-        var request = Request("q35", Disk("vda", "virtio"), Dev("nic0", "interface", model: "virtio"));
+        var request = Request("q35", Disk("vda", "virtio"), Dev("nic0", "interface", model: "virtio")) with { Policy = new PolicySpec() };
 
         var latest = Planned(request);
-        var pinned = Planned(request with { Policy = new PolicySpec { Version = "9.0" } });
+        var pinned = Planned(request with { Policy = new PolicySpec { Version = "11.3" } });
 
-        Assert.Equal(("libvirt", "9.0"), (latest.Policy, latest.PolicyVersion));
+        Assert.Equal(("libvirt", "11.3"), (latest.Policy, latest.PolicyVersion));
         Assert.Equal(PlanJson.Serialize(latest), PlanJson.Serialize(pinned));
         Assert.Equal(PolicyVersions.Of("libvirt")[^1].Version, latest.PolicyVersion);
     }

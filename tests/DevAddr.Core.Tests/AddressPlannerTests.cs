@@ -58,8 +58,9 @@ public sealed partial class AddressPlannerTests
 
     // ---- helpers ----
 
+    /// <summary>A request under libvirt 9.0's rules, the release the worked examples follow (see the libvirt 11.3 tests for its differences).</summary>
     internal static PlanRequest Request(string machine, params Device[] devices) =>
-        new() { Machine = new MachineSpec(machine == "virt" ? "aarch64" : "x86_64", machine), Devices = devices };
+        new() { Machine = new MachineSpec(machine == "virt" ? "aarch64" : "x86_64", machine), Devices = devices, Policy = new PolicySpec { Version = "9.0" } };
 
     internal static Device Dev(string id, string kind, string? type = null, string? model = null, string? bus = null, string? target = null,
         int? index = null, DeviceAddress? address = null, ControllerOptions? options = null) =>

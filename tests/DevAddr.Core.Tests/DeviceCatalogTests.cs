@@ -97,7 +97,7 @@ public sealed partial class DeviceCatalogTests
         c.DeviceRules,
         c.PciPassOrder,
         c.PlanOrder,
-        c.UsbCategoryOrder,
+        c.LibvirtVersions,
     });
 
     private static TempDirectory CopyOfModels()

@@ -118,13 +118,14 @@ internal static class ScsiGuests
             bool takeDisk = hi >= hostdevs.Count || (di < disks.Count && rng.Below(disks.Count + hostdevs.Count) < disks.Count);
             body.Add(takeDisk ? disks[di++] : hostdevs[hi++]);
         }
-        return new PlanRequest { Machine = new MachineSpec("x86_64", machine), Devices = [.. controllers, .. body] };
+        return new PlanRequest { Machine = new MachineSpec("x86_64", machine), Devices = [.. controllers, .. body], Policy = new PolicySpec { Version = "9.0" } };
     }
 
     /// <summary><paramref name="count"/> SCSI host devices without addresses (libvirt places each on the first free unit).</summary>
     public static PlanRequest HostdevsOnly(string machine, int count) => new()
     {
         Machine = new MachineSpec("x86_64", machine),
+        Policy = new PolicySpec { Version = "9.0" },
         Devices = [.. Enumerable.Range(0, count).Select(i => new Device
         {
             Id = string.Create(CultureInfo.InvariantCulture, $"h{i}"), Kind = "hostdev", Type = "scsi",

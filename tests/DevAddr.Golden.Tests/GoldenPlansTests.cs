@@ -30,8 +30,11 @@ public sealed class GoldenPlansTests(ITestOutputHelper output)
     public void GoldenPlans_CoverEveryPolicyVersion()
     {
         var labels = AllCases.Value.Select(c => c.Path.Split('/')[0]).ToHashSet(StringComparer.Ordinal);
+        var expected = PolicyVersions.All.SelectMany(v => v.Policy == PolicySpec.Libvirt
+            ? [v.Label]
+            : Core.Catalog.DeviceCatalog.Default.LibvirtVersions.Select(l => $"{v.Label}-libvirt-{l.Version}"));
 
-        Assert.All(PolicyVersions.All, v => Assert.Contains(v.Label, labels));
+        Assert.All(expected, label => Assert.Contains(label, labels));
     }
 
     [Fact]
@@ -53,8 +56,9 @@ public sealed class GoldenPlansTests(ITestOutputHelper output)
     {
         Assert.All(AllCases.Value, c =>
         {
-            Assert.NotNull(c.Request.Policy.Version);
-            Assert.StartsWith(c.Request.Policy.Name + "-" + c.Request.Policy.Version + "/", c.Path, StringComparison.Ordinal);
+            var p = c.Request.Policy;
+            Assert.NotNull(p.Version);
+            Assert.StartsWith(p.Name == PolicySpec.Libvirt ? $"{p.Name}-{p.Version}/" : $"{p.Name}-{p.Version}-libvirt-{p.LibvirtVersion}/", c.Path, StringComparison.Ordinal);
         });
     }
 }

@@ -37,7 +37,7 @@ public sealed class PortReserveLiveTests(ITestOutputHelper output)
     private static string PlannedXml()
     {
         var policy = new PolicySpec { Name = PolicySpec.Optimize, Tunables = new Tunables { HotplugReserve = new Tunable<int> { Value = 3 }, SparePortReserve = Spare } };
-        var (xml, error) = LibvirtExpander.Expand(Domain, r => OptimizingPlanner.Plan(r with { Policy = policy }));
+        var (xml, error) = LibvirtExpander.Expand(Domain, Oracle90.Pin(policy), r => OptimizingPlanner.Plan(r));
         Assert.True(error is null, error);
         return xml!;
     }
@@ -152,7 +152,7 @@ public sealed class QemuOverrideErrorTests
         {
             string input = Directory.CreateDirectory(Path.Combine(dir, "in")).FullName, output = Path.Combine(dir, "out");
             File.WriteAllText(Path.Combine(input, "bad.xml"), Domain(property, value));
-            Assert.Equal(1, LibvirtExpander.ExpandDirectory(input, output));
+            Assert.Equal(1, LibvirtExpander.ExpandDirectory(input, output, Oracle90.Policy, null));
             Assert.Equal(["bad.error"], Directory.GetFiles(output).Select(Path.GetFileName));
             Assert.Contains(message, File.ReadAllText(Path.Combine(output, "bad.error")));
         }

@@ -93,7 +93,7 @@ public sealed class AbiStabilityTests(ITestOutputHelper output)
         {
             string name = Path.GetFileNameWithoutExtension(file);
             var rng = new SplitMix64(0x5EED0000UL + (ulong)sequences);
-            var (xml, error) = LibvirtExpander.Expand(File.ReadAllText(file), r => OptimizingPlanner.Plan(r with { Policy = RandomPolicy(rng) }));
+            var (xml, error) = LibvirtExpander.Expand(File.ReadAllText(file), Oracle90.Pin(RandomPolicy(rng)), r => OptimizingPlanner.Plan(r));
             if (xml is null) { refused++; continue; }
             sequences++;
             string machine = name.Split('-')[^1];
@@ -110,7 +110,7 @@ public sealed class AbiStabilityTests(ITestOutputHelper output)
                 else
                     for (int k = rng.Between(1, 3); k > 0; k--) devices.Add(RandomDevice(rng, machine, ref serial));
                 var policy = RandomPolicy(rng);
-                var (next, err) = LibvirtExpander.Expand(doc.ToString(), r => OptimizingPlanner.Plan(r with { Policy = policy }));
+                var (next, err) = LibvirtExpander.Expand(doc.ToString(), Oracle90.Pin(policy), r => OptimizingPlanner.Plan(r));
                 if (next is null)
                 {
                     // An edit the guest cannot take (e.g. no USB port left): the step is refused, nothing changes.
@@ -158,7 +158,7 @@ public sealed class AbiStabilityTests(ITestOutputHelper output)
             var devices = doc.Root!.Element("devices")!;
             for (int k = rng.Between(1, 3); k > 0; k--) devices.Add(RandomDevice(rng, name.Split('-')[^1], ref serial));
             var policy = RandomPolicy(rng);
-            var (next, why) = LibvirtExpander.Expand(doc.ToString(), r => OptimizingPlanner.Plan(r with { Policy = policy }));
+            var (next, why) = LibvirtExpander.Expand(doc.ToString(), Oracle90.Pin(policy), r => OptimizingPlanner.Plan(r));
             if (next is null)
             {
                 refused++;

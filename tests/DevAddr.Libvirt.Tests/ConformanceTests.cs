@@ -6,12 +6,19 @@ namespace DevAddr.Libvirt.Tests;
 /// <summary>
 /// <see cref="LibvirtExpander"/> against the libvirt 9.0 conformance corpora: fixtures/conformance/libvirt-9.0 (500
 /// guests and what real libvirt made of them, 20 of them errors) and fixtures/conformance/libvirt-9.0-arches (300
-/// guests of the other architectures: ppc64 pseries, s390x, riscv64, armv7l, aarch64 virtio-mmio; 10 errors).
+/// guests of the other architectures: ppc64 pseries, s390x, riscv64, armv7l, aarch64 virtio-mmio; 10 errors), and the
+/// libvirt 11.3 corpus (fixtures/conformance/libvirt-11.3: the same 500 guests and what libvirt 11.3 made of them, 50
+/// errors) under the libvirt 11.3 policy.
 /// </summary>
 public sealed class ConformanceTests(
-    ConformanceTests.CorpusExpansion corpus, ConformanceTests.ArchesCorpusExpansion archesCorpus, ITestOutputHelper output)
-    : IClassFixture<ConformanceTests.CorpusExpansion>, IClassFixture<ConformanceTests.ArchesCorpusExpansion>
+    ConformanceTests.CorpusExpansion corpus, ConformanceTests.ArchesCorpusExpansion archesCorpus,
+    ConformanceTests.Corpus113Expansion corpus113, ITestOutputHelper output)
+    : IClassFixture<ConformanceTests.CorpusExpansion>, IClassFixture<ConformanceTests.ArchesCorpusExpansion>,
+      IClassFixture<ConformanceTests.Corpus113Expansion>
 {
+    /// <summary>The libvirt 11.3 policy.</summary>
+    internal static readonly Core.Model.PolicySpec Libvirt113 = new() { Version = "11.3" };
+
     private const double RequiredPassRate = 0.98;
 
     /// <summary>What the arches corpus must reach.</summary>
@@ -33,6 +40,14 @@ public sealed class ConformanceTests(
     [Fact]
     public void ExpandDirectory_Libvirt90ArchesCorpus_RejectsEveryCaseLibvirtRejects() =>
         RejectsEveryCaseLibvirtRejects(archesCorpus.Run.Value);
+
+    [Fact]
+    public void ExpandDirectory_Libvirt113Corpus_MatchesLibvirt113InAtLeast99Percent() =>
+        MatchesLibvirt("libvirt 11.3 corpus", corpus113.Run.Value, ArchesRequiredPassRate);
+
+    [Fact]
+    public void ExpandDirectory_Libvirt113Corpus_RejectsEveryCaseLibvirt113Rejects() =>
+        RejectsEveryCaseLibvirtRejects(corpus113.Run.Value);
 
     /// <summary>Publishes the report; every input was expanded, and at least <paramref name="requiredPassRate"/> of the cases pass.</summary>
     private void MatchesLibvirt(string corpusName, CorpusRun run, double requiredPassRate)
@@ -63,6 +78,9 @@ public sealed class ConformanceTests(
     /// <summary>The libvirt 9.0 corpus, expanded once for the tests of this class.</summary>
     public sealed class CorpusExpansion() : Expansion(RepoPaths.CorpusInput, RepoPaths.CorpusExpected);
 
+    /// <summary>The libvirt 11.3 corpus (the 500 inputs of the 9.0 corpus), expanded once under the libvirt 11.3 policy.</summary>
+    public sealed class Corpus113Expansion() : Expansion(RepoPaths.CorpusInput, RepoPaths.Corpus113Expected, Libvirt113);
+
     /// <summary>The libvirt 9.0 arches corpus, expanded once for the tests of this class.</summary>
     public sealed class ArchesCorpusExpansion() : Expansion(RepoPaths.ArchesCorpusInput, RepoPaths.ArchesCorpusExpected);
 
@@ -71,10 +89,10 @@ public sealed class ConformanceTests(
     {
         private readonly TempDirectory temp = new();
 
-        protected Expansion(string inputDir, string expectedDir) => Run = new(() =>
+        protected Expansion(string inputDir, string expectedDir, Core.Model.PolicySpec? policy = null) => Run = new(() =>
         {
             string outDir = temp.Sub("actual");
-            int expanded = LibvirtExpander.ExpandDirectory(inputDir, outDir);
+            int expanded = LibvirtExpander.ExpandDirectory(inputDir, outDir, policy ?? Oracle90.Policy, null);
             return new CorpusRun(expanded, inputDir, expectedDir, outDir, DomainComparer.CompareDirectories(expectedDir, outDir));
         });
 

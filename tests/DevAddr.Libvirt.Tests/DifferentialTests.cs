@@ -41,7 +41,7 @@ public sealed class DifferentialTests(DifferentialTests.ArchesBatch arches, ITes
         int fromLibvirt = LibvirtOracle.ExpandDirectory(input, expected);
         var oracleTime = clock.Elapsed;
         clock.Restart();
-        int fromUs = LibvirtExpander.ExpandDirectory(input, actual);
+        int fromUs = LibvirtExpander.ExpandDirectory(input, actual, Oracle90.Policy, null);
         var expanderTime = clock.Elapsed;
 
         var report = DomainComparer.CompareDirectories(expected, actual);
@@ -56,6 +56,30 @@ public sealed class DifferentialTests(DifferentialTests.ArchesBatch arches, ITes
             $"pass rate {report.PassRate:P1} is below {RequiredPassRate:P0}: {report.Summary}");
     }
 
+    /// <summary>The same fresh guests (every profile, the other architectures too) against live libvirt 11.3, under its policy.</summary>
+    [Libvirt11OracleFact]
+    public void ExpandDirectory_FreshGeneratedCases_MatchLiveLibvirt113InAtLeast99Percent()
+    {
+        Libvirt11OracleFactAttribute.RequireOracle();
+        using var work = new TempDirectory();
+        string input = work.Sub("input"), expected = work.Sub("expected"), actual = work.Sub("actual");
+        int generated = Batches.Sum(b => CaseGenerator.WriteDirectory(input, b.Seed, CasesPerProfile, b.Profile))
+                        + CaseGenerator.WriteDirectory(input, ArchesBatch.Seed, CasesPerProfile, CaseProfile.Arches);
+
+        var clock = Stopwatch.StartNew();
+        int fromLibvirt = LibvirtOracle11.ExpandDirectory(input, expected);
+        var oracleTime = clock.Elapsed;
+        clock.Restart();
+        int fromUs = LibvirtExpander.ExpandDirectory(input, actual, ConformanceTests.Libvirt113, null);
+        ReportWriter.Note(output, $"libvirt-expand-11 {oracleTime.TotalSeconds:F1} s, LibvirtExpander {clock.Elapsed.TotalSeconds:F1} s");
+        var report = DomainComparer.CompareDirectories(expected, actual);
+        ReportWriter.Publish(output, $"differential: LibvirtExpander --libvirt 11.3 vs live libvirt 11.3 on {generated} generated cases", report);
+
+        Assert.Equal(generated, fromLibvirt);
+        Assert.Equal(generated, fromUs);
+        Assert.True(report.PassRate >= ArchesRequiredPassRate, $"pass rate {report.PassRate:P1} is below {ArchesRequiredPassRate:P0}: {report.Summary}");
+    }
+
     [LibvirtOracleFact]
     [Trait("Category", ArchesCategory)]
     public void ExpandDirectory_FreshArchesCases_MatchLiveLibvirtInAtLeast99Percent()
@@ -66,7 +90,7 @@ public sealed class DifferentialTests(DifferentialTests.ArchesBatch arches, ITes
         string actual = work.Sub("actual");
 
         var clock = Stopwatch.StartNew();
-        int fromUs = LibvirtExpander.ExpandDirectory(batch.Input, actual);
+        int fromUs = LibvirtExpander.ExpandDirectory(batch.Input, actual, Oracle90.Policy, null);
         ReportWriter.Note(output, $"libvirt-expand {batch.OracleTime.TotalSeconds:F1} s, LibvirtExpander {clock.Elapsed.TotalSeconds:F1} s");
         var report = DomainComparer.CompareDirectories(batch.Expected, actual);
         ReportWriter.Publish(

@@ -24,17 +24,31 @@ public sealed class LibvirtOracleTests(ITestOutputHelper output)
     public void ExpandDirectory_Libvirt90ArchesCorpus_ReproducesTheExpectedFilesByteForByte() =>
         ReproducesByteForByte("the libvirt 9.0 arches corpus", RepoPaths.ArchesCorpusInput, RepoPaths.ArchesCorpusExpected);
 
-    private void ReproducesByteForByte(string corpus, string input, string expected)
+    [Libvirt11OracleFact]
+    public void ExpandDirectory_Libvirt113Corpus_ReproducesTheExpectedFilesByteForByte()
     {
-        LibvirtOracleFactAttribute.RequireOracle();
+        Libvirt11OracleFactAttribute.RequireOracle();
+        ReproducesByteForByte("the libvirt 11.3 corpus", RepoPaths.CorpusInput, RepoPaths.Corpus113Expected,
+            "libvirt-expand-11", LibvirtOracle11.ExpandDirectory);
+    }
+
+    private void ReproducesByteForByte(string corpus, string input, string expected) =>
+        ReproducesByteForByte(corpus, input, expected, "libvirt-expand", (i, o) =>
+        {
+            LibvirtOracleFactAttribute.RequireOracle();
+            return LibvirtOracle.ExpandDirectory(i, o);
+        });
+
+    private void ReproducesByteForByte(string corpus, string input, string expected, string tool, Func<string, string, int> expand)
+    {
         using var dirs = new TempDirectory();
         string actual = dirs.Sub("actual");
 
         var clock = Stopwatch.StartNew();
-        int written = LibvirtOracle.ExpandDirectory(input, actual);
-        ReportWriter.Note(output, $"libvirt-expand: {written} cases in {clock.Elapsed.TotalSeconds:F1} s");
+        int written = expand(input, actual);
+        ReportWriter.Note(output, $"{tool}: {written} cases in {clock.Elapsed.TotalSeconds:F1} s");
         var report = DomainComparer.CompareDirectories(expected, actual);
-        ReportWriter.Publish(output, $"oracle self-check: tools/oracle/libvirt-expand vs {corpus}", report);
+        ReportWriter.Publish(output, $"oracle self-check: tools/oracle/{tool} vs {corpus}", report);
 
         var expectedFiles = Directory.EnumerateFiles(expected).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
         Assert.NotEmpty(expectedFiles);

@@ -150,7 +150,7 @@ public sealed class LibvirtRulesTests
     {
         var domain = DomainXml.Parse(Domain("pc", "<serial type='pty'/>"));
 
-        var plan = Assert.IsType<PlanResult.Success>(AddressPlanner.Plan(domain.Request)).Plan;
+        var plan = Assert.IsType<PlanResult.Success>(AddressPlanner.Plan(domain.Request with { Policy = Oracle90.Policy })).Plan;
 
         var console = plan.Devices.Single(d => d.Kind == "console");
         Assert.True(console.Added);
@@ -425,14 +425,14 @@ public sealed class LibvirtRulesTests
 
     private static XElement Expand(string machine, string devices)
     {
-        var (xml, error) = LibvirtExpander.Expand(Domain(machine, devices));
+        var (xml, error) = LibvirtExpander.Expand(Domain(machine, devices), Oracle90.Policy, null);
         Assert.Null(error);
         return XDocument.Parse(xml!).Root!.Element("devices")!;
     }
 
     private static string Rejected(string machine, string devices, string extra = "")
     {
-        var (xml, error) = LibvirtExpander.Expand(Domain(machine, devices, extra));
+        var (xml, error) = LibvirtExpander.Expand(Domain(machine, devices, extra), Oracle90.Policy, null);
         Assert.Null(xml);
         return error!;
     }

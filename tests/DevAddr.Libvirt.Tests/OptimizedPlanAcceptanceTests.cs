@@ -71,6 +71,23 @@ public sealed class OptimizedPlanAcceptanceTests(ITestOutputHelper output)
     public void OptimizedPlans_RandomGuestsAndTunables_LibvirtChangesNoAddress()
     {
         LibvirtOracleFactAttribute.RequireOracle();
+        PlansAcceptedUnchanged(Oracle90.Version, LibvirtOracle.ExpandDirectory, minimumPlanned: 450);
+    }
+
+    /// <summary>The optimize policy following libvirt 11.3's rules: live libvirt 11.3 keeps its plans as they are.</summary>
+    [Libvirt11OracleFact]
+    public void OptimizedPlansFor113_RandomGuestsAndTunables_Libvirt113ChangesNoAddress()
+    {
+        Libvirt11OracleFactAttribute.RequireOracle();
+        PlansAcceptedUnchanged("11.3", LibvirtOracle11.ExpandDirectory, minimumPlanned: 430);
+    }
+
+    /// <summary>
+    /// Plans the generated guests with random tunables under the optimize policy following <paramref name="release"/>,
+    /// writes each plan as domain XML and has that release's live libvirt expand them again: nothing may move.
+    /// </summary>
+    private void PlansAcceptedUnchanged(string release, Func<string, string, int> oracle, int minimumPlanned)
+    {
         using var work = new TempDirectory();
         string input = work.Sub("input"), ours = work.Sub("ours"), libvirt = work.Sub("libvirt");
         foreach (var b in Batches) CaseGenerator.WriteDirectory(input, b.Seed, b.Count, b.Profile);
@@ -85,7 +102,7 @@ public sealed class OptimizedPlanAcceptanceTests(ITestOutputHelper output)
             catch (DomainXmlException) { invalidInput++; continue; }
             var rng = new SplitMix64(unchecked((ulong)name.GetHashCode(StringComparison.Ordinal) * 0 + (ulong)planned + (ulong)rejected * 7919 + 17));
             var request = WithRandomTunables(domain.Request, rng);
-            switch (OptimizingPlanner.Plan(request))
+            switch (OptimizingPlanner.Plan(request with { Policy = request.Policy with { LibvirtVersion = release } }))
             {
                 case PlanResult.Success s:
                     var violations = AddressPlanner.Validate(s.Plan);
@@ -101,11 +118,11 @@ public sealed class OptimizedPlanAcceptanceTests(ITestOutputHelper output)
             }
         }
 
-        LibvirtOracle.ExpandDirectory(ours, libvirt);
+        oracle(ours, libvirt);
         var report = DomainComparer.CompareDirectories(ours, libvirt);
-        ReportWriter.Note(output, $"planned {planned} ({withReserves} with root-port reserves), rejected {rejected} ({string.Join(", ", reasons.Select(kv => $"{kv.Key}: {kv.Value}"))}), unreadable {invalidInput}");
-        ReportWriter.Publish(output, $"optimizing policy: our plans re-expanded by live libvirt ({planned} plans)", report);
-        Assert.True(planned >= 450, $"only {planned} of 500 guests were planned");
+        ReportWriter.Note(output, $"libvirt {release}: planned {planned} ({withReserves} with root-port reserves), rejected {rejected} ({string.Join(", ", reasons.Select(kv => $"{kv.Key}: {kv.Value}"))}), unreadable {invalidInput}");
+        ReportWriter.Publish(output, $"optimizing policy following libvirt {release}: our plans re-expanded by live libvirt {release} ({planned} plans)", report);
+        Assert.True(planned >= minimumPlanned, $"only {planned} of 500 guests were planned");
         Assert.Equal(planned, report.Cases.Count);
         Assert.Equal(0, report.Failed);
     }

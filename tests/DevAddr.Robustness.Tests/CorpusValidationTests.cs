@@ -12,15 +12,21 @@ namespace DevAddr.Robustness.Tests;
 /// </summary>
 public sealed class CorpusValidationTests(ITestOutputHelper output)
 {
-    [Fact]
-    public void Validate_PlansOfEveryCorpusInput_HaveNoViolations()
+    /// <summary>
+    /// Per libvirt release, the fewest corpus inputs its policy must plan: libvirt 9.0 refuses 20 of the 500, libvirt 11.3
+    /// 50 (vhost-user NICs without shared memory, ib700 watchdogs on q35 and virt).
+    /// </summary>
+    [Theory]
+    [InlineData("9.0", 470)]
+    [InlineData("11.3", 450)]
+    public void Validate_PlansOfEveryCorpusInput_HaveNoViolations(string libvirt, int planned)
     {
         int plans = 0, errors = 0;
         var problems = new List<string>();
         foreach (var file in Directory.EnumerateFiles(RepoPaths.CorpusInput, "*.xml").Order(StringComparer.Ordinal))
         {
             var domain = DomainXml.Parse(File.ReadAllText(file));
-            switch (AddressPlanner.Plan(domain.Request))
+            switch (AddressPlanner.Plan(domain.Request with { Policy = new PolicySpec { Version = libvirt } }))
             {
                 case PlanResult.Success s:
                     plans++;
@@ -32,9 +38,9 @@ public sealed class CorpusValidationTests(ITestOutputHelper output)
                     break;
             }
         }
-        output.WriteLine($"corpus: {plans} plans validated, {errors} inputs rejected by the planner, {problems.Count} violations");
+        output.WriteLine($"corpus under libvirt {libvirt}: {plans} plans validated, {errors} inputs rejected by the planner, {problems.Count} violations");
         foreach (var p in problems.Take(50)) output.WriteLine(p);
-        Assert.True(plans >= 470, $"only {plans} corpus inputs were planned");
+        Assert.True(plans >= planned, $"only {plans} corpus inputs were planned");
         Assert.True(problems.Count == 0, string.Join("\n", problems.Take(20)));
     }
 

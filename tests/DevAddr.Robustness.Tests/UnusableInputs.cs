@@ -3,7 +3,7 @@ using DevAddr.Core.Model;
 namespace DevAddr.Robustness.Tests;
 
 /// <summary>
-/// Inputs libvirt 9.0 defines but QEMU or the guest cannot fully use, found by the property tests. Every plan passes
+/// Inputs libvirt defines but QEMU or the guest cannot fully use (or libvirt cannot define again), found by the property tests. Every plan passes
 /// the validator before it is returned: where QEMU cannot start the guest (an error rule) the planner refuses with
 /// <c>unusable-layout</c>; where the guest runs but cannot use a device (a warning rule other than the budgets:
 /// busnr-space, pci-function-zero) the plan reproduces libvirt and carries the warning. Either outcome for a request
@@ -36,6 +36,12 @@ internal static class UnusableInputs
             "takes); libvirt 9.0 does the same (its USB pass skips interfaces; without an address it fails: 'connect flags 00'). " +
             "Repro: q35 + {kind: controller, type: usb, model: none, index: 0} + {kind: interface, type: user, model: usb-net, address: {type: usb, bus: 0, port: '1'}}",
             r => Any(r, d => d.Kind == "interface" && d.Model == "usb-net" && d.Address is UsbAddress)),
+        new("usb-none-not-first",
+            "a USB controller of model none with an index other than 0, in a guest with a device that needs USB: libvirt adds a default USB " +
+            "controller at index 0 beside it, and refuses its own result when it is defined again ('Can't add another USB controller: USB " +
+            "is disabled for this domain'); libvirt 9.0 and 11.3 alike, so the plan fed back as a request is refused too. " +
+            "Repro: pc + {kind: controller, type: usb, model: none, index: 1} + {kind: smartcard, type: host} (checked live)",
+            r => Any(r, d => d is { Kind: "controller", Type: "usb", Model: "none" } && (d.Index ?? 0) != 0)),
         new("pci-switch-cycle",
             "a pcie-switch-upstream-port and a pcie-switch-downstream-port are placed on each other's buses (a cycle, unreachable from the root); " +
             "libvirt 9.0 does the same, QEMU cannot build it. Repro: pc + {kind: controller, type: pci, model: pcie-switch-upstream-port, index: 8} + " +

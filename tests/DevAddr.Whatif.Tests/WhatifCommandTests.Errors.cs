@@ -23,6 +23,8 @@ public sealed partial class WhatifCommandTests
         { "malformed policy", ["{small}", "--policy", "{malformed}", "-o", "{out}"] },
         { "missing request", ["{missing}", "--policy", "{policy}", "-o", "{out}"] },
         { "malformed request", ["{malformed}", "-o", "{out}"] },
+        { "unknown libvirt release", ["{small}", "--libvirt", "8.0", "-o", "{out}"] },
+        { "libvirt release with a sweep", ["{small}", "--libvirt", "9.0", "--sweep", "hotplugReserve=0..2", "-o", "{out}"] },
     };
 
     [Theory]

@@ -87,6 +87,41 @@ public sealed partial class WhatifCommandTests : IDisposable
     }
 
     [Fact]
+    public void Whatif_TwoLibvirtReleases_ListWhatTheNewerOneChanges()
+    {
+        string q35 = WhatifTestFiles.Repo("fixtures/examples/q35-basic.json");
+
+        var (exit, stdout, err) = WhatifTestFiles.Run("whatif", q35, "--libvirt", "9.0", "--libvirt", "11.3", "--format", "json");
+
+        Assert.True(exit == 0, err);
+        using var doc = JsonDocument.Parse(stdout);
+        var names = doc.RootElement.GetProperty("scenarios").EnumerateArray().Select(s => s.GetProperty("name").GetString()).ToList();
+        Assert.Equal(["libvirt-9.0", "libvirt-11.3"], names);
+        Assert.False(Scenario(doc, "libvirt-9.0").TryGetProperty("changesFromFirst", out _));
+        // libvirt 11.3 lists the q35 chipset's iTCO watchdog; nothing else of this guest differs.
+        var changes = Scenario(doc, "libvirt-11.3").GetProperty("changesFromFirst").EnumerateArray().Select(c => c.GetString()).ToList();
+        Assert.Equal(["added watchdog-itco (watchdog itco)"], changes);
+
+        var (textExit, text, textErr) = WhatifTestFiles.Run("whatif", q35, "--libvirt", "9.0", "--libvirt", "11.3");
+        Assert.True(textExit == 0, textErr);
+        Assert.Contains("libvirt-11.3 against libvirt-9.0:", text, StringComparison.Ordinal);
+        Assert.Contains("added watchdog-itco (watchdog itco)", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Whatif_ReleasesThatAgreeOnAGuest_ZeroChanges()
+    {
+        // An i440fx guest: nothing in it is addressed differently by libvirt 9.0 and 11.3.
+        var (exit, stdout, err) = WhatifTestFiles.Run("whatif", WhatifTestFiles.Repo("fixtures/examples/pc-basic.yaml"),
+            "--libvirt", "9.0", "--libvirt", "11.3", "--format", "csv");
+
+        Assert.True(exit == 0, err);
+        var lines = stdout.Trim().Split('\n');
+        Assert.EndsWith(",changedFromFirst", lines[0], StringComparison.Ordinal);
+        Assert.EndsWith(",0", lines[2], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Whatif_Sweep0To4_FiveRowsWithMonotonicSparePlaces()
     {
         var (exit, stdout, err) = WhatifTestFiles.Run("whatif", Small, "--sweep", "hotplugReserve=0..4", "--format", "csv");

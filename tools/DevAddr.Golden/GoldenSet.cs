@@ -1,4 +1,5 @@
 using System.Globalization;
+using DevAddr.Core.Catalog;
 using DevAddr.Core.Model;
 using DevAddr.Core.Serialization;
 using DevAddr.Solver;
@@ -69,17 +70,28 @@ internal static class GoldenSet
         return cases.OrderBy(c => c.Path, StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>One case per version of the request's policy (only the pinned one when it pins a version).</summary>
+    /// <summary>
+    /// One case per version of the request's policy (only the pinned one when it pins a version); the optimize policy's
+    /// versions once per libvirt release it can follow (only the pinned one when it pins one).
+    /// </summary>
     private static void AddVersions(List<GoldenCase> cases, string set, string variant, string name, PlanRequest request)
     {
-        var versions = request.Policy.Version is { } pinned
-            ? PolicyVersions.Of(request.Policy.Name).Where(v => v.Version == pinned)
-            : PolicyVersions.Of(request.Policy.Name);
+        var policy = request.Policy;
+        var versions = policy.Version is { } pinned
+            ? PolicyVersions.Of(policy.Name).Where(v => v.Version == pinned)
+            : PolicyVersions.Of(policy.Name);
+        var releases = policy.Name == PolicySpec.Libvirt
+            ? [null]
+            : policy.LibvirtVersion is { } pinnedRelease ? [pinnedRelease] : DeviceCatalog.Default.LibvirtVersions.Select(l => (string?)l.Version).ToList();
         foreach (var v in versions)
         {
-            cases.Add(new GoldenCase(
-                string.Create(CultureInfo.InvariantCulture, $"{v.Label}/{set}.{variant}/{name}.json"),
-                request with { Policy = request.Policy with { Version = v.Version } }));
+            foreach (string? release in releases)
+            {
+                string label = release is null ? v.Label : $"{v.Label}-libvirt-{release}";
+                cases.Add(new GoldenCase(
+                    string.Create(CultureInfo.InvariantCulture, $"{label}/{set}.{variant}/{name}.json"),
+                    request with { Policy = policy with { Version = v.Version, LibvirtVersion = release } }));
+            }
         }
     }
 

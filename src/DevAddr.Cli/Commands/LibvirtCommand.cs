@@ -22,12 +22,17 @@ internal sealed class LibvirtCommand : Command
         {
             Description = "A policy file (JSON/YAML: {\"name\": \"optimize\", \"tunables\": {...}, \"solver\": {...}}) applied to every domain; default: libvirt's own policy.",
         };
+        private static readonly Option<string?> Libvirt = new("--libvirt")
+        {
+            Description = "The libvirt release whose behaviour to reproduce (9.0, 11.3; default: the newest); with --tunables, the release the optimize policy follows for everything but PCI placement.",
+        };
 
         public ExpandCommand() : base("expand", "Expand every IN_DIR/*.xml like libvirt's define + dumpxml: add the controllers and implicit devices, assign every address.")
         {
             Arguments.Add(InDir);
             Arguments.Add(OutDir);
             Options.Add(TunablesFile);
+            Options.Add(Libvirt);
             SetAction(parseResult =>
             {
                 var inDir = parseResult.GetValue(InDir)!;
@@ -37,16 +42,23 @@ internal sealed class LibvirtCommand : Command
                     parseResult.InvocationConfiguration.Error.WriteLine($"devaddr: input directory '{inDir.FullName}' does not exist");
                     return ExitCodes.Usage;
                 }
-                Func<PlanRequest, PlanResult> planner = r => OptimizingPlanner.Plan(r);
+                var policy = new PolicySpec();
                 if (parseResult.GetValue(TunablesFile) is string policyPath)
                 {
                     string? text = CliIo.ReadInput(policyPath, parseResult.InvocationConfiguration.Error);
                     if (text is null) return ExitCodes.InvalidInput;
-                    var (policy, error) = PlanJson.ReadPolicy(text, CliIo.IsYamlPath(policyPath));
+                    var (read, error) = PlanJson.ReadPolicy(text, CliIo.IsYamlPath(policyPath));
                     if (error is not null) return CliIo.ReportError(error, false, parseResult.InvocationConfiguration.Error);
-                    planner = r => OptimizingPlanner.Plan(r with { Policy = policy! });
+                    policy = read!;
                 }
-                int n = LibvirtExpander.ExpandDirectory(inDir.FullName, outDir.FullName, planner);
+                if (parseResult.GetValue(Libvirt) is string release)
+                    policy = policy.Name == PolicySpec.Libvirt ? policy with { Version = release } : policy with { LibvirtVersion = release };
+                // An unknown release is a usage error, reported once rather than in every output file.
+                var (_, versionError) = PolicyVersions.LibvirtOf(policy);
+                if (versionError is null)
+                    versionError = PolicyVersions.Check(policy);
+                if (versionError is not null) return CliIo.ReportError(versionError, false, parseResult.InvocationConfiguration.Error);
+                int n = LibvirtExpander.ExpandDirectory(inDir.FullName, outDir.FullName, policy, r => OptimizingPlanner.Plan(r));
                 parseResult.InvocationConfiguration.Error.WriteLine($"expanded {n} domain(s) into {outDir.FullName}");
                 return ExitCodes.Ok;
             });

@@ -21,6 +21,13 @@ internal sealed class WhatifCommand : Command
         Description = "A policy to compare (JSON or YAML: {name, tunables, solver}, as the request's 'policy'); repeat for more columns.",
     };
 
+    private static readonly Option<string[]> Libvirt = new("--libvirt")
+    {
+        Description = "A libvirt release (9.0, 11.3) to plan the request under, as a column of its own; repeat to compare releases "
+                      + "(e.g. --libvirt 9.0 --libvirt 11.3: what an upgrade changes). With these the request's own policy is no column.",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     private static readonly Option<bool> NoBaseline = new("--no-baseline")
     {
         Description = "Leave out the request's own policy (with --policy).",
@@ -68,6 +75,7 @@ internal sealed class WhatifCommand : Command
         Format.AcceptOnlyFromAmong("text", "csv", "json");
         Arguments.Add(Request);
         Options.Add(Policies);
+        Options.Add(Libvirt);
         Options.Add(NoBaseline);
         Options.Add(Sweep);
         Options.Add(Format);
@@ -85,6 +93,7 @@ internal sealed class WhatifCommand : Command
         var error = cfg.Error;
         string requestPath = parseResult.GetValue(Request)!;
         string[] policyPaths = parseResult.GetValue(Policies) ?? [];
+        string[] releases = parseResult.GetValue(Libvirt) ?? [];
         bool noBaseline = parseResult.GetValue(NoBaseline);
         string format = parseResult.GetValue(Format)!;
         string? output = parseResult.GetValue(Output);
@@ -94,8 +103,13 @@ internal sealed class WhatifCommand : Command
         SweepSpec? sweep = null;
         if (parseResult.GetValue(Sweep) is string sweepText && !SweepSpec.TryParse(sweepText, out sweep, out string sweepError))
             return Usage(error, sweepError);
-        if (sweep is not null && policyPaths.Length > 0)
-            return Usage(error, "--sweep and --policy cannot be combined: a sweep compares the values of one tunable");
+        if (sweep is not null && policyPaths.Length + releases.Length > 0)
+            return Usage(error, "--sweep cannot be combined with --policy or --libvirt: a sweep compares the values of one tunable");
+        foreach (string release in releases)
+        {
+            if (Core.Catalog.DeviceCatalog.Default.FindLibvirt(release) is null)
+                return Usage(error, $"--libvirt '{release}': not a libvirt release DevAddr reproduces (allowed: {string.Join(", ", Core.Catalog.DeviceCatalog.Default.LibvirtVersions.Select(v => v.Version))})");
+        }
         if (sweep is null && noBaseline && policyPaths.Length == 0)
             return Usage(error, "--no-baseline leaves nothing to compare: give --policy files");
         if (plot is not null && sweep is null)
@@ -128,7 +142,13 @@ internal sealed class WhatifCommand : Command
         }
         else
         {
-            if (!noBaseline) scenarios.Add(new WhatifScenario("request", request!));
+            if (!noBaseline && releases.Length == 0) scenarios.Add(new WhatifScenario("request", request!));
+            foreach (string release in releases.Distinct(StringComparer.Ordinal))
+            {
+                var own = request!.Policy;
+                var pinned = own.Name == PolicySpec.Libvirt ? own with { Version = release } : own with { LibvirtVersion = release };
+                scenarios.Add(new WhatifScenario("libvirt-" + release, request with { Policy = pinned }));
+            }
             var names = new HashSet<string>(scenarios.Select(s => s.Name), StringComparer.Ordinal);
             foreach (string path in policyPaths)
             {

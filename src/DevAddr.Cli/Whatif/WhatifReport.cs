@@ -21,7 +21,16 @@ internal sealed class WhatifReport
         Sweep = sweep;
         Timings = timings;
         _rows = Rows(outcomes);
+        // Side by side, every column is compared with the first: which devices another policy places elsewhere.
+        var first = sweep is null && outcomes.Count > 1 ? outcomes[0].Plan : null;
+        _changes = outcomes.Select(o => first is not null && o.Plan is not null && o != outcomes[0] ? PlanChanges.Between(first, o.Plan) : null).ToList();
     }
+
+    /// <summary>Per outcome, its changes from the first column (null for the first, a sweep, or a column without a plan).</summary>
+    private readonly IReadOnlyList<IReadOnlyList<string>?> _changes;
+
+    private IEnumerable<(WhatifOutcome Outcome, IReadOnlyList<string> Changes)> Changes =>
+        Outcomes.Zip(_changes).Where(p => p.Second is not null).Select(p => (p.First, p.Second!));
 
     public string RequestPath { get; }
     public IReadOnlyList<WhatifOutcome> Outcomes { get; }
@@ -71,6 +80,11 @@ internal sealed class WhatifReport
         });
         console.Profile.Width = width;
         console.Write(Sweep is null ? PolicyTable() : SweepTable());
+        foreach (var (o, changes) in Changes.Where(c => c.Changes.Count > 0))
+        {
+            console.WriteLine(Markup.Escape($"{o.Scenario.Name} against {Outcomes[0].Scenario.Name}:"), new Style());
+            foreach (string line in changes) console.WriteLine("  " + line, new Style());
+        }
         console.WriteLine("* solve time: wall time measured on this run, not deterministic (in --format csv/json only with --timings).");
         foreach (var o in Outcomes.Where(o => o.Error is not null))
             console.WriteLine($"{o.Scenario.Name}: {o.Error!.Code}: {o.Error.Message}");
@@ -85,8 +99,12 @@ internal sealed class WhatifReport
         foreach (var o in Outcomes)
             table.AddColumn(new TableColumn(Markup.Escape(o.Scenario.Name)).RightAligned());
         table.AddRow(["policy", .. Outcomes.Select(o => Markup.Escape(o.Scenario.Request.Policy.Name))]);
+        table.AddRow(["version", .. Outcomes.Select(o => Markup.Escape(VersionOf(o)))]);
         foreach (var row in _rows)
             table.AddRow([Markup.Escape(row.Label), .. Outcomes.Select(o => Cell(o, row))]);
+        if (Changes.Any())
+            table.AddRow([Markup.Escape($"devices placed otherwise than in '{Outcomes[0].Scenario.Name}'"),
+                .. Outcomes.Zip(_changes).Select(p => p.Second is null ? "" : Inv(p.Second.Count))]);
         table.AddRow(["status", .. Outcomes.Select(StatusCell)]);
         if (Outcomes.Any(o => o.Error is not null))
             table.AddRow(["reason", .. Outcomes.Select(o => o.Error is null ? "" : Markup.Escape(Short(o.Error.Message, 48)))]);
@@ -109,6 +127,10 @@ internal sealed class WhatifReport
         }
         return table;
     }
+
+    /// <summary>The policy version a scenario used (the optimize policy's with the libvirt release it followed).</summary>
+    private static string VersionOf(WhatifOutcome o) =>
+        o.Plan is { } p ? (p.LibvirtVersion is null ? p.PolicyVersion ?? "" : $"{p.PolicyVersion} (libvirt {p.LibvirtVersion})") : "";
 
     private static string Cell(WhatifOutcome o, MetricRow row) =>
         o.Metrics is null ? "-" : row.Value(o.Metrics) is long v ? (row.Bytes ? Size(v) : Inv(v)) : "-";
@@ -154,6 +176,8 @@ internal sealed class WhatifReport
         var sb = new StringBuilder();
         var header = new List<string> { "name", "policy", "value", "status", "errorCode", "errorMessage" };
         header.AddRange(_rows.Select(r => r.Key));
+        bool changes = Changes.Any();
+        if (changes) header.Add("changedFromFirst");
         if (Timings) header.Add("solveMs");
         sb.AppendJoin(',', header.Select(Csv)).Append('\n');
         foreach (var o in Outcomes)
@@ -164,6 +188,7 @@ internal sealed class WhatifReport
                 o.Error?.Code ?? o.Metrics!.Status, o.Error?.Code ?? "", o.Error?.Message ?? "",
             };
             cells.AddRange(_rows.Select(r => o.Metrics is null ? "" : Inv(r.Value(o.Metrics))));
+            if (changes) cells.Add(_changes[Outcomes.ToList().IndexOf(o)] is { } c ? Inv(c.Count) : "");
             if (Timings) cells.Add(Ms(o.SolveTime));
             sb.AppendJoin(',', cells.Select(Csv)).Append('\n');
         }
@@ -231,6 +256,12 @@ internal sealed class WhatifReport
                     w.WriteEndObject();
                 }
             }
+        }
+        if (_changes[Outcomes.ToList().IndexOf(o)] is { } changes)
+        {
+            w.WriteStartArray("changesFromFirst");
+            foreach (string line in changes) w.WriteStringValue(line);
+            w.WriteEndArray();
         }
         if (Timings) w.WriteNumber("solveMs", Math.Round(o.SolveTime.TotalMilliseconds, 1));
         w.WriteEndObject();

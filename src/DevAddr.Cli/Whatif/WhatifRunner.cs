@@ -11,8 +11,12 @@ namespace DevAddr.Cli.Whatif;
 /// <param name="Value">The swept value, in a sweep.</param>
 internal sealed record WhatifScenario(string Name, PlanRequest Request, long? Value = null);
 
-/// <summary>What planning one scenario gave: its metrics or its error, and the measured (not deterministic) solve time.</summary>
-internal sealed record WhatifOutcome(WhatifScenario Scenario, PlanMetrics? Metrics, PlanError? Error, TimeSpan SolveTime);
+/// <summary>What planning one scenario gave: its plan and metrics or its error, and the measured (not deterministic) solve time.</summary>
+internal sealed record WhatifOutcome(WhatifScenario Scenario, PlanMetrics? Metrics, PlanError? Error, TimeSpan SolveTime)
+{
+    /// <summary>The plan, when there is one.</summary>
+    public Plan? Plan { get; init; }
+}
 
 /// <summary>
 /// Plans each scenario in turn (one at a time, so the measured times do not disturb one another). One untimed plan per
@@ -34,7 +38,7 @@ internal static class WhatifRunner
             var elapsed = Stopwatch.GetElapsedTime(start);
             outcomes.Add(result switch
             {
-                PlanResult.Success s => new WhatifOutcome(scenario, PlanMetrics.Of(s.Plan, scenario.Request, catalog), null, elapsed),
+                PlanResult.Success s => new WhatifOutcome(scenario, PlanMetrics.Of(s.Plan, scenario.Request, catalog), null, elapsed) { Plan = s.Plan },
                 PlanResult.Failure f => new WhatifOutcome(scenario, null, f.Error, elapsed),
                 _ => throw new InvalidOperationException("unknown plan result " + result.GetType().Name),
             });

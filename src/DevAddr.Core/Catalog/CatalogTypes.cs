@@ -106,6 +106,8 @@ public sealed record MachineType
     public bool Diag288 { get; init; }
     /// <summary>The TPM model of a TPM given without one (pseries: tpm-spapr; elsewhere tpm-tis).</summary>
     public string DefaultTpmModel { get; init; } = "tpm-tis";
+    /// <summary>Whether the chipset has the iTCO watchdog (q35: part of the ICH9 LPC function; libvirt 11.3 lists it).</summary>
+    public bool ItcoWatchdog { get; init; }
     /// <summary>Whether the machine has parallel ports (not pseries, not s390x).</summary>
     public bool ParallelPorts { get; init; } = true;
     /// <summary>Whether the virtio IOMMU is available (q35 and ARM virt).</summary>
@@ -117,6 +119,58 @@ public sealed record MachineType
 
 /// <summary>An input device a machine always has.</summary>
 public sealed record ImplicitInput(string Type, string Bus);
+
+/// <summary>A libvirt release the libvirt policy reproduces, and the rules in which releases differ (models/libvirt-versions.json).</summary>
+public sealed record LibvirtRules
+{
+    /// <summary>The release, as a request's <c>policy.version</c> names it (e.g. <c>9.0</c>).</summary>
+    public required string Version { get; init; }
+    /// <summary>What the version reproduces.</summary>
+    public required string Description { get; init; }
+    /// <summary>The QEMU release it was measured with.</summary>
+    public required string Qemu { get; init; }
+    /// <summary>Order in which USB device kinds get ports (controller = CCID controllers).</summary>
+    public required IReadOnlyList<string> UsbCategoryOrder { get; init; }
+    /// <summary>Device kinds the release does not know and drops from a definition (9.0: crypto, pstore).</summary>
+    public required IReadOnlyList<string> DroppedDeviceKinds { get; init; }
+    /// <summary>Whether controllers libvirt adds are inserted by index into their type's group (else appended).</summary>
+    public required bool AddedControllersSorted { get; init; }
+    /// <summary>Whether q35 guests get an iTCO watchdog (part of the ICH9 LPC function, no address).</summary>
+    public required bool ItcoWatchdog { get; init; }
+    /// <summary>Whether several watchdogs are allowed (all with the first one's action; one per model but i6300esb).</summary>
+    public required bool MultipleWatchdogs { get; init; }
+    /// <summary>Machine types the ib700 watchdog is allowed on (empty: any).</summary>
+    public required IReadOnlyList<string> Ib700Machines { get; init; }
+    /// <summary>Whether a vhost-user NIC needs the guest's memory shared.</summary>
+    public required bool VhostUserNeedsSharedMemory { get; init; }
+    /// <summary>Whether a usb-net NIC is a USB device (else libvirt asks a PCI slot for it and fails).</summary>
+    public required bool UsbNetOnUsb { get; init; }
+    /// <summary>Whether a USB disk must have a source.</summary>
+    public required bool UsbDiskNeedsSource { get; init; }
+    /// <summary>Whether a vhost-user NIC without a model is virtio (else libvirt refuses it).</summary>
+    public required bool VhostUserDefaultModel { get; init; }
+    /// <summary>Whether <c>&lt;maxMemory&gt;</c> needs a slot count.</summary>
+    public required bool MaxMemoryNeedsSlots { get; init; }
+    /// <summary>Whether a q35 guest with more than 255 vCPUs and no IOMMU gets an intel IOMMU with extended interrupts (else it is refused).</summary>
+    public required bool AutoIntelIommu { get; init; }
+    /// <summary>Whether a virtio-mem device may be on channel I/O (s390x) rather than PCI.</summary>
+    public required bool VirtioMemOnCcw { get; init; }
+    /// <summary>The most vCPUs QEMU takes, by machine type (where it limits them).</summary>
+    public required IReadOnlyDictionary<string, int> MaxVcpus { get; init; }
+    /// <summary>Whether memory hotplug needs guest NUMA cells (else libvirt adds cell 0).</summary>
+    public required bool MemoryHotplugNeedsNuma { get; init; }
+    /// <summary>Panic model of a panic device without one, by "arch/machine", where it differs from the machine type's.</summary>
+    public required IReadOnlyDictionary<string, string> DefaultPanic { get; init; }
+    /// <summary>Device models the release does not know, with its error.</summary>
+    public required IReadOnlyList<UnknownModel> UnknownModels { get; init; }
+}
+
+/// <summary>A device model a libvirt release refuses.</summary>
+public sealed record UnknownModel(string Kind, string? Model, string Message)
+{
+    /// <summary>The bus the device is on, where that is what the release does not know (an MTP filesystem on USB).</summary>
+    public string? Bus { get; init; }
+}
 
 /// <summary>A controller at a fixed chipset address.</summary>
 public sealed record FixedController

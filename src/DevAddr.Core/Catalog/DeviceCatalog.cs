@@ -11,13 +11,13 @@ public sealed class DeviceCatalog
     private static readonly Lazy<DeviceCatalog> s_default = new(LoadEmbedded, LazyThreadSafetyMode.ExecutionAndPublication);
     private readonly FrozenDictionary<string, PciControllerModel> _pciByModel;
 
-    private DeviceCatalog(MachinesFile machines, PciControllersFile pci, DevicesFile devices)
+    private DeviceCatalog(MachinesFile machines, PciControllersFile pci, DevicesFile devices, LibvirtVersionsFile versions)
     {
         Machines = machines.Machines;
         PciControllers = pci.Controllers;
         DeviceRules = devices.Models;
         PciPassOrder = devices.PciPassOrder;
-        UsbCategoryOrder = devices.UsbCategoryOrder;
+        LibvirtVersions = versions.Versions;
         PlanOrder = devices.PlanOrder;
         NicModels = devices.NicModels;
         _pciByModel = pci.Controllers.ToFrozenDictionary(c => c.Model, StringComparer.Ordinal);
@@ -36,8 +36,12 @@ public sealed class DeviceCatalog
     public IReadOnlyList<string> PciPassOrder { get; }
     /// <summary>Order of device kinds in a plan (kinds not listed follow, in request order).</summary>
     public IReadOnlyList<string> PlanOrder { get; }
-    /// <summary>Order in which USB device categories get ports.</summary>
-    public IReadOnlyList<string> UsbCategoryOrder { get; }
+    /// <summary>The libvirt releases the libvirt policy reproduces, oldest first.</summary>
+    public IReadOnlyList<LibvirtRules> LibvirtVersions { get; }
+
+    /// <summary>The rules of a libvirt release, or null.</summary>
+    public LibvirtRules? FindLibvirt(string version) =>
+        LibvirtVersions.FirstOrDefault(v => string.Equals(v.Version, version, StringComparison.Ordinal));
 
     /// <summary>
     /// The NIC models libvirt knows by name: a model given in another spelling is stored as written here (libvirt
@@ -87,14 +91,15 @@ public sealed class DeviceCatalog
     }
 
     /// <summary>The catalog files, by name.</summary>
-    public static IReadOnlyList<string> FileNames { get; } = ["machines.json", "pci-controllers.json", "devices.json"];
+    public static IReadOnlyList<string> FileNames { get; } = ["machines.json", "pci-controllers.json", "devices.json", "libvirt-versions.json"];
 
     private static DeviceCatalog Load(Func<string, string> read, Func<string, string> display)
     {
         var machines = Parse<MachinesFile>(read("machines.json"), display("machines.json"));
         var pci = Parse<PciControllersFile>(read("pci-controllers.json"), display("pci-controllers.json"));
         var devices = Parse<DevicesFile>(read("devices.json"), display("devices.json"));
-        var catalog = new DeviceCatalog(machines, pci, devices);
+        var versions = Parse<LibvirtVersionsFile>(read("libvirt-versions.json"), display("libvirt-versions.json"));
+        var catalog = new DeviceCatalog(machines, pci, devices, versions);
         catalog.Check(display);
         return catalog;
     }
@@ -169,6 +174,17 @@ public sealed class DeviceCatalog
             if (r.Connect != "none" && (r.Pass is null || !PciPassOrder.Contains(r.Pass)))
                 throw new CatalogException(df, $"$.models[{i}].pass", $"PCI device rule needs a pass from pciPassOrder, got '{r.Pass}'");
         }
+        string vf = display("libvirt-versions.json");
+        if (LibvirtVersions.Count == 0) throw new CatalogException(vf, "$.versions", "no libvirt version");
+        var versions = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < LibvirtVersions.Count; i++)
+        {
+            if (!versions.Add(LibvirtVersions[i].Version))
+                throw new CatalogException(vf, $"$.versions[{i}].version", $"duplicate libvirt version '{LibvirtVersions[i].Version}'");
+            foreach (string kind in LibvirtVersions[i].UsbCategoryOrder)
+                if (kind is not ("hostdev" or "disk" or "controller" or "input" or "serial" or "sound" or "redirdev" or "interface" or "filesystem"))
+                    throw new CatalogException(vf, $"$.versions[{i}].usbCategoryOrder", $"unknown USB device kind '{kind}'");
+        }
     }
 
     private sealed record MachinesFile
@@ -185,12 +201,18 @@ public sealed class DeviceCatalog
         public required IReadOnlyList<PciControllerModel> Controllers { get; init; }
     }
 
+    private sealed record LibvirtVersionsFile
+    {
+        [JsonPropertyName("$schema")] public string? Schema { get; init; }
+        public string? Description { get; init; }
+        public required IReadOnlyList<LibvirtRules> Versions { get; init; }
+    }
+
     private sealed record DevicesFile
     {
         [JsonPropertyName("$schema")] public string? Schema { get; init; }
         public string? Description { get; init; }
         public required IReadOnlyList<string> PciPassOrder { get; init; }
-        public required IReadOnlyList<string> UsbCategoryOrder { get; init; }
         public required IReadOnlyList<string> PlanOrder { get; init; }
         public required IReadOnlyList<string> NicModels { get; init; }
         public required IReadOnlyList<DeviceModelRule> Models { get; init; }

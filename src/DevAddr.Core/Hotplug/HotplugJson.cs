@@ -34,7 +34,7 @@ public static class HotplugJson
         }
         catch (JsonException ex)
         {
-            return (null, Invalid($"malformed device list{(ex.Path is null ? "" : " at " + ex.Path)}: {ex.Message.Split(" Path:")[0]}"));
+            return (null, Invalid(PlanJson.Malformed("device list", ex)));
         }
         catch (YamlDotNet.Core.YamlException ex)
         {
@@ -42,7 +42,7 @@ public static class HotplugJson
         }
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or NotSupportedException)
         {
-            return (null, Invalid($"invalid device list: {ex.Message.Split(" | ")[0]}"));
+            return (null, Invalid($"invalid device list: {JsonErrorText.Describe(ex.Message, JsonErrorText.PathIn(ex.Message), PlanJson.Options)}"));
         }
     }
 

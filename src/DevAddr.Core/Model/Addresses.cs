@@ -31,11 +31,9 @@ public sealed record PciAddress : DeviceAddress
     /// <summary>Highest function number in a PCI slot.</summary>
     public const int FunctionLast = 7;
 
-    /// <summary>Creates a PCI address; fields are range-checked only for non-negativity (bus rules are checked by the planner).</summary>
+    /// <summary>Creates a PCI address; the planner checks its ranges (request check <c>pci-address-range</c>) and bus rules.</summary>
     public PciAddress(int domain, int bus, int slot, int function, bool? multifunction = null)
     {
-        if (domain < 0 || bus < 0 || slot < 0 || function < 0)
-            throw new ArgumentOutOfRangeException(nameof(domain), "PCI address fields must not be negative");
         Domain = domain;
         Bus = bus;
         Slot = slot;

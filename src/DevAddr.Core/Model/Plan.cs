@@ -15,6 +15,9 @@ public sealed record Plan
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? PolicyVersion { get; init; }
+    /// <summary>The optimize policy: the libvirt release whose rules it followed (absent for the libvirt policy, whose release is its version).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? LibvirtVersion { get; init; }
     /// <summary>Every device: the requested ones and those the planner added, in stable order.</summary>
     public required IReadOnlyList<Device> Devices { get; init; }
     /// <summary>Counts that describe the plan.</summary>

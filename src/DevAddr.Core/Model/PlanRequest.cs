@@ -15,6 +15,17 @@ public sealed record PlanRequest
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int NumaNodes { get; init; }
 
+    /// <summary>
+    /// Whether the guest's memory is shared (libvirt's <c>&lt;memoryBacking&gt;&lt;access mode='shared'/&gt;</c>, or every NUMA
+    /// cell's <c>memAccess='shared'</c>): libvirt 11.3 refuses vhost-user NICs otherwise.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool SharedMemory { get; init; }
+
+    /// <summary>Number of vCPUs (0: not given): above 255 a q35 guest needs an IOMMU with extended interrupts.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int Vcpus { get; init; }
+
     /// <summary>Number of memory hotplug slots (libvirt's maxMemory slots), for DIMM addressing.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? MemorySlots { get; init; }
@@ -50,6 +61,14 @@ public sealed record PolicySpec
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Version { get; init; }
+
+    /// <summary>
+    /// The optimize policy: the libvirt release whose rules it follows for everything but PCI placement (e.g.
+    /// <c>9.0</c>, <c>11.3</c>). Left out: the newest. (The libvirt policy's release is its <see cref="Version"/>.) JSON name: <c>libvirt</c>.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyName("libvirt")]
+    public string? LibvirtVersion { get; init; }
 
     /// <summary>Global tunables (optimize policy).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

@@ -70,9 +70,7 @@ public static class PlanJson
         }
         catch (JsonException ex)
         {
-            string where = ex.Path is null ? "" : $" at {ex.Path}";
-            string line = ex.LineNumber is long l ? $" (line {l + 1})" : "";
-            return (null, Invalid($"malformed {what}{where}{line}: {FirstSentence(ex.Message)}", "well-formed"));
+            return (null, Invalid(Malformed(what, ex), "well-formed"));
         }
         catch (YamlDotNet.Core.YamlException ex)
         {
@@ -88,16 +86,22 @@ public static class PlanJson
         }
         catch (NotSupportedException ex)
         {
-            // System.Text.Json reports an address without its "type" this way; keep the path it names.
-            return (null, Invalid($"malformed {what}: {ex.Message.Split(" | ")[0]}", "well-formed"));
+            // System.Text.Json reports an address without its "type" this way, with the path in the message.
+            return (null, Invalid($"malformed {what}: {JsonErrorText.Describe(ex.Message, JsonErrorText.PathIn(ex.Message), Options)}", "well-formed"));
         }
     }
 
-    private static string FirstSentence(string message)
+    /// <summary>"malformed WHAT (line N): FIELD must be ..." for a shape error, or the reader's message at its path for a syntax error.</summary>
+    internal static string Malformed(string what, JsonException ex)
     {
-        int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return (cut > 0 ? message[..cut] : message).Trim();
+        string line = ex.LineNumber is long l ? $" (line {l + 1})" : "";
+        string first = JsonErrorText.FirstSentence(ex.Message);
+        string described = JsonErrorText.Describe(ex.Message, ex.Path, Options);
+        string where = described != first || ex.Path is null ? "" : $" at {ex.Path}";
+        return $"malformed {what}{where}{line}: {described}";
     }
+
+    private static string FirstSentence(string message) => JsonErrorText.FirstSentence(message);
 
     private static PlanError Invalid(string message, string rule) =>
         new() { Code = ErrorCodes.InvalidInput, Message = message, Rule = rule };

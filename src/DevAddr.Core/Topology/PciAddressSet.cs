@@ -75,7 +75,8 @@ internal sealed class PciAddressSet
         {
             if (addr.Bus == 0)
             {
-                busFlags |= ConnectFlags.AutoAssign;
+                // Bus 0 takes an integrated device of either kind (pvpanic is conventional PCI, on pcie-root too).
+                busFlags |= ConnectFlags.AutoAssign | (devFlags & ConnectFlags.PciDevice);
             }
             else
             {

@@ -152,7 +152,7 @@ internal sealed partial class PlanValidator
             int first = d.Kind == "console" ? 0 : 1;
             if (a.Bus != 0 || a.Port < first || a.Port >= ports)
             {
-                Fail("virtio-serial-port-range", d, Inv($"{d.Id}: virtio-serial address {a.Controller}:{a.Bus}:{a.Port} is outside bus 0, ports {first}-{ports - 1}{(a.Bus != 0 ? " (libvirt 9.0 defines another bus; QEMU has bus 0 only: Bus 'virtio-serial0.1' not found)" : "")}"));
+                Fail("virtio-serial-port-range", d, Inv($"{d.Id}: virtio-serial address {a.Controller}:{a.Bus}:{a.Port} is outside bus 0, ports {first}-{ports - 1}{(a.Bus != 0 ? " (libvirt defines another bus; QEMU has bus 0 only: Bus 'virtio-serial0.1' not found)" : "")}"));
                 continue;
             }
             if (!seen.TryAdd((a.Controller, a.Port), d))

@@ -8,7 +8,7 @@ internal static partial class RequestChecks
 {
     /// <summary>Highest SCSI unit (LUN) of any controller (virtio-scsi). The catalog's per-model <c>scsiUnits</c> and
     /// <c>scsiReservedUnit</c> are libvirt's limits for placing SCSI host devices automatically, not hardware limits, so
-    /// they bound nothing here: libvirt 9.0 defines a disk at unit 7 of an lsilogic controller and QEMU starts it.</summary>
+    /// they bound nothing here: libvirt defines a disk at unit 7 of an lsilogic controller and QEMU starts it.</summary>
     private const int MaxScsiUnit = 16383;
 
     private static readonly string[] s_virtioScsi = ["virtio-scsi", "virtio-transitional", "virtio-non-transitional"];
@@ -17,17 +17,19 @@ internal static partial class RequestChecks
     /// Structural checks, then the checks that need the catalog: a user address must be of the kind the device
     /// attaches by and within the fixed limits of its controller, and controller options within their ranges.
     /// These inputs can never give a valid plan (libvirt rejects most of them at define time, QEMU the rest at
-    /// start), so they are refused up front with the validator's rule name; where libvirt 9.0 defines the guest
+    /// start), so they are refused up front with the validator's rule name; where libvirt defines the guest
     /// and only QEMU refuses to start it, the message says so. Two address kinds libvirt itself replaces are let
     /// through to the policy: an all-zero PCI address (libvirt's "assign one") on a virtio channel, which gets a
-    /// virtio-serial port, and on a device libvirt gives no PCI connect flags but still asks a PCI slot for
-    /// (usb-net), which libvirt refuses in its PCI pass with its own error.
+    /// virtio-serial port, and, where the release still asks a PCI slot for it (libvirt 9.0), on a device libvirt
+    /// gives no PCI connect flags (usb-net), which libvirt refuses in its PCI pass with its own error.
     /// </summary>
     public static void Check(PlanRequest request, DeviceCatalog catalog)
     {
         Check(request);
         var machine = catalog.FindMachine(request.Machine.Arch, request.Machine.Type);
         if (machine is null) return;
+        // The release's rules where the policy names a known one; an unknown release is reported by the planner.
+        bool usbNetOnUsb = PolicyVersions.LibvirtOf(request.Policy, catalog).Rules?.UsbNetOnUsb ?? false;
         // USB controllers may share an index (an EHCI1 with its UHCI companions); the USB pass checks those.
         foreach (var dup in request.Devices.Where(d => d.Kind == "controller" && d.Type != "usb" && d.Index is not null)
                      .GroupBy(d => (d.Type, d.Index)).Where(g => g.Count() > 1))
@@ -38,7 +40,7 @@ internal static partial class RequestChecks
             if (d.Address is null or OtherAddress) continue;
             var rule = catalog.Resolve(d.Kind, d.Type, d.Bus, d.Model);
             string[] allowed = AllowedAddressKinds(d, machine, catalog);
-            if (!allowed.Contains(d.Address.Kind) && !LibvirtReplacesAddress(d, rule))
+            if (!allowed.Contains(d.Address.Kind) && !LibvirtReplacesAddress(d, rule, usbNetOnUsb))
                 throw PlanningException.Create(ErrorCodes.AddressConflict,
                     $"device '{d.Id}' ({d.Kind}{(d.Model is null ? "" : " " + d.Model)}) cannot have a {d.Address.Kind} address ({d.Address}); it takes {string.Join(" or ", allowed)}{AddressKindNote(d, rule)}",
                     d.Id, "address-kind");
@@ -85,24 +87,26 @@ internal static partial class RequestChecks
     private static bool IsEmptyPci(DeviceAddress? a) => a is PciAddress { Domain: 0, Bus: 0, Slot: 0 };
 
     /// <summary>
-    /// Whether libvirt 9.0 treats this address of the wrong kind as no address: an empty PCI address on a virtio
-    /// channel (the channel takes a virtio-serial port, qemuDomainAssignVirtioSerialAddresses) or on a device with
-    /// no PCI connect flags that libvirt's PCI pass still places (usb-net: libvirt fails there, "Cannot automatically
-    /// add a new PCI bus for a device with connect flags 00", and so does the policy).
+    /// Whether libvirt treats this address of the wrong kind as no address: an empty PCI address on a virtio
+    /// channel (the channel takes a virtio-serial port, qemuDomainAssignVirtioSerialAddresses) or, in a release whose
+    /// PCI pass still places them (libvirt 9.0), on a device with no PCI connect flags (usb-net: libvirt fails there,
+    /// "Cannot automatically add a new PCI bus for a device with connect flags 00", and so does the policy; libvirt
+    /// 11.3 keeps the empty PCI address, which QEMU cannot use, so it is refused here).
     /// </summary>
-    private static bool LibvirtReplacesAddress(Device d, DeviceModelRule? rule) =>
-        (IsEmptyPci(d.Address) && (rule?.Attach == "virtio-serial" || rule is { Connect: "none", Pass: not null }))
+    private static bool LibvirtReplacesAddress(Device d, DeviceModelRule? rule, bool usbNetOnUsb) =>
+        (IsEmptyPci(d.Address) && (rule?.Attach == "virtio-serial"
+                                   || (!usbNetOnUsb && rule is { Connect: "none", Pass: not null })))
         // libvirt puts spapr-vlan NICs, ibmvscsi controllers and spapr-vty serials on spapr-vio whatever address they have.
         || (rule?.Attach == "spapr-vio" && d.Kind is "interface" or "controller" or "serial");
 
-    /// <summary>What libvirt 9.0 and QEMU make of an address of the wrong kind, where that is known, for the message.</summary>
+    /// <summary>What libvirt and QEMU make of an address of the wrong kind, where that is known, for the message.</summary>
     private static string AddressKindNote(Device d, DeviceModelRule? rule) => (d.Address, rule) switch
     {
         // Live: <sound model='usb'> with any PCI address and <interface><model type='usb-net'/> with a non-empty one are
         // defined with that address; QEMU then fails with "Device 'usb-audio' can't go on PCIE bus" (usb-net alike).
         (PciAddress, { Attach: "usb" }) when d.Kind is "sound" or "interface" =>
-            "; libvirt 9.0 defines the guest with that PCI address, but QEMU cannot start it (a USB device cannot go on a PCI bus)",
-        (_, { Attach: "virtio-serial" }) => "; libvirt 9.0 would drop it and give the channel a virtio-serial port, so give none (or an all-zero PCI address) or a virtio-serial one",
+            "; libvirt defines the guest with that PCI address, but QEMU cannot start it (a USB device cannot go on a PCI bus)",
+        (_, { Attach: "virtio-serial" }) => "; libvirt would drop it and give the channel a virtio-serial port, so give none (or an all-zero PCI address) or a virtio-serial one",
         _ => "",
     };
 
@@ -118,9 +122,9 @@ internal static partial class RequestChecks
             case "ide" when a.Target != 0:
                 return "target must be 0 for ide controller";
             case "ide" when a.Bus > 1:
-                return $"IDE has buses 0-1; libvirt 9.0 defines bus {a.Bus}, but QEMU cannot start the guest (Bus 'ide.{a.Bus}' not found)";
+                return $"IDE has buses 0-1; libvirt defines bus {a.Bus}, but QEMU cannot start the guest (Bus 'ide.{a.Bus}' not found)";
             case "ide" when a.Unit > 1:
-                return $"IDE has units 0-1; libvirt 9.0 defines unit {a.Unit}, but QEMU cannot start the guest (Can't create IDE unit {a.Unit}, bus supports only 2 units)";
+                return $"IDE has units 0-1; libvirt defines unit {a.Unit}, but QEMU cannot start the guest (Can't create IDE unit {a.Unit}, bus supports only 2 units)";
             // The same for SATA (live: unit 6 or 7 on the q35 AHCI gives "Bus 'ide.7' not found").
             case "sata" when a.Bus != 0:
                 return "bus must be 0 for sata controller";
@@ -129,11 +133,11 @@ internal static partial class RequestChecks
             case "sata":
                 int units = catalog.Resolve("controller", "sata", null, null)?.DrivesPerController ?? 6;
                 return a.Unit >= units
-                    ? $"SATA has units 0-{units - 1} (an AHCI controller has {units} ports); libvirt 9.0 defines unit {a.Unit}, but QEMU cannot start the guest (no bus for that port)"
+                    ? $"SATA has units 0-{units - 1} (an AHCI controller has {units} ports); libvirt defines unit {a.Unit}, but QEMU cannot start the guest (no bus for that port)"
                     : null;
-            // Live: libvirt 9.0 defines floppy unit 2; QEMU then fails "Can't create floppy unit 2, bus supports only 2 units".
+            // Live: libvirt defines floppy unit 2; QEMU then fails "Can't create floppy unit 2, bus supports only 2 units".
             case "fdc" when a.Controller == 0 && a.Bus == 0 && a.Target == 0 && a.Unit > 1:
-                return $"the floppy controller has units 0-1; libvirt 9.0 defines unit {a.Unit}, but QEMU cannot start the guest (Can't create floppy unit {a.Unit}, bus supports only 2 units)";
+                return $"the floppy controller has units 0-1; libvirt defines unit {a.Unit}, but QEMU cannot start the guest (Can't create floppy unit {a.Unit}, bus supports only 2 units)";
             case "fdc" when a.Controller != 0 || a.Bus != 0 || a.Target != 0 || a.Unit > 1:
                 return "there is one floppy controller (0) with bus 0, target 0, units 0-1";
             case "scsi":
@@ -143,7 +147,7 @@ internal static partial class RequestChecks
                 bool virtio = s_virtioScsi.Contains(model);
                 if (virtio ? a.Target > 255 : a.Target != 0) return virtio ? "virtio-scsi has targets 0-255" : $"target must be 0 for controller model '{model}'";
                 if (!virtio && catalog.Resolve("controller", "scsi", null, model)?.MaxScsiId is int maxId && a.Unit > maxId)
-                    return $"SCSI controller model '{model}' takes units (SCSI ids) 0-{maxId}; libvirt 9.0 defines unit {a.Unit}, but QEMU cannot start the guest (bad scsi device id: {a.Unit})";
+                    return $"SCSI controller model '{model}' takes units (SCSI ids) 0-{maxId}; libvirt defines unit {a.Unit}, but QEMU cannot start the guest (bad scsi device id: {a.Unit})";
                 return a.Unit > MaxScsiUnit ? $"SCSI units are 0-{MaxScsiUnit}" : null;
             default:
                 return null;

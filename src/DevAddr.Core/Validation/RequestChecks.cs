@@ -34,9 +34,9 @@ internal static partial class RequestChecks
                 throw PlanningException.Create(ErrorCodes.InvalidInput, $"controller '{d.Id}' has no type", d.Id, "controller-type");
             if (d.Index is < 0 or > 255)
                 throw PlanningException.Create(ErrorCodes.InvalidInput, $"device '{d.Id}' has index {d.Index}; it must be 0-255", d.Id, "controller-index-range");
-            if (d.Address is PciAddress p && (p.Bus > 255 || p.Slot > 31 || p.Function > 7 || p.Domain > 0xffff))
+            if (d.Address is PciAddress p && PciRangeProblem(p) is string pciProblem)
                 throw PlanningException.Create(ErrorCodes.AddressConflict,
-                    $"device '{d.Id}' has PCI address {p} out of range (bus 0-255, slot 0-31, function 0-7)", d.Id, "pci-address-range");
+                    $"device '{d.Id}' has PCI address {pciProblem} (domain 0-0xffff, bus 0-255, slot 0-31, function 0-7)", d.Id, "pci-address-range");
             if (d.Address is not null and not PciAddress && RangeProblem(d.Address) is string problem)
                 throw PlanningException.Create(ErrorCodes.AddressConflict, $"device '{d.Id}' has {d.Address.Kind} address {d.Address} out of range: {problem}", d.Id, "address-range");
             CheckOtherBusAddress(d);
@@ -74,6 +74,14 @@ internal static partial class RequestChecks
                     $"device '{d.Id}': zPCI uid must be 1-0xffff and fid 0-0xffffffff, got uid={z.Uid} fid={z.Fid}", d.Id, "zpci-range");
         }
     }
+
+    /// <summary>Which field of a PCI address is out of range, as "FIELD N out of range", or null.</summary>
+    private static string? PciRangeProblem(PciAddress p) =>
+        p.Domain is < 0 or > 0xffff ? $"domain {p.Domain} out of range"
+        : p.Bus is < 0 or > 255 ? $"bus {p.Bus} out of range"
+        : p.Slot is < 0 or > PciAddress.SlotLast ? $"slot {p.Slot} out of range"
+        : p.Function is < 0 or > PciAddress.FunctionLast ? $"function {p.Function} out of range"
+        : null;
 
     /// <summary>Why a non-PCI address is out of range (negative fields, controller beyond the 0-255 controller indexes), or null.</summary>
     private static string? RangeProblem(DeviceAddress address) => address switch

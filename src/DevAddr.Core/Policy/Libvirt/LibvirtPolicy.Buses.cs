@@ -108,6 +108,7 @@ internal sealed partial class LibvirtPolicy
         foreach (var d in OfKind("memballoon").Where(m => m.Model != "none")) yield return d;
         foreach (var d in OfKind("rng")) yield return d;
         foreach (var d in OfKind("memory").Where(m => m.Model is "virtio-pmem" or "virtio-mem")) yield return d;
+        foreach (var d in OfKind("crypto")) yield return d;
         if (!ccw) yield break;
         foreach (var d in OfKind("filesystem")) yield return d;
         foreach (var d in OfKind("vsock")) yield return d;
@@ -255,7 +256,7 @@ internal sealed partial class LibvirtPolicy
                     throw Error(ErrorCodes.InvalidInput, $"Invalid PCI address uid='0x{uid:x4}', must be > 0x0000 and <= 0xffff", d, "zpci-range");
                 case VirtioMmioAddress when d.Kind == "hostdev" && d.Type == "scsi_host":
                     throw Error(ErrorCodes.Unsupported, "SCSI_host host device must use 'pci' or 'ccw' address type", d, "address-kind");
-                case not (null or PciAddress) when d.Kind == "memory" && d.Model == "virtio-mem":
+                case not (null or PciAddress) when d.Kind == "memory" && d.Model == "virtio-mem" && !(d.Address is CcwAddress && _rules.VirtioMemOnCcw):
                     throw Error(ErrorCodes.Unsupported, "only 'pci' addresses are supported for the virtio-mem device", d, "address-kind");
             }
         }

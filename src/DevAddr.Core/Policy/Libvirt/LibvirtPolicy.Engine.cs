@@ -97,7 +97,7 @@ internal sealed partial class LibvirtPolicy
             var model = _catalog.FindPciController(c.Model!)!;
             c.Rule = new DeviceModelRule { Kind = "controller", Type = "pci", Model = c.Model, Connect = "none", Pass = "pci-controller" };
             c.PciFlags = ConnectTypes.Parse(model.Is) | (model.AggregateSlot ? ConnectFlags.AggregateSlot : ConnectFlags.None);
-            _controllers.Add(c);
+            AddController(c);
         }
         foreach (var (index, busNr) in result.ExpanderBusNumbers)
         {

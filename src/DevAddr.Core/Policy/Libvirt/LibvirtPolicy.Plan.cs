@@ -42,6 +42,7 @@ internal sealed partial class LibvirtPolicy
             Machine = new MachineSpec(_request.Machine.Arch, _machine.Name),
             Policy = _version.Policy,
             PolicyVersion = _version.Version,
+            LibvirtVersion = _version.Policy == PolicySpec.Libvirt ? null : _rules.Version,
             Solver = _report,
             Devices = devices,
             Summary = new PlanSummary

@@ -31,6 +31,11 @@ internal sealed partial class LibvirtPolicy
                 ?? throw Error(ErrorCodes.AddressConflict, $"virtio serial controller {a.Controller} is missing", d, "virtio-serial-controller-exists");
             if (a.Port >= Ports(cont))
                 throw Error(ErrorCodes.AddressConflict, $"virtio serial controller {a.Controller} does not have port {a.Port}", d, "virtio-serial-port-range");
+            // libvirt defines a port on another bus; QEMU has bus 0 only and cannot start the guest (checked live).
+            if (a.Bus != 0)
+                throw Error(ErrorCodes.AddressConflict,
+                    $"virtio-serial address {a.Controller}:{a.Bus}:{a.Port} names bus {a.Bus}; a virtio-serial controller has bus 0 only (libvirt defines the guest, but QEMU cannot start it: Bus 'virtio-serial{a.Controller}.{a.Bus}' not found); give bus 0",
+                    d, "virtio-serial-port-range");
             if (!Used(a.Controller).Add(a.Port))
                 throw Error(ErrorCodes.AddressConflict, $"virtio serial port {a.Port} on controller {a.Controller} is already occupied", d, "virtio-serial-port-unique");
         }
@@ -123,7 +128,7 @@ internal sealed partial class LibvirtPolicy
     private void AssignUsbAddresses()
     {
         var usbDevices = new List<WorkDevice>();
-        foreach (var category in _catalog.UsbCategoryOrder)
+        foreach (var category in _rules.UsbCategoryOrder)
         {
             var items = category == "controller" ? _controllers : OfKind(category);
             usbDevices.AddRange(items.Where(d => d.Rule.Attach == "usb"));

@@ -98,6 +98,12 @@ internal sealed partial class LibvirtPolicy
             }
         }
 
+        foreach (var d in _devices)
+        {
+            if (_rules.UnknownModels.FirstOrDefault(u => u.Kind == d.Kind && (u.Model is null || u.Model == d.Model) && (u.Bus is null || u.Bus == d.Bus)) is { } unknown)
+                throw Error(ErrorCodes.UnknownModel, unknown.Message, d, "known-model");
+        }
+
         // Console 0 of type serial is the first serial port shown again: libvirt skips it wherever devices are walked,
         // so an address it carries is only a copy of the serial's (written back from the serial).
         if (OfKind("console").FirstOrDefault() is { Type: null or "serial" } console0)
@@ -112,7 +118,6 @@ internal sealed partial class LibvirtPolicy
         (string Kind, string Message)[] singles =
         [
             ("memballoon", "only a single memory balloon device is supported"),
-            ("watchdog", "only a single watchdog device is supported"),
             ("vsock", "only a single vsock device is supported"),
             ("iommu", "only a single IOMMU device is supported"),
         ];
@@ -121,6 +126,11 @@ internal sealed partial class LibvirtPolicy
             var second = OfKind(kind).Skip(1).FirstOrDefault();
             if (second is not null) throw Error(ErrorCodes.InvalidInput, message, second, $"{kind}-single");
         }
+        if (!_rules.MultipleWatchdogs && OfKind("watchdog").Skip(1).FirstOrDefault() is { } secondWatchdog)
+            throw Error(ErrorCodes.InvalidInput, "only a single watchdog device is supported", secondWatchdog, "watchdog-single");
+        // Where several are allowed, each model but i6300esb once (qemuValidateDomainDefWatchdogs).
+        if (_rules.MultipleWatchdogs && OfKind("watchdog").Where(w => w.Model != "i6300esb").GroupBy(w => w.Model).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw Error(ErrorCodes.Unsupported, $"domain can only have one watchdog with model '{twice.Key}'", twice.ElementAt(1), "watchdog-single");
         var tpm = OfKind("tpm").Where(t => t.Model != "spapr-tpm-proxy").Skip(1).FirstOrDefault();
         if (tpm is not null)
             throw Error(ErrorCodes.Unsupported, "only a single TPM non-proxy device is supported", tpm, "tpm-single");
@@ -175,10 +185,12 @@ internal sealed partial class LibvirtPolicy
         bool IsUsb2(WorkDevice c) =>
             c.Type == "usb" && _catalog.Resolve("controller", "usb", null, c.Model)?.CompanionFunction is not null;
 
+        bool resort = false;
         for (int i = 0; i < _controllers.Count; i++)
         {
             var c = _controllers[i];
             if (c.Index is not null) continue;
+            resort |= IsUsb2(c);
             if (i > 0 && IsUsb2(c))
             {
                 var prev = _controllers.Take(i).LastOrDefault(p => p.Type == "usb");
@@ -193,6 +205,13 @@ internal sealed partial class LibvirtPolicy
             int idx = 0;
             while (used.Contains(idx)) idx++;
             c.Index = idx;
+        }
+        // libvirt 11.3 sorts the list again when a USB2 controller got its index here (virDomainAssignControllerIndexes).
+        if (_rules.AddedControllersSorted && resort)
+        {
+            var all = _controllers.ToList();
+            _controllers.Clear();
+            foreach (var c in all) InsertController(c);
         }
     }
 
@@ -222,8 +241,29 @@ internal sealed partial class LibvirtPolicy
             MaybeAddInput("keyboard", "usb", $"a guest of machine type {_machine.Name} with graphics gets a USB keyboard");
             if (!tablet) MaybeAddInput("mouse", "usb", $"a guest of machine type {_machine.Name} with graphics and no USB tablet gets a USB mouse");
         }
+        if (_rules.ItcoWatchdog && _machine.ItcoWatchdog && !OfKind("watchdog").Any(w => w.Model == "itco"))
+            AddDevice(new Device { Id = "watchdog-itco", Kind = "watchdog", Model = "itco" }, $"the iTCO watchdog built into the {_machine.Name} chipset, which libvirt {_rules.Version} lists");
+        AddIommuForManyVcpus();
         if (_machine.ImplicitPanic && !OfKind("panic").Any(p => p.Model is null || p.Model == _machine.DefaultPanic))
             AddDevice(new Device { Id = "panic0", Kind = "panic", Model = _machine.DefaultPanic }, $"machine type {_machine.Name} always has a {_machine.DefaultPanic} panic device");
+    }
+
+    /// <summary>
+    /// More than 255 vCPUs need an IOMMU with extended interrupts (q35): libvirt 11.3 adds an intel IOMMU with them when
+    /// the guest has no IOMMU; libvirt 9.0 refuses. QEMU's vCPU limit of the machine type comes first.
+    /// </summary>
+    private void AddIommuForManyVcpus()
+    {
+        if (_rules.MaxVcpus.GetValueOrDefault(_machine.Name) is int max and > 0 && _request.Vcpus > max)
+            throw Error(ErrorCodes.Unsupported, $"Maximum CPUs greater than specified machine type limit {max}", null, "vcpu-limit");
+        if (_request.Vcpus <= 255 || !_machine.IntelIommu) return;
+        if (_rules.AutoIntelIommu && !OfKind("iommu").Any())
+        {
+            AddDevice(new Device { Id = "iommu0", Kind = "iommu", Model = "intel" }, "more than 255 vCPUs need an IOMMU with extended interrupts (intremap and eim on)");
+            return;
+        }
+        if (!OfKind("iommu").Any(i => i.Model == "intel"))
+            throw Error(ErrorCodes.Unsupported, "more than 255 vCPUs require extended interrupt mode enabled on the iommu device", OfKind("iommu").FirstOrDefault(), "vcpu-iommu");
     }
 
     /// <summary>Adds an input of this type and bus unless the guest has one (virDomainDefMaybeAddInput).</summary>
@@ -262,9 +302,18 @@ internal sealed partial class LibvirtPolicy
 
         foreach (var v in OfKind("video")) v.Model ??= _machine.DefaultVideo;
         foreach (var n in OfKind("interface").Where(n => n.Type != "hostdev"))
-            // A vDPA device is virtio whatever the machine's default NIC is; known model names take libvirt's spelling.
-            n.Model = n.Model is null ? (n.Type == "vdpa" ? "virtio" : _machine.DefaultNicModel) : _catalog.CanonicalNicModel(n.Model);
-        foreach (var p in OfKind("panic")) p.Model ??= _machine.DefaultPanic;
+        {
+            if (n.Type == "vhostuser" && n.Model is null && !_rules.VhostUserDefaultModel)
+                throw Error(ErrorCodes.InvalidInput, "Wrong or no <model> 'type' attribute specified with <interface type='vhostuser'/>. vhostuser requires the virtio-net* frontend", n, "nic-model");
+            // vDPA and vhost-user devices are virtio whatever the machine's default NIC is; known model names take libvirt's spelling.
+            n.Model = n.Model is null ? (n.Type is "vdpa" or "vhostuser" ? "virtio" : _machine.DefaultNicModel) : _catalog.CanonicalNicModel(n.Model);
+            if (n.Type == "vhostuser" && n.Model is not ("virtio" or "virtio-transitional" or "virtio-non-transitional"))
+                throw Error(ErrorCodes.Unsupported, _rules.VhostUserDefaultModel
+                    ? $"invalid model for interface of type 'vhostuser': '{n.Model}' - must be 'virtio'"
+                    : "Wrong or no <model> 'type' attribute specified with <interface type='vhostuser'/>. vhostuser requires the virtio-net* frontend", n, "nic-model");
+        }
+        string defaultPanic = _rules.DefaultPanic.GetValueOrDefault($"{_request.Machine.Arch}/{_machine.Name}") ?? _machine.DefaultPanic;
+        foreach (var p in OfKind("panic")) p.Model ??= defaultPanic;
         foreach (var t in OfKind("tpm")) t.Model ??= _machine.DefaultTpmModel;
         // libvirt drops an 'assign one' PCI address (all zero) of a device that is not there; other devices
         // without a PCI slot keep it, and it is written as <address type='pci'/>.
@@ -557,6 +606,11 @@ internal sealed partial class LibvirtPolicy
                 "iommu" when d.Model == "intel" && !_machine.IntelIommu => "IOMMU device: 'intel' is only supported with Q35 machines",
                 "iommu" when d.Model == "virtio" && !_machine.VirtioIommu => "IOMMU device: 'virtio' is only supported with Q35 and ARM Virt machines",
                 "parallel" when !_machine.ParallelPorts => "parallel ports are not supported",
+                "watchdog" when d.Model == "ib700" && _rules.Ib700Machines.Count > 0 && !_rules.Ib700Machines.Contains(_machine.Name) =>
+                    "ib700 model of watchdog cannot be used with this machine type",
+                "watchdog" when d.Model == "itco" && !_machine.ItcoWatchdog => "itco model of watchdog is only part of q35 machine",
+                "watchdog" when d.Model == "itco" && d.Address is not null => "itco model of watchdog is part of the machine and cannot have any address set.",
+                "interface" when d.Type == "vhostuser" && _rules.VhostUserNeedsSharedMemory && !_request.SharedMemory => "'interface' requires shared memory",
                 "panic" when d.Model == "pseries" && !_machine.SpaprVio => "only pSeries guests support panic device of model 'pseries'",
                 "panic" when d.Model == "s390" && !_machine.Ccw => "only S390 guests support panic device of model 's390'",
                 "panic" when d.Model is "pseries" or "s390" && d.Address is not null => $"setting the panic device address is not supported for model '{d.Model}'",
@@ -674,6 +728,9 @@ internal sealed partial class LibvirtPolicy
             }
             d.Rule = _catalog.Resolve(d.Kind, d.Type, d.Bus, d.Model)
                      ?? new Catalog.DeviceModelRule { Kind = d.Kind, Connect = "none" };
+            // libvirt 9.0 asks a PCI slot for a usb-net NIC (and fails); later releases give it a USB port only.
+            if (_rules.UsbNetOnUsb && d.Rule is { Attach: "usb", Pass: not null })
+                d.Rule = d.Rule with { Pass = null };
             var flags = d.Rule.Connect switch
             {
                 "pci" => pciFlags,

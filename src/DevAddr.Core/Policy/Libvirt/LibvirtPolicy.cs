@@ -17,6 +17,7 @@ internal sealed partial class LibvirtPolicy
     private readonly MachineType _machine;
     private readonly PlanRequest _request;
     private readonly PolicyVersion _version;
+    private readonly LibvirtRules _rules;
     private readonly List<WorkDevice> _devices = [];
     private readonly List<WorkDevice> _controllers = [];
     private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
@@ -27,7 +28,7 @@ internal sealed partial class LibvirtPolicy
     private readonly IReadOnlyDictionary<string, DeviceAddress> _movable;
     private readonly int _moveWeight;
 
-    public LibvirtPolicy(DeviceCatalog catalog, MachineType machine, PlanRequest request, PolicyVersion version, IPciPlacementEngine? engine = null,
+    public LibvirtPolicy(DeviceCatalog catalog, MachineType machine, PlanRequest request, PolicyVersion version, LibvirtRules rules, IPciPlacementEngine? engine = null,
         IReadOnlyDictionary<string, DeviceAddress>? movable = null, int moveWeight = 1000)
     {
         _moveWeight = moveWeight;
@@ -35,6 +36,7 @@ internal sealed partial class LibvirtPolicy
         _machine = machine;
         _request = request;
         _version = version;
+        _rules = rules;
         _engine = engine;
         _movable = movable ?? new Dictionary<string, DeviceAddress>();
     }
@@ -69,6 +71,8 @@ internal sealed partial class LibvirtPolicy
         int order = 0;
         foreach (var d in _request.Devices)
         {
+            // A device the libvirt release does not know is dropped from the definition (libvirt 9.0: crypto).
+            if (_rules.DroppedDeviceKinds.Contains(d.Kind)) continue;
             var w = new WorkDevice(d, order++);
             _ids.Add(w.Id);
             // libvirt's parser gives an ich9 UHCI companion without <master> its start port on the EHCI1 (0, 2, 4) before
@@ -160,8 +164,18 @@ internal sealed partial class LibvirtPolicy
             Added = true,
             Reason = reason,
         };
-        _controllers.Add(c);
+        AddController(c);
         return c;
+    }
+
+    /// <summary>
+    /// Adds a controller libvirt adds (virDomainDefAddController): appended to the list (libvirt 9.0), or sorted into
+    /// its type's group by index like a parsed one (libvirt 11.3).
+    /// </summary>
+    private void AddController(WorkDevice c)
+    {
+        if (_rules.AddedControllersSorted) InsertController(c);
+        else _controllers.Add(c);
     }
 
     private WorkDevice AddDevice(Device d, string reason)
