@@ -33,6 +33,11 @@ public static class LibvirtHotplug
         var root = domain.Document.Root!;
         var catalogMachine = DeviceCatalog.Default.FindMachine(domain.Request.Machine.Arch, domain.Request.Machine.Type);
         var devices = domain.Request.Devices.Select(d => WithInterfaceHost(d, domain.ElementOf(d.Id))).ToList();
+        // A serial console is a second view of serial 0 and shows its address (pseries spapr-vty); it holds none of its own.
+        var serialAddresses = devices.Where(d => d.Kind == "serial" && d.Address is not null).Select(d => d.Address).ToList();
+        for (int i = 0; i < devices.Count; i++)
+            if (devices[i] is { Kind: "console", Type: "serial", Address: { } a } && serialAddresses.Contains(a))
+                devices[i] = devices[i] with { Address = null };
 
         var aliases = new Dictionary<string, string>(StringComparer.Ordinal);
         var pciByAlias = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -48,6 +53,9 @@ public static class LibvirtHotplug
                 pciByAlias.TryAdd(alias ?? string.Create(CultureInfo.InvariantCulture, $"pci.{index}"), index);
                 if (alias is null) aliases.TryAdd(string.Create(CultureInfo.InvariantCulture, $"pci.{index}"), d.Id);
             }
+            // libvirt's alias of a SCSI controller without a user alias (QEMU names its bus scsiN.0 after it).
+            if (d.Kind == "controller" && d.Type == "scsi" && alias is null)
+                aliases.TryAdd(string.Create(CultureInfo.InvariantCulture, $"scsi{d.Index ?? 0}"), d.Id);
         }
 
         // <qemu:override> reserves are already in the controllers' options (DomainXml reads them).

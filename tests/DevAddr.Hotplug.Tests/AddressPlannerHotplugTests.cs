@@ -6,7 +6,7 @@ using static DevAddr.Hotplug.Tests.TestPlans;
 namespace DevAddr.Hotplug.Tests;
 
 /// <summary><see cref="AddressPlanner.HotplugCheck"/>: input errors, ordering, reserves, and suggestions that really work.</summary>
-public sealed class AddressPlannerHotplugTests
+public sealed partial class AddressPlannerHotplugTests
 {
     [Fact]
     public void HotplugCheck_IdUsedByTheLayout_ReturnsInvalidInput()

@@ -73,13 +73,14 @@ internal sealed class HotplugFixture
         public required List<string> Suggestions { get; init; }
     }
 
-    internal sealed record ExpectedMachine(bool RootBusHotplug, bool NeedsPreallocatedPorts, int FreeHotplugPorts, int FreeHotplugPciSlots);
+    internal sealed record ExpectedMachine(bool RootBusHotplug, bool NeedsPreallocatedPorts, int FreeHotplugPorts, int FreeHotplugPciSlots, int? FreeCcwDevnos = null);
 
     internal sealed record ExpectedDevice
     {
         public required string Id { get; init; }
         public bool Feasible { get; init; }
         public string? Address { get; init; }
+        public string? Zpci { get; init; }
         public string? PciPath { get; init; }
         public required List<string> Reasons { get; init; }
         public required List<string> Layers { get; init; }

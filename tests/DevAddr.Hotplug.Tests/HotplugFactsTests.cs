@@ -34,6 +34,9 @@ public sealed class HotplugFactsTests
     [InlineData("\"layer\": \"libvirt\", \"message\": \"live attach of device '{kind}' is not supported\"", "\"layer\": \"kernel\", \"message\": \"x\"", "unknown layer")]
     [InlineData("\"port\": { \"io\": \"4K\"", "\"port\": { \"io\": \"4 KiB\"", "is not a size")]
     [InlineData("\"name\": \"generic\"", "\"name\": \"other\"", "default profile 'generic' is missing")]
+    [InlineData("\"bus\": \"scsi\", \"model\": \"ibmvscsi\"", "\"bus\": \"isa\", \"model\": \"ibmvscsi\"", "unknown bus 'isa'")]
+    [InlineData("\"bus\": \"scsi\", \"model\": \"ibmvscsi\"", "\"bus\": \"scsi\"", "a scsi bus rule needs the controller model")]
+    [InlineData("{ \"kind\": \"*\" }\n  ],\n  \"zpciRollback\"", "{ \"kind\": \"watchdog\" }\n  ],\n  \"zpciRollback\"", "the last rule must match every kind")]
     public void Parse_BrokenCopy_ThrowsCatalogExceptionNamingTheProblem(string from, string to, string message)
     {
         string text = File.ReadAllText(FilePath);

@@ -27,13 +27,13 @@ public sealed class HotplugFixtureTests
         Assert.True(cases.Count >= 25, $"{cases.Count} hotplug scenarios");
         Assert.All(cases, c => Assert.False(string.IsNullOrEmpty(c.Description)));
         Assert.All(cases, c => Assert.Equal(["bar", "bus", "io", "machine", "portHotplug"], c.Axes!.Keys.Order(StringComparer.Ordinal)));
-        foreach (var machine in new[] { "pc", "q35", "virt" })
+        foreach (var machine in new[] { "pc", "q35", "virt", "pseries", "s390-ccw-virtio" })
             Assert.Contains(cases, c => c.Axes!["machine"].StartsWith(machine, StringComparison.Ordinal));
         Assert.Contains(cases, c => c.Axes!["portHotplug"].StartsWith("off", StringComparison.Ordinal));
         Assert.Contains(cases, c => c.Axes!["bar"].Contains("16G", StringComparison.Ordinal));
         foreach (var code in new[] { HotplugReasons.NoFreeSlot, HotplugReasons.BusKind, HotplugReasons.PortHotplugOff, HotplugReasons.BarWindow,
                      HotplugReasons.IoWindow, HotplugReasons.QemuBusNoHotplug, HotplugReasons.AddressInvalid, HotplugReasons.LiveAttachUnsupported,
-                     HotplugReasons.NoUsbPort, HotplugReasons.NoVirtioSerialPort, HotplugReasons.ScsiController })
+                     HotplugReasons.NoUsbPort, HotplugReasons.NoVirtioSerialPort, HotplugReasons.ScsiController, HotplugReasons.QemuDeviceRefused })
             Assert.Contains(cases, c => c.Devices.Any(d => d.Reasons.Contains(code)));
     }
 
@@ -48,12 +48,13 @@ public sealed class HotplugFixtureTests
 
         Assert.Equal(expected.Feasible, report.Feasible);
         Assert.Equal(expected.Machine, new HotplugFixture.ExpectedMachine(report.Machine.RootBusHotplug, report.Machine.NeedsPreallocatedPorts,
-            report.Machine.FreeHotplugPorts, report.Machine.FreeHotplugPciSlots));
+            report.Machine.FreeHotplugPorts, report.Machine.FreeHotplugPciSlots, report.Machine.FreeCcwDevnos));
         Assert.Equal(expected.Devices.Select(d => d.Id), report.Devices.Select(d => d.DeviceId));
         foreach (var (e, v) in expected.Devices.Zip(report.Devices))
         {
             Assert.Equal(e.Feasible, v.Feasible);
             Assert.Equal(e.Address, v.Address?.ToString());
+            Assert.Equal(e.Zpci, (v.Address as PciAddress)?.Zpci?.ToString());
             Assert.Equal(e.PciPath, v.PciPath);
             Assert.Equal(e.Reasons, v.Reasons.Select(r => r.Code));
             Assert.Equal(e.Layers, v.Reasons.Select(r => r.Layer).Distinct().Order(StringComparer.Ordinal));

@@ -12,7 +12,7 @@ internal static class LiveLibvirt
     public const string Python = "/usr/bin/python3";
 
     public const string UnavailableMessage =
-        "live libvirt is not available: /usr/bin/python3 cannot import libvirt, qemu-system-x86_64 is missing, or the tests do not run as root; run tools/oracle/install-libvirt.sh";
+        "live libvirt is not available: /usr/bin/python3 cannot import libvirt, QEMU (qemu-system-x86_64, -ppc64, -s390x) is missing, or the tests do not run as root; run tools/oracle/install-libvirt.sh";
 
     private static readonly Lazy<bool> Available = new(Probe);
 
@@ -40,7 +40,8 @@ internal static class LiveLibvirt
         if (!File.Exists(Python) || !OperatingSystem.IsLinux() || Environment.UserName != "root") return false;
         try
         {
-            return Exec(Python, ["-c", "import libvirt, libvirt_qemu, shutil, sys; sys.exit(0 if shutil.which('qemu-system-x86_64') else 1)"], TimeSpan.FromSeconds(30)).Code == 0;
+            // The fixtures' guests: x86_64, pseries (ppc64, ppc64le) and s390x.
+            return Exec(Python, ["-c", "import libvirt, libvirt_qemu, shutil, sys; sys.exit(0 if all(shutil.which('qemu-system-' + a) for a in ('x86_64', 'ppc64', 's390x')) else 1)"], TimeSpan.FromSeconds(30)).Code == 0;
         }
         catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or TimeoutException)
         {

@@ -43,8 +43,17 @@ public sealed partial class LiveLibvirtTests(ITestOutputHelper output)
             "usb" => new UsbAddress(N("bus"), (string?)o["port"] ?? "").ToString(),
             "virtio-serial" => new VirtioSerialAddress(N("controller"), N("bus"), N("port")).ToString(),
             "drive" => new DriveAddress(N("controller"), N("bus"), N("target"), N("unit")).ToString(),
+            "ccw" => new CcwAddress(N("cssid"), N("ssid"), N("devno")).ToString(),
             var t => t,
         };
+    }
+
+    /// <summary>The zPCI ids of a live PCI address (s390x), in <see cref="ZpciIds"/>' form, or null.</summary>
+    private static string? Zpci(JsonNode? a)
+    {
+        if (a?["zpci"] is not JsonObject z) return null;
+        long N(string k) => Convert.ToInt64((string)z[k]!, 16);
+        return new ZpciIds((int)N("uid"), N("fid")).ToString();
     }
 
     [LiveLibvirtTheory]
@@ -55,6 +64,7 @@ public sealed partial class LiveLibvirtTests(ITestOutputHelper output)
         var f = HotplugFixture.Named(name);
         var layout = f.Layout();
         var report = Assert.IsType<HotplugCheckResult.Checked>(AddressPlanner.HotplugCheck(layout.Plan, f.Devices(), f.Options(layout))).Report;
+        CreateImages(File.ReadAllText(f.DomainPath));
         CreateImages(File.ReadAllText(f.DevicesXmlPath!));
 
         var live = LiveLibvirt.Run(f.DomainPath, "--attach", f.DevicesXmlPath!);
@@ -71,9 +81,14 @@ public sealed partial class LiveLibvirtTests(ITestOutputHelper output)
                 Assert.True(v.Feasible || guestOnly, $"{v.DeviceId}: libvirt attached it, we say {v.LibvirtError}");
                 var added = step["added"]!.AsArray();
                 var main = added.FirstOrDefault(a => (string?)a!["element"] != "controller") ?? added.FirstOrDefault();
-                if (main?["address"] is not null) Assert.Equal(Address(main["address"]), v.Address?.ToString());
-                Assert.Equal(added.Where(a => (string?)a!["element"] == "controller").Select(a => Address(a!["address"])),
-                    v.AddedControllers.Select(c => c.Address?.ToString()));
+                if (main?["address"] is not null)
+                {
+                    Assert.Equal(Address(main["address"]), v.Address?.ToString());
+                    Assert.Equal(Zpci(main["address"]), (v.Address as PciAddress)?.Zpci?.ToString());
+                }
+                // Controllers libvirt added for the device (a hot-plugged controller is the device itself).
+                Assert.Equal(added.Where(a => a != main && (string?)a!["element"] == "controller").Select(a => Address(a!["address"]) + Zpci(a!["address"])),
+                    v.AddedControllers.Select(c => c.Address?.ToString() + (c.Address as PciAddress)?.Zpci?.ToString()));
                 if (guestOnly) break; // we keep the place free, libvirt took it: later devices would differ
             }
             else

@@ -9,7 +9,8 @@ Defines DOMAIN.xml, starts it paused (no guest OS runs; QEMU and libvirt do all 
                         or a user alias ua-NAME) with detach-device --live, after the attaches.
 Prints one JSON document: {"started": bool, "error": str|null, "steps": [...], "live": "<domain ...>"}.
 Each attach step lists the elements that appeared in the live XML (the device, plus any controller libvirt
-added for it, e.g. a SCSI controller) with their addresses, or libvirt's error message. A detach step
+added for it, e.g. a SCSI controller) with their addresses (s390x zPCI ids under "zpci"), or libvirt's error
+message. A detach step
 says whether libvirt accepted the request (a paused guest without an OS never completes an unplug, so
 accepted means "requested", not "removed", except for devices QEMU removes at once, e.g. SCSI disks).
 --query-pci             finally lets the guest run for a few seconds (the firmware numbers the PCI buses; no OS
@@ -48,7 +49,11 @@ def address_of(el):
     a = el.find("address")
     if a is None:
         return None
-    return {k: v for k, v in sorted(a.attrib.items())}
+    address = {k: v for k, v in sorted(a.attrib.items())}
+    zpci = a.find("zpci")
+    if zpci is not None:
+        address["zpci"] = {k: v for k, v in sorted(zpci.attrib.items())}
+    return address
 
 
 def describe(el):

@@ -12,7 +12,7 @@ internal sealed partial class HotplugChecker
     private const int HubPorts = 8;
     private const int MaxUsbDepth = 4;
 
-    private readonly List<(Device Device, HotplugVerdict Verdict, ConnectFlags Flags, PciAddress? Alternative)> _nested = [];
+    private readonly List<(Device Device, HotplugVerdict Verdict, ConnectFlags Flags, DeviceAddress? Alternative)> _nested = [];
 
     private static HotplugReason Reason(string code, string layer, string message) => new() { Code = code, Layer = layer, Message = message };
 
@@ -31,9 +31,10 @@ internal sealed partial class HotplugChecker
     {
         var controllers = _l.Devices.Where(c => c.Kind == "controller" && c.Type == "usb" && c.Model != "none")
             .GroupBy(c => c.Index ?? 0).OrderBy(g => g.Key).ToList();
+        // virDomainDefCompatibleDevice: a guest without a USB controller (or with model none only) takes no USB device.
         if (controllers.Count == 0)
             return Fail(d, v, Reason(HotplugReasons.NoUsbPort, HotplugLayers.Libvirt,
-                "the guest has no USB controller, and libvirt hot-plugs none"), "No free USB ports");
+                "the guest has no USB controller, and libvirt hot-plugs none"), "Device configuration is not compatible: Domain has no USB bus support");
 
         var roots = new SortedDictionary<int, UsbNode>();
         foreach (var g in controllers)
@@ -269,7 +270,7 @@ internal sealed partial class HotplugChecker
             var flags = _l.EndpointFlags(controller, rule);
             var saved = _alternative;
             _alternative = null;
-            var (cv, placed) = CheckPci(controller, flags, new HotplugVerdict { DeviceId = id, Device = LiveLayout.DescribeDevice(controller) });
+            var (cv, placed) = Place(controller, rule, flags, new HotplugVerdict { DeviceId = id, Device = LiveLayout.DescribeDevice(controller) });
             cv = cv with { Feasible = cv.Reasons.Count == 0 };
             _nested.Add((controller, cv, flags, _alternative));
             _alternative = saved;
@@ -285,6 +286,17 @@ internal sealed partial class HotplugChecker
             }
             _l.Add(placed);
             added.Add(placed);
+        }
+        // QEMU takes no hotplug on the SCSI bus of some controllers (pseries ibmvscsi).
+        if (reasons.Count == 0 && _l.ScsiBusRefusal(addr.Controller) is { } refusal)
+        {
+            error = "unable to execute QEMU command 'device_add': " + refusal;
+            reasons.Add(new HotplugReason
+            {
+                Code = HotplugReasons.QemuBusNoHotplug,
+                Layer = HotplugLayers.Qemu,
+                Message = LiveLayout.Inv($"libvirt attaches it at {addr} on SCSI controller {addr.Controller}, QEMU refuses: {refusal}"),
+            });
         }
         if (reasons.Count > 0)
             foreach (var c in added) _l.Remove(c);

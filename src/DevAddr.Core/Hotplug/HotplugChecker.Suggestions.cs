@@ -13,24 +13,12 @@ internal sealed partial class HotplugChecker
         var all = _done.Concat(_nested).ToList();
         var failed = all.Where(x => !x.Verdict.Feasible).ToList();
         var list = new List<HotplugSuggestion>();
-        bool Has((Device Device, HotplugVerdict Verdict, ConnectFlags Flags, PciAddress? Alternative) x, string code) =>
+        bool Has((Device Device, HotplugVerdict Verdict, ConnectFlags Flags, DeviceAddress? Alternative) x, string code) =>
             x.Verdict.Reasons.Any(r => r.Code == code);
 
         // Now: an explicit address where libvirt, QEMU and the windows agree.
         foreach (var x in failed.Where(x => x.Alternative is not null))
-        {
-            var a = x.Alternative!;
-            list.Add(new HotplugSuggestion
-            {
-                Code = "attach-address",
-                Now = true,
-                ForDevices = [x.Device.Id],
-                Message = x.Verdict.Address is null && x.Device.Address is PciAddress given
-                    ? $"attach '{x.Device.Id}' at a hot-pluggable place instead of {given}: {a} on {_l.Describe(a.Bus)} (or without an address)"
-                    : $"attach '{x.Device.Id}' with an explicit address on {_l.Describe(a.Bus)}: {a} (libvirt's own choice {x.Verdict.Address} does not work)",
-                LibvirtXml = LiveLayout.Inv($"<address type='pci' domain='0x{a.Domain:x4}' bus='0x{a.Bus:x2}' slot='0x{a.Slot:x2}' function='0x0'/>"),
-            });
-        }
+            list.Add(AttachAddress(x.Device, x.Verdict, x.Alternative!));
 
         var machine = _machine;
         var noSlot = failed.Where(x => Has(x, HotplugReasons.NoFreeSlot)).ToList();
@@ -70,6 +58,19 @@ internal sealed partial class HotplugChecker
                     LibvirtXml = string.Join("\n", Enumerable.Repeat("<controller type='pci' model='pcie-root-port'/>\n<controller type='pci' model='pcie-to-pci-bridge'/>", bridges)),
                 });
             }
+        }
+        else if (noSlot.Count > 0 && _l.Machine is { RootModelName: { } phb, PciRoot: { } root })
+        {
+            // pseries grows by PCI host bridges; libvirt adds none at hotplug.
+            list.Add(new HotplugSuggestion
+            {
+                Code = "pci-host-bridge",
+                ForDevices = noSlot.Select(x => x.Device.Id).ToList(),
+                Message = LiveLayout.Inv(
+                    $"every slot of the {_l.PciControllers.Count} PCI host bridge(s) is taken and libvirt adds none at hotplug: add a PCI host bridge ({phb}, 31 hot-pluggable slots) at the next cold plan"),
+                Devices = [NewController("hotplug-phb1", root, 1)],
+                LibvirtXml = $"<controller type='pci' model='{root}'><model name='{phb}'/></controller>",
+            });
         }
         else if (noSlot.Count > 0)
         {
@@ -118,10 +119,11 @@ internal sealed partial class HotplugChecker
                     Message = "i440fx root-bus hotplug is ACPI PCI hotplug: give the guest <features><acpi/></features> (next boot), or add a pci-bridge (SHPC hotplug works without ACPI)",
                     LibvirtXml = "<features><acpi/></features>",
                 });
-        var pxb = qemu.Except(acpi).ToList();
+        // PCI buses other than the root that QEMU takes no hotplug on (pxb); the other buses (spapr-vio, SCSI) name no PCI controller.
+        var pxb = qemu.Except(acpi).Where(x => x.Verdict.Reasons.Any(r => r.Code == HotplugReasons.QemuBusNoHotplug && r.ControllerIndex is not null)).ToList();
         if (pxb.Count > 0)
         {
-            var buses = pxb.SelectMany(x => x.Verdict.Reasons.Where(r => r.Code == HotplugReasons.QemuBusNoHotplug).Select(r => r.ControllerIndex ?? 0)).Distinct().Order().ToList();
+            var buses = pxb.SelectMany(x => x.Verdict.Reasons.Where(r => r.Code == HotplugReasons.QemuBusNoHotplug && r.ControllerIndex is not null).Select(r => r.ControllerIndex!.Value)).Distinct().Order().ToList();
             list.Add(new HotplugSuggestion
             {
                 Code = "pci-bridge-on-expander",
@@ -162,6 +164,19 @@ internal sealed partial class HotplugChecker
                 Message = "add the SCSI controller(s) at the next cold plan (a virtio-scsi controller takes 16384 units); at hotplug libvirt adds them only where a free hot-pluggable PCI place exists",
                 LibvirtXml = "<controller type='scsi' model='virtio-scsi'/>",
             });
+        foreach (var x in _done.Where(x => !x.Verdict.Feasible))
+        {
+            if (VirtioInstead(x.Device, x.Verdict) is not var (what, xml)) continue;
+            list.Add(new HotplugSuggestion
+            {
+                Code = "virtio-model",
+                Now = true,
+                ForDevices = [x.Device.Id],
+                Message = $"QEMU on {_l.Machine.Name} does not take '{x.Device.Id}' ({LiveLayout.DescribeDevice(x.Device)}) live: hot-plug {what} instead",
+                LibvirtXml = xml,
+            });
+        }
+
         var memory = failed.Where(x => Has(x, HotplugReasons.NoMemorySlot)).ToList();
         if (memory.Count > 0)
             list.Add(new HotplugSuggestion
@@ -171,6 +186,62 @@ internal sealed partial class HotplugChecker
                 Message = "raise the guest's memory slots (<maxMemory slots='N'>) at the next cold boot",
             });
         return list;
+    }
+
+    /// <summary>"attach with this address": a free PCI slot (with free zPCI ids on s390x) or a free CCW device number.</summary>
+    private HotplugSuggestion AttachAddress(Device d, HotplugVerdict v, DeviceAddress a)
+    {
+        string instead = d.Address is null ? "" : $" instead of {d.Address}";
+        if (a is CcwAddress c)
+            return new HotplugSuggestion
+            {
+                Code = "attach-address",
+                Now = true,
+                ForDevices = [d.Id],
+                Message = $"attach '{d.Id}' at a free CCW device number{instead}: {c} (or without an address: libvirt takes the lowest free one)",
+                LibvirtXml = LiveLayout.Inv($"<address type='ccw' cssid='0x{c.Cssid:x2}' ssid='0x{c.Ssid:x}' devno='0x{c.Devno:x4}'/>"),
+            };
+        var p = (PciAddress)a;
+        string zpci = p.Zpci is { } ids ? LiveLayout.Inv($"<zpci uid='0x{ids.Uid:x4}' fid='0x{ids.Fid:x8}'/>") : "";
+        string xml = LiveLayout.Inv($"<address type='pci' domain='0x{p.Domain:x4}' bus='0x{p.Bus:x2}' slot='0x{p.Slot:x2}' function='0x0'") +
+                     (zpci.Length == 0 ? "/>" : $">{zpci}</address>");
+        return new HotplugSuggestion
+        {
+            Code = "attach-address",
+            Now = true,
+            ForDevices = [d.Id],
+            Message = p.Zpci is not null
+                ? $"attach '{d.Id}' with free zPCI ids instead of {ZpciText((d.Address as PciAddress)?.Zpci)}: {p.Zpci} at {p} on {_l.Describe(p.Bus)} (or without zPCI ids: libvirt takes the lowest free ones)"
+                : v.Address is null && d.Address is PciAddress given
+                    ? $"attach '{d.Id}' at a hot-pluggable place instead of {given}: {p} on {_l.Describe(p.Bus)} (or without an address)"
+                    : $"attach '{d.Id}' with an explicit address on {_l.Describe(p.Bus)}: {p} (libvirt's own choice {v.Address} does not work)",
+            LibvirtXml = xml,
+        };
+    }
+
+    private static string ZpciText(ZpciIds? z) =>
+        string.Join(" ", new[] { z?.Uid is int u ? LiveLayout.Inv($"uid=0x{u:x4}") : null, z?.Fid is long f ? LiveLayout.Inv($"fid=0x{f:x8}") : null }.OfType<string>());
+
+    /// <summary>
+    /// The model to hot-plug instead of one QEMU refuses on this machine (a spapr-vio NIC or SCSI controller on
+    /// pseries, an emulated NIC on s390x), with its XML; null for other devices.
+    /// </summary>
+    private (string What, string Xml)? VirtioInstead(Device d, HotplugVerdict v)
+    {
+        bool Has(string code) => v.Reasons.Any(r => r.Code == code);
+        bool refused = Has(HotplugReasons.QemuDeviceRefused)
+                       || (_l.Rule(d)?.Attach == "spapr-vio" && Has(HotplugReasons.QemuBusNoHotplug))
+                       || (v.Address is DriveAddress a && _l.ScsiBusRefusal(a.Controller) is not null && Has(HotplugReasons.QemuBusNoHotplug));
+        if (!refused) return null;
+        if (d.Kind == "interface") return ("a virtio NIC (same source, <model type='virtio'/>)", "<model type='virtio'/>");
+        if (d.Kind == "controller" && d.Type == "scsi") return ("a virtio-scsi controller", "<controller type='scsi' model='virtio-scsi'/>");
+        if (d.Kind == "disk" && d.Bus == "scsi")
+        {
+            int index = _l.Devices.Where(c => c.Kind == "controller" && c.Type == "scsi").Select(c => (c.Index ?? 0) + 1).DefaultIfEmpty(0).Max();
+            return (LiveLayout.Inv($"a virtio-scsi controller first (index {index}), then the disk with a drive address on it"),
+                LiveLayout.Inv($"<controller type='scsi' index='{index}' model='virtio-scsi'/>\n<address type='drive' controller='{index}' bus='0' target='0' unit='0'/>"));
+        }
+        return null;
     }
 
     /// <summary>PCI Express models of the same device kind (from the catalog), for devices that need a conventional PCI slot.</summary>

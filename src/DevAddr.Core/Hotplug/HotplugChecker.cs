@@ -17,7 +17,7 @@ internal sealed partial class HotplugChecker
     private readonly LiveLayout _l;
     private readonly Windows _w;
     private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
-    private readonly List<(Device Device, HotplugVerdict Verdict, ConnectFlags Flags, PciAddress? Alternative)> _done = [];
+    private readonly List<(Device Device, HotplugVerdict Verdict, ConnectFlags Flags, DeviceAddress? Alternative)> _done = [];
     private readonly SortedSet<string> _assumptions = new(StringComparer.Ordinal);
     private MachineHotplug _machine = null!;
 
@@ -113,15 +113,12 @@ internal sealed partial class HotplugChecker
         string where = _l.Machine.IsPcie || ports > 0
             ? LiveLayout.Inv($"this guest has {ports} free hot-pluggable PCI Express port(s) and {pciSlots} free hot-pluggable conventional PCI slot(s)")
             : LiveLayout.Inv($"this guest has {pciSlots} free hot-pluggable PCI slot(s)");
-        string message = _l.Machine.IsPcie
-            ? $"{_l.Machine.Name}: the root bus ({root.Model}) never accepts hotplug; PCI Express devices need pre-allocated empty pcie-root-ports (or switch downstream ports), conventional PCI devices a slot on a pcie-to-pci-bridge or pci-bridge; {where}"
-            : rootHotplug
-                ? $"{_l.Machine.Name}: the root bus ({root.Model}) accepts hotplug (ACPI PCI hotplug{(_l.Options.Acpi is null ? ", assuming the guest has ACPI" : "")}); {where}"
-                : _l.HotplugOff(0)
-                    ? $"{_l.Machine.Name}: hotplug is off on the root bus ({root.Model} hotplug='off'; libvirt still picks root-bus slots and QEMU refuses them, so give devices an explicit address on a pci-bridge); {where}"
-                    : $"{_l.Machine.Name}: the root bus ({root.Model}) needs ACPI for hotplug and the guest has none (QEMU: {qemu}); devices need free slots of a pci-bridge; {where}";
-        if (!_l.Machine.IsPcie && _l.Options.Acpi is null)
+        int? freeCcw = _l.Machine.Ccw ? CcwAddress.DevnoLast + 1 - _l.CcwDevnosInUse().Count : null;
+        string message = RootBusAnswer(root, rootHotplug, qemu, freeCcw) + "; " + where;
+        if (_l.AcpiRootHotplug && _l.Options.Acpi is null)
             _assumptions.Add("the layout does not say whether the guest has ACPI: i440fx root-bus hotplug is assumed to work (it needs <features><acpi/>)");
+        if (!_l.Machine.IsPcie && !_l.AcpiRootHotplug)
+            _assumptions.Add($"{_l.Machine.Name}: the windows of the PCI host bridges are not modelled (no limit on BARs is checked)");
         return new MachineHotplug
         {
             Machine = _l.Machine.Name,
@@ -130,14 +127,41 @@ internal sealed partial class HotplugChecker
             NeedsPreallocatedPorts = _l.Machine.IsPcie || !rootHotplug,
             FreeHotplugPorts = ports,
             FreeHotplugPciSlots = pciSlots,
+            FreeCcwDevnos = freeCcw,
             Message = message,
         };
     }
 
+    /// <summary>The machine's hotplug answer in words, without the free places.</summary>
+    private string RootBusAnswer(PciControllerModel root, bool rootHotplug, string? qemu, int? freeCcw)
+    {
+        string name = _l.Machine.Name;
+        if (_l.Machine.IsPcie)
+            return $"{name}: the root bus ({root.Model}) never accepts hotplug; PCI Express devices need pre-allocated empty pcie-root-ports (or switch downstream ports), conventional PCI devices a slot on a pcie-to-pci-bridge or pci-bridge";
+        if (rootHotplug && _l.Machine.RootModelName is { } phb)
+            return LiveLayout.Inv($"{name}: the PCI host bridges ({_l.PciControllers.Values.Count(c => c.Model == root.Model)} × {root.Model}, {phb}) accept hotplug (PAPR dynamic reconfiguration, no ACPI needed); libvirt adds no host bridge at hotplug; spapr-vio devices (spapr-vlan NICs, ibmvscsi controllers and their disks, spapr-vty serials, NVRAM, TPM) cannot be hot-plugged");
+        if (rootHotplug && freeCcw is int ccw)
+            return LiveLayout.Inv($"{name}: virtio devices are hot-plugged on channel I/O, at the lowest free CCW device number fe.0.xxxx ({ccw} free); the root bus ({root.Model}) accepts hotplug for PCI devices (host devices, devices given a PCI address), each with zPCI ids");
+        if (rootHotplug)
+            return _l.AcpiRootHotplug
+                ? $"{name}: the root bus ({root.Model}) accepts hotplug (ACPI PCI hotplug{(_l.Options.Acpi is null ? ", assuming the guest has ACPI" : "")})"
+                : $"{name}: the root bus ({root.Model}) accepts hotplug";
+        return _l.HotplugOff(0)
+            ? $"{name}: hotplug is off on the root bus ({root.Model} hotplug='off'; libvirt still picks root-bus slots and QEMU refuses them, so give devices an explicit address on a pci-bridge)"
+            : $"{name}: the root bus ({root.Model}) needs ACPI for hotplug and the guest has none (QEMU: {qemu}); devices need free slots of a pci-bridge";
+    }
+
     private HotplugVerdict Check(Device d)
     {
-        var live = _l.Facts.LiveAttach.First(r => r.Matches(d.Kind, d.Type, d.Bus, d.Model));
+        d = AttachPostParse(d);
         var v = new HotplugVerdict { DeviceId = d.Id, Device = LiveLayout.DescribeDevice(d) };
+        if (_exited is not null)
+            return Done(d, v with
+            {
+                LibvirtError = "domain is not running",
+                Reasons = [new HotplugReason { Code = HotplugReasons.GuestNotRunning, Layer = HotplugLayers.Qemu, Message = $"QEMU exited while '{_exited}' was hot-plugged: the guest is no longer running" }],
+            });
+        var live = _l.Facts.LiveAttach.First(r => r.Matches(d, _l.Machine.Name));
         if (live.Layer is not null)
         {
             string message = live.Format(d.Kind, d.Type, d.Bus, d.Model);
@@ -171,17 +195,7 @@ internal sealed partial class HotplugChecker
         }
 
         var flags = _l.EndpointFlags(d, rule);
-        (HotplugVerdict Verdict, Device Placed) result = rule.Connect != "none" || d.Address is PciAddress
-            ? CheckPci(d, flags == ConnectFlags.None ? ConnectFlags.PciDevice | ConnectFlags.AutoAssign : flags, v)
-            : rule.Attach switch
-            {
-                "usb" => CheckUsb(d, v),
-                "virtio-serial" => CheckVirtioSerial(d, v),
-                "virtio-console" => CheckVirtioConsole(d, v),
-                "drive" => CheckScsi(d, v),
-                "dimm" => CheckDimm(d, v),
-                _ => (v, d),
-            };
+        var result = Place(d, rule, flags, v);
         var verdict = result.Verdict;
         if (extra.Count > 0)
             verdict = verdict with { Reasons = [.. extra, .. verdict.Reasons], LibvirtError = verdict.LibvirtError ?? extra[0].Message };
@@ -192,12 +206,48 @@ internal sealed partial class HotplugChecker
             foreach (var c in verdict.AddedControllers) _l.Remove(c);
         if (!verdict.Feasible && verdict.AddedControllers.Count > 0)
             verdict = verdict with { AddedControllers = [] };
+        if (_leaked is { } slot)
+        {
+            _l.Mark(slot);
+            _leaked = null;
+        }
         _done.Add((d, verdict, flags, _alternative));
         _alternative = null;
         return verdict;
     }
 
-    private PciAddress? _alternative;
+    /// <summary>
+    /// Where libvirt attaches the device (PCI, channel I/O, spapr-vio, or the device's own bus), then what QEMU's
+    /// device_add does with it there.
+    /// </summary>
+    private (HotplugVerdict Verdict, Device Placed) Place(Device d, DeviceModelRule rule, ConnectFlags flags, HotplugVerdict v)
+    {
+        var transport = TransportOf(d, rule);
+        (HotplugVerdict Verdict, Device Placed) result = transport switch
+        {
+            Transport.Pci => CheckPci(d with { Address = d.Address as PciAddress }, flags == ConnectFlags.None ? ConnectFlags.PciDevice | ConnectFlags.AutoAssign : flags, v),
+            Transport.Ccw => CheckCcw(d, v),
+            Transport.SpaprVio => (v with { Address = d.Address, Place = "the spapr-vio bus" }, d),
+            _ => rule.Attach switch
+            {
+                "usb" => CheckUsb(d, v),
+                "virtio-serial" => CheckVirtioSerial(d, v),
+                "virtio-console" => CheckVirtioConsole(d, v),
+                "drive" => CheckScsi(d, v),
+                "dimm" => CheckDimm(d, v),
+                _ => (v, d),
+            },
+        };
+        return (QemuDeviceProblems(result.Placed, transport, result.Verdict), result.Placed);
+    }
+
+    private DeviceAddress? _alternative;
+
+    /// <summary>A PCI slot libvirt reserved for a device it then refused, and does not release (s390x zPCI id clash).</summary>
+    private PciAddress? _leaked;
+
+    /// <summary>The device whose failed hotplug made QEMU exit (s390x zPCI rollback), after which nothing attaches.</summary>
+    private string? _exited;
 
     private HotplugVerdict Done(Device d, HotplugVerdict v)
     {
@@ -250,6 +300,23 @@ internal sealed partial class HotplugChecker
             {
                 libvirtError = "No more available PCI slots";
                 reasons.AddRange(ExplainNoSlot(d, flags));
+            }
+        }
+
+        if (place is not null && _l.Machine.Zpci && LiveLayout.HasZpci(d))
+        {
+            var (ids, zpciReason, zpciError) = EnsureZpci((d.Address as PciAddress)?.Zpci, place);
+            if (zpciReason is null)
+            {
+                place = place with { Zpci = ids };
+            }
+            else
+            {
+                reasons.Add(zpciReason);
+                libvirtError ??= zpciError;
+                _leaked = place;
+                _alternative = FindAlternative(d, hp, place) is { } free ? free with { Zpci = new ZpciIds(_l.FreeZpciUid(), _l.FreeZpciFid()) } : null;
+                place = null;
             }
         }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using DevAddr.Core.Catalog;
+using DevAddr.Core.Model;
 
 namespace DevAddr.Core.Hotplug;
 
@@ -12,6 +13,8 @@ internal sealed record HotplugFacts
     public required IReadOnlyList<LiveRule> LiveAttach { get; init; }
     public required IReadOnlyList<LiveRule> LiveDetach { get; init; }
     public required IReadOnlyList<QemuBusRule> QemuNoHotplugBuses { get; init; }
+    public required IReadOnlyList<LiveRule> QemuDevices { get; init; }
+    public required ZpciRollbackRule ZpciRollback { get; init; }
     public required AcpiRule AcpiRootHotplug { get; init; }
     public required IReadOnlyList<FirmwareProfile> FirmwareProfiles { get; init; }
     public required GranuleSizes WindowGranules { get; init; }
@@ -74,6 +77,15 @@ internal sealed record HotplugFacts
         }
         Rules(LiveAttach, "liveAttach");
         Rules(LiveDetach, "liveDetach");
+        Rules(QemuDevices, "qemuDevices");
+        for (int i = 0; i < QemuNoHotplugBuses.Count; i++)
+        {
+            var b = QemuNoHotplugBuses[i];
+            if (b.Bus is not (QemuBusRule.Pci or QemuBusRule.Scsi or QemuBusRule.SpaprVio))
+                throw new CatalogException(file, $"$.qemuNoHotplugBuses[{i}].bus", $"unknown bus '{b.Bus}' (pci, scsi or spapr-vio)");
+            if (b.Bus != QemuBusRule.SpaprVio && string.IsNullOrEmpty(b.Model))
+                throw new CatalogException(file, $"$.qemuNoHotplugBuses[{i}].model", $"a {b.Bus} bus rule needs the controller model");
+        }
         for (int i = 0; i < FirmwareProfiles.Count; i++)
         {
             var p = FirmwareProfiles[i];
@@ -94,6 +106,10 @@ internal sealed record HotplugFacts
 
     public FirmwareProfile? FindProfile(string name) => FirmwareProfiles.FirstOrDefault(p => p.Name == name);
 
+    /// <summary>QEMU's refusal of hotplug on a bus of that kind and controller model (any model for spapr-vio), or null.</summary>
+    public QemuBusRule? NoHotplugBus(string bus, string? model) =>
+        QemuNoHotplugBuses.FirstOrDefault(r => r.Bus == bus && (bus == QemuBusRule.SpaprVio || r.Model == model));
+
     public static long Size(string text) => ByteSize.TryParse(text, out long n) ? n : 0;
 }
 
@@ -104,10 +120,19 @@ internal sealed record LiveRule
     public string? Type { get; init; }
     public string? Bus { get; init; }
     public string? Model { get; init; }
+    /// <summary>The machine types (catalog names) the rule applies to; null: every machine.</summary>
+    public IReadOnlyList<string>? Machines { get; init; }
+    /// <summary>The kind of address the device is given (<c>spapr-vio</c>, <c>pci</c>, ...); null: any, or none.</summary>
+    public string? Address { get; init; }
     /// <summary>null: supported; libvirt or qemu: who refuses.</summary>
     public string? Layer { get; init; }
     public string? Message { get; init; }
     public string? Note { get; init; }
+
+    public bool Matches(Device d, string machine) =>
+        Matches(d.Kind, d.Type, d.Bus, d.Model)
+        && (Machines is null || Machines.Contains(machine, StringComparer.Ordinal))
+        && (Address is null || Address == d.Address?.Kind);
 
     public bool Matches(string kind, string? type, string? bus, string? model) =>
         Match(Kind, kind) && Match(Type, type) && Match(Bus, bus) && Match(Model, model);
@@ -120,18 +145,35 @@ internal sealed record LiveRule
             .Replace("{bus}", bus ?? "", StringComparison.Ordinal).Replace("{model}", model ?? "", StringComparison.Ordinal);
 }
 
-/// <summary>A bus model libvirt treats as hot-pluggable but QEMU does not.</summary>
+/// <summary>
+/// A bus libvirt attaches devices to but QEMU takes no hotplug on: a PCI bus by its controller model, the SCSI bus
+/// of a SCSI controller model, or the spapr-vio bus.
+/// </summary>
 internal sealed record QemuBusRule
 {
-    public required string Model { get; init; }
+    public const string Pci = "pci", Scsi = "scsi", SpaprVio = "spapr-vio";
+
+    public string Bus { get; init; } = Pci;
+    public string? Model { get; init; }
+    public required string Message { get; init; }
+    public string? Note { get; init; }
+
+    /// <summary>The message with the controller index filled in.</summary>
+    public string Format(int index) => Message.Replace("{index}", index.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+}
+
+/// <summary>What libvirt reports when QEMU exits as libvirt removes the zPCI device of a refused PCI device (s390x).</summary>
+internal sealed record ZpciRollbackRule
+{
     public required string Message { get; init; }
     public string? Note { get; init; }
 }
 
-/// <summary>The root-bus model whose hotplug needs ACPI.</summary>
+/// <summary>The root-bus model whose hotplug needs ACPI, and the machine types where it does.</summary>
 internal sealed record AcpiRule
 {
     public required string RootModel { get; init; }
+    public required IReadOnlyList<string> Machines { get; init; }
     public required string Message { get; init; }
     public string? Note { get; init; }
 }

@@ -86,21 +86,29 @@ public static class HotplugReasons
     public const string ControllerBusy = "controller-busy";
     /// <summary>The id names no device of the layout.</summary>
     public const string UnknownDevice = "unknown-device";
+    /// <summary>libvirt places the device, QEMU's device_add refuses it there (a spapr-vio device on PCI, a model the QEMU binary lacks).</summary>
+    public const string QemuDeviceRefused = "qemu-device-refused";
+    /// <summary>Every channel I/O device number of fe.0 is taken (s390x).</summary>
+    public const string NoCcwDevno = "no-ccw-devno";
+    /// <summary>QEMU exited during an earlier hotplug of the same check: nothing more can be attached.</summary>
+    public const string GuestNotRunning = "guest-not-running";
 
     /// <summary>Every reason code with a one-line description, sorted by code.</summary>
     public static IReadOnlyList<(string Code, string Description)> All { get; } = new (string, string)[]
     {
-        (AddressInvalid, "the address given with the device is rejected (function not 0, slot out of range, taken, bus not hot-pluggable)"),
+        (AddressInvalid, "the address given with the device is rejected (function not 0, slot out of range, taken, bus not hot-pluggable; a CCW device number or zPCI id taken)"),
         (BarWindow, "the device's memory BARs do not fit the windows its port or bridge can provide"),
         (BusKind, "free hot-pluggable places exist, but for the other kind (conventional PCI vs PCI Express)"),
         (BusNeverHotplug, "free places of the right kind sit on buses that never accept hotplug (pcie-root, dmi-to-pci-bridge)"),
         (ControllerBusy, "devices still use the controller"),
         (DriveAddressInUse, "the drive address is taken"),
+        (GuestNotRunning, "QEMU exited during an earlier hotplug (s390x: a refused PCI device): the guest is no longer running"),
         (HostdevInUse, "the host device is already assigned to the guest"),
         (IoWindow, "the device has I/O BARs and its port or bridge has no I/O window"),
         (LiveAttachUnsupported, "the device cannot be attached to a running guest"),
         (LiveDetachUnsupported, "the device cannot be detached from a running guest"),
         (Multifunction, "the device shares its slot with other functions"),
+        (NoCcwDevno, "every channel I/O device number fe.0.0000-fe.0.ffff is taken"),
         (NoFreeSlot, "no free hot-pluggable PCI place of the right kind (libvirt: No more available PCI slots)"),
         (NoMemorySlot, "no free memory slot"),
         (NoUsbPort, "no free USB port on the existing controllers and hubs"),
@@ -109,6 +117,7 @@ public static class HotplugReasons
         (NotHotpluggablePlace, "the device sits on a place that does not accept hot-unplug"),
         (PortHotplugOff, "a free place of the right kind is on a port or bus with hotplug='off'"),
         (QemuBusNoHotplug, "libvirt picks the place but QEMU refuses hotplug on that bus"),
+        (QemuDeviceRefused, "libvirt places the device but QEMU refuses it there (a spapr-vio device on PCI, a model the QEMU binary lacks)"),
         (ScsiController, "a SCSI controller libvirt would hot-plug for the device cannot be placed"),
         (UnknownDevice, "no device of the layout has this id"),
     };
@@ -157,14 +166,17 @@ public sealed record MachineHotplug
     public required string Machine { get; init; }
     /// <summary>Model of the root bus.</summary>
     public required string RootBus { get; init; }
-    /// <summary>Whether devices can be hot-plugged straight onto the root bus of this guest.</summary>
+    /// <summary>Whether devices can be hot-plugged straight onto the root bus of this guest (pseries: onto its PCI host bridges).</summary>
     public bool RootBusHotplug { get; init; }
     /// <summary>Whether hotplug needs pre-allocated empty ports (PCI Express machines) or bridges.</summary>
     public bool NeedsPreallocatedPorts { get; init; }
     /// <summary>Free hot-pluggable PCI Express ports (root or switch downstream ports) before the check.</summary>
     public int FreeHotplugPorts { get; init; }
-    /// <summary>Free hot-pluggable conventional PCI slots (root bus, bridges) before the check.</summary>
+    /// <summary>Free hot-pluggable conventional PCI slots (root bus, bridges; pseries: the PCI host bridges) before the check.</summary>
     public int FreeHotplugPciSlots { get; init; }
+    /// <summary>s390x: free channel I/O device numbers fe.0.xxxx, where virtio devices are hot-plugged; null on other machines.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? FreeCcwDevnos { get; init; }
     /// <summary>The answer in words.</summary>
     public required string Message { get; init; }
 }

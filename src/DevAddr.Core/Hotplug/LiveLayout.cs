@@ -1,6 +1,7 @@
 using System.Globalization;
 using DevAddr.Core.Catalog;
 using DevAddr.Core.Model;
+using DevAddr.Core.Policy.Libvirt;
 using DevAddr.Core.Topology;
 
 namespace DevAddr.Core.Hotplug;
@@ -42,8 +43,71 @@ internal sealed class LiveLayout
         foreach (var d in Devices)
             if (d.Address is PciAddress a)
                 Mark(a);
+        if (machine.Zpci) CompleteZpci();
         BusNumbers = PredictBusNumbers();
     }
+
+    /// <summary>
+    /// At start libvirt gives every PCI device that has no zPCI ids yet (a pci-bridge it added in the definition)
+    /// the lowest free ones, in its device iteration order, as in the cold plan's assignment.
+    /// </summary>
+    private void CompleteZpci()
+    {
+        var order = Devices.Select((d, i) => (d, i))
+            .OrderBy(x => LibvirtPolicy.IterationRank(x.d.Kind)).ThenBy(x => x.i).Select(x => x.i).ToList();
+        foreach (int i in order)
+        {
+            var d = Devices[i];
+            if (d.Address is not PciAddress p || !HasZpci(d) || p.Zpci is { Uid: not null, Fid: not null }) continue;
+            Devices[i] = d with { Address = p with { Zpci = new ZpciIds(p.Zpci?.Uid ?? FreeZpciUid(), p.Zpci?.Fid ?? FreeZpciFid()) } };
+        }
+    }
+
+    /// <summary>Whether a PCI device carries zPCI ids on s390x: every device but the character devices.</summary>
+    public static bool HasZpci(Device d) => LibvirtPolicy.ZpciKind(d.Kind);
+
+    /// <summary>The lowest zPCI uid (from 1) no device has.</summary>
+    public int FreeZpciUid()
+    {
+        var used = Devices.Select(d => (d.Address as PciAddress)?.Zpci?.Uid).OfType<int>().ToHashSet();
+        int uid = 1;
+        while (used.Contains(uid)) uid++;
+        return uid;
+    }
+
+    /// <summary>The lowest zPCI fid (from 0) no device has.</summary>
+    public long FreeZpciFid()
+    {
+        var used = Devices.Select(d => (d.Address as PciAddress)?.Zpci?.Fid).OfType<long>().ToHashSet();
+        long fid = 0;
+        while (used.Contains(fid)) fid++;
+        return fid;
+    }
+
+    /// <summary>The device holding a zPCI uid or fid, or null.</summary>
+    public Device? ZpciHolder(int? uid, long? fid) =>
+        Devices.FirstOrDefault(d => d.Address is PciAddress { Zpci: { } z } && ((uid is not null && z.Uid == uid) || (fid is not null && z.Fid == fid)));
+
+    /// <summary>The device holding a complete CCW address, or null.</summary>
+    public Device? CcwHolder(CcwAddress a) => Devices.FirstOrDefault(d => d.Address is CcwAddress { IsComplete: true } c && c == a);
+
+    /// <summary>
+    /// The lowest free device number in channel subsystem 0xfe, subchannel set 0 (virDomainCCWAddressAssign from a
+    /// fresh address set: every complete CCW address of the guest is taken), or null when all 65536 are taken.
+    /// </summary>
+    public CcwAddress? FreeCcw()
+    {
+        var used = CcwDevnosInUse();
+        for (int devno = 0; devno <= CcwAddress.DevnoLast; devno++)
+            if (!used.Contains(devno)) return new CcwAddress(CcwAddress.CssidLast, 0, devno);
+        return null;
+    }
+
+    /// <summary>The device numbers taken in channel subsystem 0xfe, subchannel set 0.</summary>
+    public HashSet<int> CcwDevnosInUse() =>
+        Devices.Select(d => d.Address).OfType<CcwAddress>()
+            .Where(c => c is { IsComplete: true, Cssid: CcwAddress.CssidLast, Ssid: 0 })
+            .Select(c => c.Devno!.Value).ToHashSet();
 
     public DeviceCatalog Catalog { get; }
     public HotplugFacts Facts { get; }
@@ -136,6 +200,19 @@ internal sealed class LiveLayout
             Unmark(a);
     }
 
+    /// <summary>Whether the root bus's hotplug is ACPI PCI hotplug on this machine type (i440fx).</summary>
+    public bool AcpiRootHotplug => Facts.AcpiRootHotplug.Machines.Contains(Machine.Name, StringComparer.Ordinal);
+
+    /// <summary>Why QEMU refuses hotplug on the SCSI bus of SCSI controller <paramref name="index"/> (ibmvscsi), or null.</summary>
+    public string? ScsiBusRefusal(int index)
+    {
+        var c = Devices.FirstOrDefault(c => c.Kind == "controller" && c.Type == "scsi" && (c.Index ?? 0) == index);
+        return c is null ? null : Facts.NoHotplugBus(QemuBusRule.Scsi, c.Model)?.Format(index);
+    }
+
+    /// <summary>Why QEMU refuses hotplug on the spapr-vio bus, or null.</summary>
+    public string? SpaprVioRefusal => Facts.NoHotplugBus(QemuBusRule.SpaprVio, null)?.Message;
+
     public PciControllerModel? BusModel(int index) =>
         _pci.TryGetValue(index, out var c) && c.Model is not null ? Catalog.FindPciController(c.Model) : null;
 
@@ -155,9 +232,8 @@ internal sealed class LiveLayout
     {
         var model = BusModel(index);
         if (model is null) return null;
-        var rule = Facts.QemuNoHotplugBuses.FirstOrDefault(r => r.Model == model.Model);
-        if (rule is not null) return rule.Message.Replace("{index}", index.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
-        if (model.Model == Facts.AcpiRootHotplug.RootModel && (Options.Acpi == false || HotplugOff(index))) return Facts.AcpiRootHotplug.Message;
+        if (Facts.NoHotplugBus(QemuBusRule.Pci, model.Model) is { } rule) return rule.Format(index);
+        if (AcpiRootHotplug && model.Model == Facts.AcpiRootHotplug.RootModel && (Options.Acpi == false || HotplugOff(index))) return Facts.AcpiRootHotplug.Message;
         return null;
     }
 

@@ -30,7 +30,11 @@ internal static class UnplugChecker
             Devices = verdicts,
             Assumptions =
             [
-                "a removable PCI device still needs the guest OS to release it (PCI Express native hotplug, SHPC or ACPI); libvirt waits 5 s and reports success with the removal pending",
+                live!.Machine.Ccw
+                    ? "a removable PCI device still needs the guest OS to release it; libvirt waits 5 s and reports success with the removal pending (QEMU removes channel I/O devices at once)"
+                    : live!.Machine.SpaprVio
+                        ? "a removable PCI device still needs the guest OS to release it (PAPR dynamic reconfiguration); libvirt waits 5 s and reports success with the removal pending"
+                        : "a removable PCI device still needs the guest OS to release it (PCI Express native hotplug, SHPC or ACPI); libvirt waits 5 s and reports success with the removal pending",
             ],
             LayoutAfter = LayoutPlans.Of(live!),
         });
@@ -49,7 +53,7 @@ internal static class UnplugChecker
             };
 
         var reasons = new List<HotplugReason>();
-        var rule = l.Facts.LiveDetach.First(r => r.Matches(d.Kind, d.Type, d.Bus, d.Model));
+        var rule = l.Facts.LiveDetach.First(r => r.Matches(d, l.Machine.Name));
         if (rule.Layer is not null)
             reasons.Add(new HotplugReason { Code = HotplugReasons.LiveDetachUnsupported, Layer = rule.Layer, Message = rule.Format(d.Kind, d.Type, d.Bus, d.Model) });
 
@@ -70,6 +74,19 @@ internal static class UnplugChecker
         if (d.Address is PciAddress pci && rule.Layer is null)
             reasons.AddRange(PciReasons(l, d, pci));
 
+        // Buses QEMU takes no hotplug on: spapr-vio (pseries), the SCSI bus of an ibmvscsi controller.
+        string? bus = rule.Layer is not null ? null
+            : d.Address is SpaprVioAddress ? l.SpaprVioRefusal
+            : d.Address is DriveAddress drive && (d.Kind == "disk" || d.Kind == "hostdev") ? l.ScsiBusRefusal(drive.Controller)
+            : null;
+        if (bus is not null)
+            reasons.Add(new HotplugReason
+            {
+                Code = HotplugReasons.NotHotpluggablePlace,
+                Layer = HotplugLayers.Qemu,
+                Message = bus,
+            });
+
         var libvirt = reasons.FirstOrDefault(r => r.Layer == HotplugLayers.Libvirt);
         var qemu = reasons.FirstOrDefault(r => r.Layer == HotplugLayers.Qemu);
         return new UnplugVerdict
@@ -78,7 +95,13 @@ internal static class UnplugChecker
             Device = LiveLayout.DescribeDevice(d),
             Removable = reasons.Count == 0,
             Address = d.Address,
-            Place = d.Address is PciAddress p ? l.Describe(p.Bus) : null,
+            Place = d.Address switch
+            {
+                PciAddress p => l.Describe(p.Bus),
+                SpaprVioAddress => "the spapr-vio bus",
+                CcwAddress => "channel I/O",
+                _ => null,
+            },
             PciPath = d.Address is PciAddress q ? l.PathOf(q) : null,
             LibvirtError = libvirt?.Message ?? (qemu is null ? null : "unable to execute QEMU command 'device_del': " + qemu.Message),
             Reasons = reasons,

@@ -20,6 +20,16 @@ internal sealed partial class LibvirtPolicy
         "memory", "redirdev", "iommu", "vsock",
     ];
 
+    /// <summary>The position of a device kind in libvirt's iteration order (kinds it does not iterate come last).</summary>
+    internal static int IterationRank(string kind)
+    {
+        int rank = Array.IndexOf(s_iterationOrder, kind);
+        return rank < 0 ? s_iterationOrder.Length : rank;
+    }
+
+    /// <summary>Whether a device kind carries zPCI ids when it is on PCI: every kind but the character devices.</summary>
+    internal static bool ZpciKind(string kind) => kind is not ("serial" or "console" or "channel" or "parallel");
+
     /// <summary>Every device in libvirt's iteration order (within a kind: the order of the device list).</summary>
     private IEnumerable<WorkDevice> InIterationOrder()
     {
@@ -166,8 +176,7 @@ internal sealed partial class LibvirtPolicy
     // ---------------------------------------------------------------- zPCI
 
     /// <summary>Whether a PCI device carries zPCI ids: every device but the character devices (serial, console, channel, parallel).</summary>
-    private bool HasZpci(WorkDevice d) =>
-        _machine.Zpci && d.Kind is not ("serial" or "console" or "channel" or "parallel") && !_noZpci.Contains(d);
+    private bool HasZpci(WorkDevice d) => _machine.Zpci && ZpciKind(d.Kind) && !_noZpci.Contains(d);
 
     /// <summary>PCI controllers added during PCI placement: libvirt decides which devices get zPCI ids before they exist.</summary>
     private readonly HashSet<WorkDevice> _noZpci = new(ReferenceEqualityComparer.Instance);

@@ -1,3 +1,4 @@
+using DevAddr.Core.Catalog;
 using DevAddr.Core.Model;
 using DevAddr.Core.Topology;
 
@@ -51,6 +52,30 @@ internal sealed partial class LibvirtPolicy
         return digits.Any(c => c != '0') ? $"invalid disk target '{name}', partitions can't appear in disk targets" : null;
     }
 
+    /// <summary>The bus of an input given without one: PS/2 where the machine has it, virtio for passthrough, else the machine's default.</summary>
+    internal static string? DefaultInputBus(MachineType machine, string? type) => type switch
+    {
+        _ when type is not null && machine.Ps2Inputs.Contains(type) => "ps2",
+        "passthrough" => "virtio",
+        "evdev" => null,
+        _ => machine.DefaultInputBus,
+    };
+
+    /// <summary>The bus of a disk given without one: fdc for floppies, else by target name prefix, else IDE.</summary>
+    internal static string DefaultDiskBus(string? device, string? target) =>
+        device == "floppy" ? "fdc"
+            : s_diskBusByPrefix.FirstOrDefault(p => target?.StartsWith(p.Prefix, StringComparison.Ordinal) == true).Bus ?? "ide";
+
+    /// <summary>The target type of a serial: none or isa-serial means the machine's default (qemuDomainChrDefPostParse).</summary>
+    internal static string? SerialTarget(MachineType machine, string? type) => type is null or "isa-serial" ? machine.DefaultSerialTarget : type;
+
+    /// <summary>
+    /// The model of a NIC (qemuDomainDeviceNetDefPostParse): the machine's default when none is given (virtio for
+    /// vDPA and vhost-user whatever the machine), known model names in libvirt's spelling.
+    /// </summary>
+    internal static string? NicModel(DeviceCatalog catalog, MachineType machine, string? type, string? model) =>
+        model is null ? (type is "vdpa" or "vhostuser" ? "virtio" : machine.DefaultNicModel) : catalog.CanonicalNicModel(model);
+
     // ---------------------------------------------------------------- parse
 
     /// <summary>
@@ -60,15 +85,7 @@ internal sealed partial class LibvirtPolicy
     private void ParseDevices()
     {
         foreach (var input in OfKind("input").Where(i => i.Bus is null))
-        {
-            input.Bus = input.Type switch
-            {
-                _ when input.Type is not null && _machine.Ps2Inputs.Contains(input.Type) => "ps2",
-                "passthrough" => "virtio",
-                "evdev" => null,
-                _ => _machine.DefaultInputBus,
-            };
-        }
+            input.Bus = DefaultInputBus(_machine, input.Type);
 
         var primaries = OfKind("video").Where(v => v.Primary == true).ToList();
         if (primaries.Count > 1)
@@ -283,15 +300,14 @@ internal sealed partial class LibvirtPolicy
 
         foreach (var d in OfKind("disk"))
         {
-            d.Bus ??= d.Type == "floppy" ? "fdc"
-                : s_diskBusByPrefix.FirstOrDefault(p => d.Target?.StartsWith(p.Prefix, StringComparison.Ordinal) == true).Bus ?? "ide";
+            d.Bus ??= DefaultDiskBus(d.Type, d.Target);
         }
         AssignDriveAddresses();
         AssignScsiHostdevAddresses();
 
         foreach (var s in OfKind("serial"))
         {
-            if (s.Type is null or "isa-serial") s.Type = _machine.DefaultSerialTarget;
+            s.Type = SerialTarget(_machine, s.Type);
             // A board without a default serial target (vexpress) keeps the serial's target type unset.
             if (s.Type is not null && !_machine.SerialTargets.Contains(s.Type))
                 throw Error(ErrorCodes.Unsupported, s.Type == "isa-debug"
@@ -305,8 +321,7 @@ internal sealed partial class LibvirtPolicy
         {
             if (n.Type == "vhostuser" && n.Model is null && !_rules.VhostUserDefaultModel)
                 throw Error(ErrorCodes.InvalidInput, "Wrong or no <model> 'type' attribute specified with <interface type='vhostuser'/>. vhostuser requires the virtio-net* frontend", n, "nic-model");
-            // vDPA and vhost-user devices are virtio whatever the machine's default NIC is; known model names take libvirt's spelling.
-            n.Model = n.Model is null ? (n.Type is "vdpa" or "vhostuser" ? "virtio" : _machine.DefaultNicModel) : _catalog.CanonicalNicModel(n.Model);
+            n.Model = NicModel(_catalog, _machine, n.Type, n.Model);
             if (n.Type == "vhostuser" && n.Model is not ("virtio" or "virtio-transitional" or "virtio-non-transitional"))
                 throw Error(ErrorCodes.Unsupported, _rules.VhostUserDefaultModel
                     ? $"invalid model for interface of type 'vhostuser': '{n.Model}' - must be 'virtio'"
