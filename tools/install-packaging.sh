@@ -7,28 +7,6 @@ set -euo pipefail
 
 packages=(python3 python3-build python3-setuptools python3-wheel python3-venv python3-pip-whl python3-setuptools-whl binutils)
 
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo -n "$@"
-    else
-        echo "install-packaging: must run as root (or with sudo) to run: $*" >&2
-        exit 1
-    fi
-}
-
-missing=()
-for p in "${packages[@]}"; do
-    if [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" != "installed" ]; then
-        missing+=("$p")
-    fi
-done
-
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "install-packaging: installing ${missing[*]}"
-    as_root apt-get update -qq </dev/null
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" </dev/null
-else
-    echo "install-packaging: packages already installed"
-fi
+# shellcheck source=debian-packages.sh
+. "$(dirname "${BASH_SOURCE[0]}")/debian-packages.sh"
+install_debian_packages install-packaging "${packages[@]}"
