@@ -11,7 +11,8 @@
 # V is the one version of Directory.Build.props; the script checks that every artifact carries it (the library's
 # devaddr_version() and the tool's --version too). Everything is built in a temporary directory beside the output and
 # moved into place at the end: on failure the output directory is left as it was.
-# .NET builds go to artifacts/release (never the projects' own bin/ and obj/, which tests may be building).
+# .NET builds go to artifacts/release, as bindings/build.sh's do (never the projects' own bin/ and obj/, which tests may
+# be building), so the libraries are compiled once for the C library and the packages.
 #
 # Usage: tools/release.sh [--out DIR]
 # Needs: the .NET SDK, gcc (NativeAOT), Debian's python3-build/-setuptools/-wheel (tools/install-packaging.sh), git.
