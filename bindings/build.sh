@@ -9,14 +9,16 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out="$root/bindings/lib"
 stage="$root/bindings/.lib.tmp"
-# Build in artifacts/native (bin/ and obj/ per project), never in the projects' own bin/ and obj/: the tests run this
-# while `dotnet test` may still build other projects from the same sources.
-artifacts="$root/artifacts/native"
+# Build in artifacts/release (bin/ and obj/ per project), never in the projects' own bin/ and obj/: the tests run this
+# while `dotnet test` may still build other projects from the same sources. tools/release.sh packs from the same
+# directory with the same settings (a continuous-integration build: deterministic paths), so the libraries the C
+# library is made of are compiled once for both.
+artifacts="$root/artifacts/release"
 
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 rm -rf "$stage"
 dotnet publish "$root/src/DevAddr.Native/DevAddr.Native.csproj" -c Release -r linux-x64 -o "$stage" \
-    --artifacts-path "$artifacts" -nologo "$@"
+    --artifacts-path "$artifacts" -p:ContinuousIntegrationBuild=true -nologo "$@"
 
 # Keep the shared objects only: no managed symbols (.pdb), XML docs or the separate debug file (.dbg).
 find "$stage" -maxdepth 1 -type f \( -name '*.pdb' -o -name '*.xml' -o -name '*.dbg' -o -name '*.json' \) -delete

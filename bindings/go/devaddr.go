@@ -1,18 +1,28 @@
 // Package devaddr calls libdevaddr.so, the DevAddr device-address planner, through cgo.
 //
-// Requests and plans are the JSON documents of the devaddr command-line tool. Build the library first with
-// bindings/build.sh: it lands in bindings/lib, which this package links against and records as the run path.
-// Elsewhere, set CGO_LDFLAGS="-L/path/to/lib -Wl,-rpath,/path/to/lib" (or LD_LIBRARY_PATH at run time).
+//	import devaddr "github.com/devaddr/devaddr/bindings/go"
+//
+// Requests and plans are the JSON documents of the devaddr command-line tool. The package needs the C library at
+// build and run time: the release's libdevaddr-VERSION-linux-x86_64.tar.gz (its lib/ holds libdevaddr.so and the
+// OR-Tools libraries it loads), with CGO_LDFLAGS="-L/path/to/lib -Wl,-rpath,/path/to/lib" (or LD_LIBRARY_PATH at run
+// time). Inside the repository, bindings/build.sh builds it into bindings/lib, which this package links against and
+// records as the run path without any setting.
 //
 // Every function is safe for concurrent use; calls from several goroutines run in parallel.
 package devaddr
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../c
 #cgo LDFLAGS: -L${SRCDIR}/../lib -Wl,-rpath,${SRCDIR}/../lib -ldevaddr
 #include <stdlib.h>
 #include <string.h>
-#include "devaddr.h"
+
+// The C API of bindings/c/devaddr.h, declared here so that the module needs no file outside its directory (a Go
+// module is fetched alone). The native tests compile these declarations together with the header.
+const char *devaddr_version(void);
+char *devaddr_plan(const char *request_json);
+char *devaddr_validate(const char *plan_json);
+char *devaddr_hotplug_check(const char *request_json);
+void devaddr_free(char *text);
 */
 import "C"
 

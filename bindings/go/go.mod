@@ -1,3 +1,3 @@
-module devaddr.local/bindings/go
+module github.com/devaddr/devaddr/bindings/go
 
 go 1.19

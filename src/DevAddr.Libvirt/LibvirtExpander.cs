@@ -10,6 +10,9 @@ public static class LibvirtExpander
     /// <summary>Expands one domain XML text with the newest libvirt release's rules: the expanded XML, or an error message.</summary>
     public static (string? Xml, string? Error) Expand(string xmlText) => Expand(xmlText, null, null);
 
+    /// <summary>Expands one domain XML text with the newest libvirt release's rules, planned by <paramref name="planner"/>.</summary>
+    public static (string? Xml, string? Error) Expand(string xmlText, Func<PlanRequest, PlanResult> planner) => Expand(xmlText, null, planner);
+
     /// <summary>
     /// Expands one domain XML text under <paramref name="policy"/> (null: the libvirt policy of the newest release),
     /// planned by <paramref name="planner"/> (null: <see cref="AddressPlanner.Plan(PlanRequest, Core.Catalog.DeviceCatalog?)"/>,
@@ -52,6 +55,9 @@ public static class LibvirtExpander
     /// Each output file is written to a temporary name first and renamed, so no partial file is left.
     /// </summary>
     public static int ExpandDirectory(string inDir, string outDir) => ExpandDirectory(inDir, outDir, null, null);
+
+    /// <summary>Like <see cref="ExpandDirectory(string, string)"/>, planned by <paramref name="planner"/>.</summary>
+    public static int ExpandDirectory(string inDir, string outDir, Func<PlanRequest, PlanResult> planner) => ExpandDirectory(inDir, outDir, null, planner);
 
     /// <summary>Like <see cref="ExpandDirectory(string, string)"/>, under <paramref name="policy"/> and with <paramref name="planner"/> (see <see cref="Expand(string, PolicySpec?, Func{PlanRequest, PlanResult}?)"/>).</summary>
     public static int ExpandDirectory(string inDir, string outDir, PolicySpec? policy, Func<PlanRequest, PlanResult>? planner)

@@ -92,15 +92,52 @@ public sealed partial class BindingTests(NativeLibraryFixture library, ITestOutp
     }
 
     [Fact]
+    public void GoPackage_CDeclarations_AgreeWithTheHeader()
+    {
+        // bindings/go declares the C API itself (a Go module is fetched alone, without bindings/c): the declarations
+        // must be the header's functions, and compile together with the header.
+        string go = File.ReadAllText(Path.Combine(RepoPaths.Bindings, "go", "devaddr.go"));
+        var preamble = Regex.Match(go, @"/\*\n(.*?)\*/\nimport ""C""", RegexOptions.Singleline);
+        Assert.True(preamble.Success, "bindings/go/devaddr.go has no cgo preamble before import \"C\"");
+        string declarations = string.Join('\n', preamble.Groups[1].Value.Split('\n').Where(l => !l.StartsWith("#cgo", StringComparison.Ordinal)));
+        string header = File.ReadAllText(Path.Combine(RepoPaths.Bindings, "c", "devaddr.h"));
+        Assert.Equal(CFunctions(header), CFunctions(declarations));
+        using var dir = new TempDirectory();
+        string file = Path.Combine(dir.Path, "declarations.c");
+        File.WriteAllText(file, "#include \"devaddr.h\"\n" + declarations + "\n");
+
+        var gcc = ProcessRunner.Run("gcc", ["-std=c11", "-fsyntax-only", "-Wall", "-Wextra", "-Werror",
+            "-I", Path.Combine(RepoPaths.Bindings, "c"), file], Timeout);
+
+        Assert.True(gcc.ExitCode == 0, gcc.Transcript);
+    }
+
+    [Fact]
     public void PythonPackage_UnittestSuite_Passes()
+    {
+        var run = RunPythonSuite("python3", library.LibraryPath, output);
+        Console.WriteLine($"[native] python3 -m unittest: {run.Summary}, OK, {run.Elapsed.TotalSeconds:F1} s");
+    }
+
+    /// <summary>
+    /// Runs bindings/python/tests with an interpreter, comparing with the reference CLI (golden plans included): against
+    /// the repository's package and <paramref name="library"/>, or, when that is null, against the devaddr package
+    /// installed in the interpreter's environment (a wheel), from <paramref name="workingDirectory"/> and with no
+    /// DevAddr variable but the CLI's. Fails the calling test unless every test ran and passed.
+    /// </summary>
+    internal static (string Summary, TimeSpan Elapsed) RunPythonSuite(string python, string? library, ITestOutputHelper output,
+        string? workingDirectory = null)
     {
         using var golden = new TempDirectory();
         ExportGoldenCases(golden.Path);
-        var run = ProcessRunner.Run("python3",
-            ["-m", "unittest", "discover", "-s", "bindings/python/tests", "-t", "bindings/python", "-v"], Timeout,
+        var run = ProcessRunner.Run(python,
+            ["-m", "unittest", "discover", "-s", Path.Combine(RepoPaths.Bindings, "python", "tests"),
+             "-t", Path.Combine(RepoPaths.Bindings, "python"), "-v"], Timeout, workingDirectory,
             environment: new Dictionary<string, string?>
             {
-                ["DEVADDR_LIBRARY"] = library.LibraryPath,
+                ["DEVADDR_LIBRARY"] = library,
+                ["DEVADDR_TEST_INSTALLED"] = library is null ? "1" : null,
+                ["PYTHONPATH"] = null,
                 ["DEVADDR_CLI"] = RepoPaths.CliDll,
                 ["PYTHONDONTWRITEBYTECODE"] = "1",
                 ["DEVADDR_GOLDEN_CASES"] = golden.Path,
@@ -112,7 +149,7 @@ public sealed partial class BindingTests(NativeLibraryFixture library, ITestOutp
         foreach (string line in run.StandardError.Split('\n').Where(l => l.StartsWith("[devaddr-python]", StringComparison.Ordinal)))
             Console.WriteLine(line);
         string summary = run.StandardError.Split('\n').LastOrDefault(l => l.StartsWith("Ran ", StringComparison.Ordinal)) ?? "";
-        Console.WriteLine($"[native] python3 -m unittest: {summary.Trim()}, OK, {run.Elapsed.TotalSeconds:F1} s");
+        return (summary.Trim(), run.Elapsed);
     }
 
     [GoFact]
@@ -188,6 +225,10 @@ public sealed partial class BindingTests(NativeLibraryFixture library, ITestOutp
         Assert.True(gcc.ExitCode == 0, gcc.Transcript);
         return Path.GetFullPath(program);
     }
+
+    /// <summary>The devaddr_* functions a C text declares (lines that start a declaration, not comments), sorted.</summary>
+    private static List<string> CFunctions(string c) =>
+        [.. Regex.Matches(c, @"^[a-z][^(\n]*\b(devaddr_\w+)\(", RegexOptions.Multiline).Select(m => m.Groups[1].Value).Order(StringComparer.Ordinal)];
 
     [GeneratedRegex(@"^[\w.-]+: \d+ devices \(devaddr \d+\.\d+\.\d+\)\nhotplug of a virtio NIC: (feasible|not feasible)\n$")]
     private static partial Regex ExampleOutput();

@@ -28,7 +28,12 @@ internal static class ProcessRunner
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
-            start.Environment[key] = value;
+        {
+            if (value is null)
+                start.Environment.Remove(key); // null: the child runs without this variable
+            else
+                start.Environment[key] = value;
+        }
 
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {fileName}");

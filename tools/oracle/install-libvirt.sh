@@ -11,31 +11,9 @@ packages=(
     qemu-system-x86 qemu-system-arm qemu-system-ppc qemu-system-misc qemu-utils
 )
 
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo -n "$@"
-    else
-        echo "install-libvirt: must run as root (or with sudo) to run: $*" >&2
-        exit 1
-    fi
-}
-
-missing=()
-for p in "${packages[@]}"; do
-    if [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" != "installed" ]; then
-        missing+=("$p")
-    fi
-done
-
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "install-libvirt: installing ${missing[*]}"
-    as_root apt-get update </dev/null
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${packages[@]}" </dev/null
-else
-    echo "install-libvirt: packages already installed"
-fi
+# shellcheck source=../debian-packages.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../debian-packages.sh"
+install_debian_packages install-libvirt "${packages[@]}"
 
 getent group libvirt-qemu >/dev/null || as_root groupadd -r libvirt-qemu
 getent passwd libvirt-qemu >/dev/null ||

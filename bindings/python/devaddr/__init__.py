@@ -1,10 +1,11 @@
 """DevAddr for Python: plan and validate QEMU/KVM guest device addresses, and check hotplugs into running guests.
 
-A thin ``ctypes`` binding (standard library only) to ``libdevaddr.so``, the planner compiled ahead of time; build it
-with ``bindings/build.sh``. Requests and plans are the JSON documents of the ``devaddr`` command-line tool, as
-Python dicts (``plan``, ``validate``, ``hotplug_check``) or as JSON text (``plan_json``, ``validate_json``,
-``hotplug_check_json``, whose results are the exact text the library returns, byte for byte what ``devaddr plan``,
-``devaddr validate --json`` and ``devaddr hotplug-check --format json`` print).
+A thin ``ctypes`` binding (standard library only) to ``libdevaddr.so``, the planner compiled ahead of time, which the
+wheel carries (``pip install devaddr-*.whl``; in the repository, ``bindings/build.sh`` builds it). Requests and plans
+are the JSON documents of the ``devaddr`` command-line tool, as Python dicts (``plan``, ``validate``,
+``hotplug_check``) or as JSON text (``plan_json``, ``validate_json``, ``hotplug_check_json``, whose results are the
+exact text the library returns, byte for byte what ``devaddr plan``, ``devaddr validate --json`` and
+``devaddr hotplug-check --format json`` print).
 
     >>> import devaddr
     >>> result = devaddr.plan({"machine": {"arch": "x86_64", "type": "q35"},
@@ -13,8 +14,8 @@ Python dicts (``plan``, ``validate``, ``hotplug_check``) or as JSON text (``plan
     True
 
 Every function is thread-safe, and calls from several threads run in parallel (ctypes releases the GIL).
-The library is found through ``$DEVADDR_LIBRARY`` (the file, or its directory), next to this package, or in the
-repository's ``bindings/lib``.
+The library is found through ``$DEVADDR_LIBRARY`` (the file, or its directory), in this package (``devaddr/lib``, where
+the wheel puts it), or in the repository's ``bindings/lib``.
 """
 
 from __future__ import annotations

@@ -22,7 +22,8 @@ def candidates() -> list[Path]:
     """Where the library is looked for, in order.
 
     1. ``$DEVADDR_LIBRARY``: the file itself, or a directory holding ``libdevaddr.so``.
-    2. Next to this package: ``devaddr/libdevaddr.so``.
+    2. Inside this package: ``devaddr/lib/libdevaddr.so``, where the wheel carries it with the OR-Tools libraries it
+       loads (``bindings/python/build-wheel.sh``).
     3. The repository's build output, ``bindings/lib/libdevaddr.so`` (what ``bindings/build.sh`` makes).
     """
     found: list[Path] = []
@@ -31,7 +32,7 @@ def candidates() -> list[Path]:
         path = Path(configured)
         found.append(path / LIBRARY_NAME if path.is_dir() else path)
     here = Path(__file__).resolve().parent
-    found.append(here / LIBRARY_NAME)
+    found.append(here / "lib" / LIBRARY_NAME)
     found.append(here.parent.parent / "lib" / LIBRARY_NAME)
     return found
 
@@ -56,8 +57,8 @@ def _load() -> ctypes.CDLL:
             return lib
     where = ", ".join(str(p) for p in (tried[:1] if configured else tried))
     raise OSError(
-        f"{LIBRARY_NAME} not found (looked at {where}); build it with bindings/build.sh "
-        f"or set {ENV_VAR} to its path"
+        f"{LIBRARY_NAME} not found (looked at {where}); install the devaddr wheel, build the library with "
+        f"bindings/build.sh, or set {ENV_VAR} to its path"
     )
 
 

@@ -21,8 +21,16 @@ SCENARIOS = ROOT / "fixtures" / "scenarios"
 
 HOTPLUG = ROOT / "fixtures" / "hotplug"
 
-# Let `python3 -m unittest discover bindings/python/tests` import the package without installing it.
-sys.path.insert(0, str(ROOT / "bindings" / "python"))
+INSTALLED = os.environ.get("DEVADDR_TEST_INSTALLED") == "1"
+"""Test the installed package (the wheel, in a virtual environment) instead of the repository's bindings/python."""
+
+if INSTALLED:
+    # unittest's discovery put its top-level directory (bindings/python) first on sys.path: take it off, so that
+    # `import devaddr` finds the installed package.
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bindings" / "python"]
+else:
+    # Let `python3 -m unittest discover bindings/python/tests` import the package without installing it.
+    sys.path.insert(0, str(ROOT / "bindings" / "python"))
 
 
 def note(message: str) -> None:

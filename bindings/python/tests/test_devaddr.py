@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ctypes
+import importlib.metadata
 import json
+import os
 import re
 import unittest
 from pathlib import Path
@@ -47,6 +49,31 @@ class VersionTests(unittest.TestCase):
 
     def test_library_path_names_the_loaded_file(self) -> None:
         self.assertTrue(devaddr.library_path().endswith("libdevaddr.so"))
+
+
+class PackageTests(unittest.TestCase):
+    """The package under test is the one meant: the installed wheel (DEVADDR_TEST_INSTALLED=1), with the library it
+    carries and its metadata, or else the repository's source."""
+
+    def test_package_is_the_installed_wheel_or_the_repository_source(self) -> None:
+        package = Path(devaddr.__file__).resolve().parent
+        self.assertEqual(support.ROOT not in package.parents, support.INSTALLED, f"devaddr imported from {package}")
+        self.assertTrue((package / "py.typed").is_file(), "py.typed (type hints) missing")
+
+    def test_installed_wheel_loads_its_own_library_without_environment(self) -> None:
+        if not support.INSTALLED:
+            self.assertTrue(Path(devaddr.library_path()).is_file())
+            return
+        self.assertIsNone(os.environ.get(_native.ENV_VAR))
+        package = Path(devaddr.__file__).resolve().parent
+        self.assertEqual(Path(devaddr.library_path()).resolve(), package / "lib" / _native.LIBRARY_NAME)
+
+    def test_installed_metadata_version_is_the_library_version(self) -> None:
+        if not support.INSTALLED:
+            self.assertRegex(devaddr.version(), r"^\d+\.\d+\.\d+$")
+            return
+        self.assertEqual(importlib.metadata.version("devaddr"), devaddr.version())
+        self.assertEqual(importlib.metadata.metadata("devaddr")["License"], "Apache-2.0")
 
 
 @unittest.skipIf(support.cli_command() is None, "the devaddr CLI is not built (set DEVADDR_CLI)")

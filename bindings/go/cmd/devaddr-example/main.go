@@ -15,7 +15,7 @@ import (
 	"os"
 	"path/filepath"
 
-	devaddr "devaddr.local/bindings/go"
+	devaddr "github.com/devaddr/devaddr/bindings/go"
 )
 
 func main() {
