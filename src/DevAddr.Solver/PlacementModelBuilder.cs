@@ -144,13 +144,13 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
     /// <summary>
     /// The groups a unit may be placed in: every group, as always, unless the request mirrors a host topology; then a
     /// passed-through device may take its own expander group or the main hierarchy, a device in a guest switch any
-    /// group (it follows its switch), every other device the main hierarchy (or, with its own NUMA node, every group).
+    /// group (it follows its switch, which may stand where another of its devices wants to be), every other device the
+    /// main hierarchy (or, with its own NUMA node, every group).
     /// </summary>
     private IEnumerable<int> GroupsFor(PlacementUnit u)
     {
-        if (pass is null || u.NumaNode is not null) return _m.Groups;
-        if (pass.TargetOf(u) is { } target) return [PlacementClass.Main, target.Group];
-        return pass.SwitchOf(u) is not null ? _m.Groups : [PlacementClass.Main];
+        if (pass is null || u.NumaNode is not null || pass.SwitchOf(u) is not null) return _m.Groups;
+        return pass.TargetOf(u) is { } target ? [PlacementClass.Main, target.Group] : [PlacementClass.Main];
     }
 
     /// <summary>The class of an existing place (for devices that may stay where they are).</summary>
@@ -511,7 +511,8 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         m32.Add(ReserveTerm(spare, Reserve32, u => Math.Max(0, Reserve32(u.PortReserve) - RoundUp(u.Mem32, MiB))));
         m64.Add(ReserveTerm(spare, r => r.Pref64 ?? 0, u => Math.Max(0, (u.PortReserve?.Pref64 ?? 0) - RoundUp(u.Mem64, MiB))));
         Model.Add(m32 <= Math.Max(0, mmio32 - fixed32)).OnlyEnforceIf(Requirement($"32-bit MMIO window of {mmio32 / MiB} MiB"));
-        Model.Add(m64 <= Math.Max(0, mmio64 - fixed64)).OnlyEnforceIf(Requirement($"64-bit MMIO window of {mmio64 / MiB} MiB"));
+        string need64 = pass is null ? "" : $" (the devices' 64-bit windows need at least {(units.Sum(u => u.Window64) + fixed64 + MiB - 1) / MiB} MiB)";
+        Model.Add(m64 <= Math.Max(0, mmio64 - fixed64)).OnlyEnforceIf(Requirement($"64-bit MMIO window of {mmio64 / MiB} MiB{need64}"));
         _m.Mmio32 = m32;
         _m.Mmio64 = m64;
         _m.Mmio64Budget = mmio64;
