@@ -93,6 +93,7 @@ public static class DomainXmlWriter
                 break;
             case "interface" when d.Type != "hostdev":
                 el.SetAttributeValue("type", d.Type ?? "user");
+                el.Add(new XElement("mac", new XAttribute("address", MacOf(d.Id))));
                 break;
             case "rng":
                 el.SetAttributeValue("model", d.Model ?? "virtio");
@@ -111,10 +112,19 @@ public static class DomainXmlWriter
             case "interface" when d.Type == "hostdev":
                 el.SetAttributeValue("type", "hostdev");
                 el.SetAttributeValue("managed", "yes");
+                el.Add(new XElement("mac", new XAttribute("address", MacOf(d.Id))));
                 if (HostSource(d, addressType: true) is { } ifaceSource) el.Add(ifaceSource);
                 break;
         }
         return el;
+    }
+
+    /// <summary>A MAC address derived from the device id (QEMU's 52:54:00 prefix), so a definition written twice is the same.</summary>
+    private static string MacOf(string id)
+    {
+        uint h = 2166136261;
+        foreach (char c in id) h = unchecked((h ^ c) * 16777619);
+        return string.Create(CultureInfo.InvariantCulture, $"52:54:00:{(h >> 16) & 0xff:x2}:{(h >> 8) & 0xff:x2}:{h & 0xff:x2}");
     }
 
     /// <summary>The <c>&lt;source&gt;</c> of a passed-through PCI device: its host address.</summary>

@@ -104,13 +104,17 @@ public static class LibvirtDomains
         return cells;
     }
 
+    /// <summary>The QEMU device id of the stand-in for a host function, e.g. <c>host-0000-1b-00-0</c> for 0000:1b:00.0.</summary>
+    public static string StandInId(string hostAddress) =>
+        "host-" + (HostTopologyIndex.Normalize(hostAddress) ?? hostAddress).Replace(':', '-').Replace('.', '-');
+
     /// <summary>
     /// The definition with emulated stand-ins for its passed-through PCI devices, so that QEMU can start the topology
     /// without the host's devices: each <c>&lt;hostdev&gt;</c> becomes, at the same guest address, an
     /// <c>ivshmem-plain</c> whose memory backend has the size of the host function's largest memory BAR (QEMU shows it
     /// as BAR 2, 64-bit prefetchable; BAR 0 is its 256-byte register BAR), or for an NVMe function (class 0x0108) QEMU's
     /// <c>nvme</c> controller (a 16 KiB 64-bit BAR 0). The stand-ins are QEMU command-line devices
-    /// (<c>&lt;qemu:commandline&gt;</c>), memory backends with <c>reserve=off</c> so that large BARs cost no host memory.
+    /// (<c>&lt;qemu:commandline&gt;</c>, ids from <see cref="StandInId"/>), memory backends with <c>reserve=off</c> so that large BARs cost no host memory.
     /// </summary>
     /// <exception cref="DomainXmlException">The XML cannot be read.</exception>
     public static string WithStandIns(string xml, HostTopologyIndex host)
@@ -119,15 +123,15 @@ public static class LibvirtDomains
         var domain = DomainXml.Parse(xml);
         var root = domain.Document.Root!;
         var args = new List<string>();
-        int n = 0;
         foreach (var d in domain.Request.Devices.Where(HostTopologies.IsHostPci).ToList())
         {
             var el = domain.ElementOf(d.Id)!;
             if (d.Address is not PciAddress a || host.Find(d.Host!.Address) is not { } f) continue;
             // JSON syntax, as libvirt's own devices: QEMU creates key=value -device options before JSON ones, so a
             // key=value stand-in would look for its port before the port exists.
-            string place = string.Create(CultureInfo.InvariantCulture, $"\"bus\":\"pci.{a.Bus}\",\"addr\":\"0x{a.Slot:x}.0x{a.Function:x}\"");
-            string id = string.Create(CultureInfo.InvariantCulture, $"standin{n++}");
+            string place = string.Create(CultureInfo.InvariantCulture, $"\"bus\":\"pci.{a.Bus}\",\"addr\":\"0x{a.Slot:x}.0x{a.Function:x}\"")
+                           + (a.Multifunction == true ? ",\"multifunction\":true" : "");
+            string id = StandInId(f.Address);
             if (f.Class.StartsWith("0x0108", StringComparison.Ordinal))
             {
                 args.AddRange(["-device", $"{{\"driver\":\"nvme\",\"id\":\"{id}\",\"serial\":\"{id}\",{place}}}"]);
