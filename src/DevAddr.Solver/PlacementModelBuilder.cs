@@ -599,6 +599,9 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
             added.Add(_m.NewBridges[g]);
             if (_m.NewExpander.TryGetValue(g, out var x)) added.Add(x);
         }
+        // A guest switch adds its root port, its upstream port and a downstream port per device.
+        foreach (var placed in _m.SwitchIn.Values) added.AddTerm(placed, 2);
+        if (_m.SwitchIn.Count > 0) added.Add(CountOf(c => c.Attach == Attach.SwitchPort));
         var addedVar = Model.NewIntVar(0, 4096, "addedControllers");
         Model.Add(addedVar == added);
         if (compact > 0) _m.Penalties.Add(new Penalty("compactness", addedVar, compact, null, "", Reported: false));

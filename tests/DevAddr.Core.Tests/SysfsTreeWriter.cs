@@ -9,7 +9,7 @@ namespace DevAddr.Core.Tests;
 /// Writes a host topology as a Linux sysfs tree, the way the kernel lays it out: <c>devices/pciDDDD:BB/…/ADDRESS</c>
 /// directories (class, vendor, device, numa_node, resource, a config space with the bridge bus numbers and the PCI
 /// Express capability, sriov_*), <c>bus/pci/devices</c>, <c>iommu_group</c>, <c>physfn</c> and <c>driver</c> symlinks,
-/// <c>kernel/iommu_groups</c> and <c>devices/system/node</c>. lspci reads such a tree (<c>-O sysfs.path=…</c>) as it
+/// <c>kernel/iommu_groups</c> (without the links back to the devices, which would make cycles) and <c>devices/system/node</c>. lspci reads such a tree (<c>-O sysfs.path=…</c>) as it
 /// reads /sys. With <paramref name="configBytes"/> 64, config space is cut where an unprivileged read stops.
 /// </summary>
 internal static class SysfsTreeWriter
@@ -42,9 +42,9 @@ internal static class SysfsTreeWriter
             }
             if (f.IommuGroup is int g)
             {
-                string groupDir = Directory.CreateDirectory(Path.Combine(root, "kernel", "iommu_groups", g.ToString(CultureInfo.InvariantCulture), "devices")).FullName;
-                File.CreateSymbolicLink(Path.Combine(dir, "iommu_group"), Path.GetRelativePath(dir, Path.GetDirectoryName(groupDir)!));
-                File.CreateSymbolicLink(Path.Combine(groupDir, address), Path.GetRelativePath(groupDir, dir));
+                // (The kernel also links each group's devices back; left out so the tree has no cycles to walk into.)
+                string groupDir = Directory.CreateDirectory(Path.Combine(root, "kernel", "iommu_groups", g.ToString(CultureInfo.InvariantCulture))).FullName;
+                File.CreateSymbolicLink(Path.Combine(dir, "iommu_group"), Path.GetRelativePath(dir, groupDir));
             }
             if (f.PhysicalFunction is string pf)
                 File.CreateSymbolicLink(Path.Combine(dir, "physfn"), Path.GetRelativePath(dir, Dir(byAddress[HostTopologyIndex.Normalize(pf)!])));

@@ -32,6 +32,11 @@ internal sealed class WhatifCommand : Command
             + "TUNABLE: hotplugReserve, hotplugReservePerNode.N, compactnessWeight, budgets.busNumbers, budgets.ioBytes, budgets.mmio32Bytes, budgets.mmio64Bytes, sparePortReserve.bus, sparePortReserve.io, sparePortReserve.mem, sparePortReserve.pref64.",
     };
 
+    private static readonly Option<string?> Mirror = new("--mirror")
+    {
+        Description = "Compare mirror modes of a request with a host topology: a comma list of numa, root-complex, switch (one column each, the request's other tunables kept).",
+    };
+
     private static readonly Option<string> Format = new("--format")
     {
         Description = "Output format: text (a table), csv or json.",
@@ -70,6 +75,7 @@ internal sealed class WhatifCommand : Command
         Options.Add(Policies);
         Options.Add(NoBaseline);
         Options.Add(Sweep);
+        Options.Add(Mirror);
         Options.Add(Format);
         Options.Add(Output);
         Options.Add(PlotFile);
@@ -96,7 +102,12 @@ internal sealed class WhatifCommand : Command
             return Usage(error, sweepError);
         if (sweep is not null && policyPaths.Length > 0)
             return Usage(error, "--sweep and --policy cannot be combined: a sweep compares the values of one tunable");
-        if (sweep is null && noBaseline && policyPaths.Length == 0)
+        string[] mirrorModes = parseResult.GetValue(Mirror)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+        if (mirrorModes.FirstOrDefault(m => m is not ("numa" or "root-complex" or "switch")) is string badMode)
+            return Usage(error, $"--mirror: '{badMode}' is not one of numa, root-complex, switch");
+        if (mirrorModes.Length > 0 && sweep is not null)
+            return Usage(error, "--mirror and --sweep cannot be combined");
+        if (sweep is null && noBaseline && policyPaths.Length == 0 && mirrorModes.Length == 0)
             return Usage(error, "--no-baseline leaves nothing to compare: give --policy files");
         if (plot is not null && sweep is null)
             return Usage(error, "--plot draws a sweep: give --sweep too");
@@ -108,6 +119,8 @@ internal sealed class WhatifCommand : Command
         string? text = CliIo.ReadInput(requestPath, error);
         if (text is null) return ExitCodes.InvalidInput;
         var (request, readError) = PlanJson.ReadRequest(text, CliIo.IsYamlPath(requestPath));
+        if (readError is not null) return CliIo.ReportError(readError, json: false, error);
+        (request, readError) = CliIo.ResolveHostTopology(request!, requestPath);
         if (readError is not null) return CliIo.ReportError(readError, json: false, error);
         if (parseResult.GetValue(Prior) is string priorPath)
         {
@@ -139,6 +152,14 @@ internal sealed class WhatifCommand : Command
                 string name = Path.GetFileNameWithoutExtension(path);
                 for (int i = 2; !names.Add(name); i++) name = $"{Path.GetFileNameWithoutExtension(path)}#{i}";
                 scenarios.Add(new WhatifScenario(name, request! with { Policy = policy! }));
+            }
+            foreach (string mode in mirrorModes.Distinct(StringComparer.Ordinal))
+            {
+                var tunables = (request!.Policy.Tunables ?? new Tunables()) with
+                {
+                    Mirror = (request.Policy.Tunables?.Mirror ?? new Tunable<string> { Value = mode }) with { Value = mode },
+                };
+                scenarios.Add(new WhatifScenario("mirror=" + mode, request with { Policy = request.Policy with { Name = PolicySpec.Optimize, Tunables = tunables } }));
             }
         }
 
