@@ -234,7 +234,9 @@ internal sealed class Passthrough
         if (physBits is < 36 or > 52)
             return Invalid($"tunables.windows.physBits: {physBits} is not 36-52", "windows", null);
         long? explicitBudget = Problem.Policy.Tunables?.Budgets?.Mmio64Bytes;
-        string hole = w?.PciHole64 ?? (Host is null ? "none" : "auto");
+        string hole = w?.PciHole64 ?? (Host is null || !Problem.Machine.PciHole64 ? "none" : "auto");
+        if (hole != "none" && !Problem.Machine.PciHole64)
+            return Invalid($"tunables.windows.pciHole64: machine type {Problem.Machine.Name} has no 64-bit PCI hole setting (libvirt's <pcihole64> is for pc and q35)", "windows", null);
         switch (hole)
         {
             case "auto":

@@ -116,10 +116,10 @@ public sealed class PassthroughLiveTests(ITestOutputHelper output)
     /// <summary>What a started guest must show for its plan.</summary>
     private sealed class MirrorCheck(Plan plan, HostTopologyIndex host, QueryPci tree, JsonObject qom)
     {
-        private int _inSwitch, _rootComplexPairs, _bars, _windows;
+        private int _inSwitch, _rootComplexPairs, _bars, _windows, _bdfs;
 
         public string Summary => string.Create(CultureInfo.InvariantCulture,
-            $"{_inSwitch} devices under their guest switch, {_rootComplexPairs} pairs of host root complexes on distinct expander buses, {_bars} BARs inside {_windows} windows, 64-bit hole {qom["/machine/q35:pci-hole64-size"]} bytes");
+            $"{_inSwitch} devices under their guest switch, {_bdfs} guest bus numbers as devaddr mapping predicts, {_rootComplexPairs} pairs of host root complexes on distinct expander buses, {_bars} BARs inside {_windows} windows, 64-bit hole {qom["/machine/q35:pci-hole64-size"]} bytes");
 
         public IEnumerable<string> Problems()
         {
@@ -157,6 +157,14 @@ public sealed class PassthroughLiveTests(ITestOutputHelper output)
                         else if (!sameHost) _rootComplexPairs++;
                     }
                 }
+            }
+            // devaddr mapping's guest bus numbers are the firmware's.
+            var mapping = Assert.IsType<Core.Hotplug.HostMappingResult.Mapped>(AddressPlanner.HostMapping(plan)).Mappings;
+            foreach (var row in mapping)
+            {
+                string bus = node[row.DeviceId]!.Bus.ToString("x2", CultureInfo.InvariantCulture);
+                if (row.GuestBdf.Split(':')[1] != bus) yield return $"{row.DeviceId}: devaddr mapping predicts bus {row.GuestBdf}, the firmware gave bus {bus}";
+                else _bdfs++;
             }
             // Each expander on the NUMA cell the plan gives it.
             foreach (var e in plan.Solver.Mirror.Expanders)
@@ -209,6 +217,8 @@ internal sealed class QueryPci
     {
         public required string Id { get; init; }
         public required int RootBus { get; init; }
+        /// <summary>The bus number the firmware gave the device's bus.</summary>
+        public required int Bus { get; init; }
         public Node? Parent { get; init; }
         public bool IsBridge { get; init; }
         public Range? Memory { get; init; }
@@ -243,6 +253,7 @@ internal sealed class QueryPci
             {
                 Id = (string?)dev["qdev_id"] is { Length: > 0 } id ? id : string.Create(CultureInfo.InvariantCulture, $"{(int)dev["bus"]!:x2}:{(int)dev["slot"]!:x2}.{(int)dev["function"]!}"),
                 RootBus = rootBus,
+                Bus = (int)dev["bus"]!,
                 Parent = parent,
                 IsBridge = bridge is not null,
                 Memory = R(bridge?["memory_range"]),
