@@ -149,13 +149,7 @@ public sealed class MirrorTests
     [Fact]
     public void Plan_P2pGroupAcrossRootComplexesRequired_InfeasibleNamingBoth()
     {
-        var request = HostRequest("xe8640");
-        request = request with
-        {
-            Devices = request.Devices.Select(d => d.Id == "cx6-0" ? d with { Tunables = new DeviceTunables { P2pGroup = Req("rail0") } }
-                : d.Id == "gpu0" ? d with { Tunables = new DeviceTunables { P2pGroup = Req("rail0") } } : d).ToList(),
-        };
-        var error = PlanFails(request);
+        var error = PlanFails(GpuAndCx6InOneP2pGroup(HostRequest("xe8640")));
         Assert.Equal(ErrorCodes.Infeasible, error.Code);
         Assert.Contains("on the expander bus of host root complex pci0000:26", error.Message);
         Assert.Contains("on the expander bus of host root complex pci0000:59", error.Message);
@@ -165,17 +159,18 @@ public sealed class MirrorTests
     [Fact]
     public void Plan_P2pGroupAcrossRootComplexesMirrorPreferred_SwitchKeptMirrorMissReported()
     {
-        var request = HostRequest("xe8640");
-        request = request with
-        {
-            Devices = request.Devices.Select(d => d.Id is "cx6-0" or "gpu0" ? d with { Tunables = new DeviceTunables { P2pGroup = Req("rail0") } } : d).ToList(),
-            Policy = request.Policy with { Tunables = request.Policy.Tunables! with { Mirror = Pref("root-complex", 10) } },
-        };
-        var plan = PlanOk(request);
+        var request = GpuAndCx6InOneP2pGroup(HostRequest("xe8640"));
+        var plan = PlanOk(request with { Policy = request.Policy with { Tunables = request.Policy.Tunables! with { Mirror = Pref("root-complex", 10) } } });
         Assert.Equal(plan.SwitchOf("gpu0"), plan.SwitchOf("cx6-0"));
         var unmet = Assert.Single(plan.Solver!.Unmet, u => u.Tunable == "mirror");
         Assert.Equal(10, unmet.Cost);
     }
+
+    /// <summary>GPU0 (host root complex 26) and the first ConnectX-6 Dx port (root complex 59) in p2p group rail0.</summary>
+    private static PlanRequest GpuAndCx6InOneP2pGroup(PlanRequest request) => request with
+    {
+        Devices = request.Devices.Select(d => d.Id is "cx6-0" or "gpu0" ? d with { Tunables = new DeviceTunables { P2pGroup = Req("rail0") } } : d).ToList(),
+    };
 
     [Fact]
     public void Plan_HoleTooSmallForEightGpus_InfeasibleNamingTheWindow()

@@ -22,8 +22,8 @@ try:
 except ImportError:
     sys.exit("libvirt-start: python3-libvirt is missing; run tools/oracle/install-libvirt.sh")
 
-# Root, no virtlogd (QEMU's output goes to a file), no cgroups; the domains never leave the temp root.
-QEMU_CONF = 'user = "root"\ngroup = "root"\nstdio_handler = "file"\ncgroup_controllers = [ ]\n'
+from embedded_libvirt import open_embedded  # noqa: E402  (after the check that libvirt imports)
+
 
 
 def monitor(dom, command, **arguments):
@@ -50,13 +50,7 @@ def main(argv):
     results, running = {}, []
     conn = None
     try:
-        for conf_dir in (os.path.join(root, "etc"), os.path.join(root, "etc", "libvirt")):
-            os.makedirs(conf_dir, exist_ok=True)
-            with open(os.path.join(conf_dir, "qemu.conf"), "w") as f:
-                f.write(QEMU_CONF)
-        libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
-        libvirt.virEventRegisterDefaultImpl()
-        conn = libvirt.open("qemu:///embed?root=" + root)
+        conn = open_embedded(root)
         for name in sorted(f for f in os.listdir(in_dir) if f.endswith(".xml")):
             key = name[:-4]
             out = results[key] = {"started": False, "error": None, "pci": None, "qom": {}}
