@@ -62,6 +62,9 @@ public sealed class SysfsScannerTests(ITestOutputHelper output)
             SysfsTreeWriter.Write(ReadDocument(Path.Combine(SysfsFixtures, name, "host.json")), committed, s_configBytes[name]);
         }
         Assert.Equal(Listing(temp.Path), Listing(committed));
+        // git keeps no empty directory: a tree with one would not come out of a clone as written.
+        var written = Listing(temp.Path);
+        Assert.DoesNotContain(written, e => e.EndsWith('/') && !written.Any(o => o != e && o.StartsWith(e, StringComparison.Ordinal)));
     }
 
     /// <summary>Every entry of a tree, without following its links: path, and a link's target or a file's bytes (as hex).</summary>

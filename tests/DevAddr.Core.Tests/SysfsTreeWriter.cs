@@ -43,7 +43,9 @@ internal static class SysfsTreeWriter
             if (f.IommuGroup is int g)
             {
                 // (The kernel also links each group's devices back; left out so the tree has no cycles to walk into.)
+                // Its type file, as the kernel has it, keeps the directory (git does not keep empty ones).
                 string groupDir = Directory.CreateDirectory(Path.Combine(root, "kernel", "iommu_groups", g.ToString(CultureInfo.InvariantCulture))).FullName;
+                File.WriteAllText(Path.Combine(groupDir, "type"), "DMA\n");
                 File.CreateSymbolicLink(Path.Combine(dir, "iommu_group"), Path.GetRelativePath(dir, groupDir));
             }
             if (f.PhysicalFunction is string pf)
@@ -51,6 +53,7 @@ internal static class SysfsTreeWriter
             if (f.Driver is string driver)
             {
                 string driverDir = Directory.CreateDirectory(Path.Combine(root, "bus", "pci", "drivers", driver)).FullName;
+                File.WriteAllText(Path.Combine(driverDir, "bind"), "");
                 File.CreateSymbolicLink(Path.Combine(dir, "driver"), Path.GetRelativePath(dir, driverDir));
             }
             File.CreateSymbolicLink(Path.Combine(devicesLinks, address), Path.GetRelativePath(devicesLinks, dir));
