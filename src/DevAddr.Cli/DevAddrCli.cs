@@ -18,6 +18,7 @@ internal static class DevAddrCli
         root.Subcommands.Add(new UnplugCheckCommand());
         root.Subcommands.Add(new MappingCommand());
         root.Subcommands.Add(new WhatifCommand());
+        root.Subcommands.Add(new HostCommand());
         return root;
     }
 

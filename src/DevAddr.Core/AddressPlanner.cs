@@ -24,6 +24,7 @@ public static class AddressPlanner
         try
         {
             RequestChecks.Check(request, catalog);
+            var host = Host.HostTopologies.Prepare(ref request);
             var machine = catalog.FindMachine(request.Machine.Arch, request.Machine.Type)
                 ?? throw PlanningException.Create(ErrorCodes.UnknownModel,
                     $"unknown machine type '{request.Machine.Type}' for architecture '{request.Machine.Arch}' ({KnownMachines(catalog, request.Machine.Arch)})",
@@ -34,15 +35,15 @@ public static class AddressPlanner
                 throw PlanningException.Create(ErrorCodes.InvalidInput,
                     $"policy '{request.Policy.Name}' needs the optimizing planner (DevAddr.Solver); this entry point knows only '{PolicySpec.Libvirt}'", rule: "known-policy");
             if (request.Prior is null)
-                return new PlanResult.Success(Checked(new LibvirtPolicy(catalog, machine, request, version, libvirt, engine).Run(), catalog));
+                return new PlanResult.Success(Checked(new LibvirtPolicy(catalog, machine, request, version, libvirt, engine, host: host).Run(), catalog));
 
             // A prior layout: its addresses are kept; report what a plan from scratch would do differently.
             var merged = PriorMerge.Merge(request);
-            var plan = new LibvirtPolicy(catalog, machine, merged.Request, version, libvirt, engine, merged.Movable, request.Prior.MoveWeight).Run();
+            var plan = new LibvirtPolicy(catalog, machine, merged.Request, version, libvirt, engine, merged.Movable, request.Prior.MoveWeight, host).Run();
             Plan? fresh = null;
             try
             {
-                fresh = new LibvirtPolicy(catalog, machine, request with { Prior = null }, version, libvirt, engine).Run();
+                fresh = new LibvirtPolicy(catalog, machine, request with { Prior = null }, version, libvirt, engine, host: host).Run();
             }
             catch (PlanningException)
             {

@@ -162,8 +162,26 @@ public sealed class DomainXml
             Hotplug = t?.Attribute("hotplug")?.Value switch { "on" => true, "off" => false, _ => null },
             ModelName = el.Element("model")?.Attribute("name")?.Value,
             MasterStartPort = Int(el.Element("master"), "startport"),
+            PciHole64 = el.Element("pcihole64") is { } hole ? PciHole64Bytes(hole) : null,
         };
         return o == new ControllerOptions() ? null : o;
+    }
+
+    /// <summary>The size of a <c>&lt;pcihole64&gt;</c> in bytes (libvirt's unit attribute, KiB when absent).</summary>
+    private static long PciHole64Bytes(XElement hole)
+    {
+        long unit = (hole.Attribute("unit")?.Value ?? "KiB") switch
+        {
+            "b" or "bytes" => 1,
+            "KiB" or "k" or "K" => 1L << 10,
+            "MiB" or "M" => 1L << 20,
+            "GiB" or "G" => 1L << 30,
+            "TiB" or "T" => 1L << 40,
+            string other => throw new DomainXmlException($"XML error: unknown pcihole64 unit '{other}'"),
+        };
+        if (!long.TryParse(hole.Value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long n) || n > long.MaxValue / unit)
+            throw new DomainXmlException($"XML error: cannot read pcihole64 '{hole.Value}'");
+        return n * unit;
     }
 
     private static HostDevice? ReadHost(XElement el)

@@ -95,8 +95,58 @@ public static class DomainXmlWriter
                 el.SetAttributeValue("model", d.Model);
                 el.SetAttributeValue("action", source.Document.Root?.Element("devices")?.Elements("watchdog").FirstOrDefault()?.Attribute("action")?.Value ?? "reset");
                 break;
+            case "disk":
+                // A definition written from a plan (devaddr libvirt domain): a file-backed disk named after the device.
+                el.SetAttributeValue("type", "file");
+                el.SetAttributeValue("device", d.Type ?? "disk");
+                if (d.Type is null or "disk") el.Add(new XElement("source", new XAttribute("file", $"/var/lib/libvirt/images/{d.Id}.img")));
+                el.Add(new XElement("target", new XAttribute("dev", d.Target ?? d.Id)));
+                break;
+            case "interface" when d.Type != "hostdev":
+                el.SetAttributeValue("type", d.Type ?? "user");
+                el.Add(new XElement("mac", new XAttribute("address", MacOf(d.Id))));
+                break;
+            case "rng":
+                el.SetAttributeValue("model", d.Model ?? "virtio");
+                el.Add(new XElement("backend", new XAttribute("model", "random"), "/dev/urandom"));
+                break;
+            case "channel":
+                el.SetAttributeValue("type", "unix");
+                el.Add(new XElement("target", new XAttribute("type", d.Type ?? "virtio"), new XAttribute("name", d.Target ?? d.Id)));
+                break;
+            case "hostdev" when d.Type is null or "pci":
+                el.SetAttributeValue("mode", "subsystem");
+                el.SetAttributeValue("type", "pci");
+                el.SetAttributeValue("managed", "yes");
+                if (HostSource(d) is { } hostSource) el.Add(hostSource);
+                break;
+            case "interface" when d.Type == "hostdev":
+                el.SetAttributeValue("type", "hostdev");
+                el.SetAttributeValue("managed", "yes");
+                el.Add(new XElement("mac", new XAttribute("address", MacOf(d.Id))));
+                if (HostSource(d, addressType: true) is { } ifaceSource) el.Add(ifaceSource);
+                break;
         }
         return el;
+    }
+
+    /// <summary>A MAC address derived from the device id (QEMU's 52:54:00 prefix), so a definition written twice is the same.</summary>
+    private static string MacOf(string id)
+    {
+        uint h = 2166136261;
+        foreach (char c in id) h = unchecked((h ^ c) * 16777619);
+        return string.Create(CultureInfo.InvariantCulture, $"52:54:00:{(h >> 16) & 0xff:x2}:{(h >> 8) & 0xff:x2}:{h & 0xff:x2}");
+    }
+
+    /// <summary>The <c>&lt;source&gt;</c> of a passed-through PCI device: its host address.</summary>
+    private static XElement? HostSource(Device d, bool addressType = false)
+    {
+        if (!Core.Host.HostTopologyIndex.TryParse(d.Host?.Address, out int domain, out int bus, out int slot, out int function)) return null;
+        static string Hex(int v, int width) => "0x" + v.ToString("x" + width.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        var address = new XElement("address");
+        if (addressType) address.Add(new XAttribute("type", "pci"));
+        address.Add(new XAttribute("domain", Hex(domain, 4)), new XAttribute("bus", Hex(bus, 2)), new XAttribute("slot", Hex(slot, 2)), new XAttribute("function", Hex(function, 1)));
+        return new XElement("source", address);
     }
 
     private static void Update(XElement el, Device d, LibvirtXmlFacts facts, Dictionary<string, int> ports)
@@ -190,6 +240,11 @@ public static class DomainXmlWriter
             if (o.TargetIndex is int ti) t.SetAttributeValue("index", ti.ToString(CultureInfo.InvariantCulture));
             if (o.Hotplug is bool hp) t.SetAttributeValue("hotplug", hp ? "on" : "off");
             if (o.NumaNode is int node && t.Element("node") is null) t.Add(new XElement("node", node.ToString(CultureInfo.InvariantCulture)));
+        }
+        if (o.PciHole64 is long hole)
+        {
+            el.Elements("pcihole64").Remove();
+            el.Add(new XElement("pcihole64", new XAttribute("unit", "KiB"), (hole / 1024).ToString(CultureInfo.InvariantCulture)));
         }
     }
 

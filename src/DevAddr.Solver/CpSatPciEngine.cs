@@ -22,14 +22,22 @@ public sealed class CpSatPciEngine : IPciPlacementEngine
         var global = problem.Policy.Tunables;
         var units = PlacementUnit.Build(problem.Items, global, out var groupError);
         if (groupError is not null) return new PciPlacementResult { Error = groupError };
+        var pass = Passthrough.Create(problem, units, out var passError);
+        if (passError is not null) return new PciPlacementResult { Error = passError };
+        if (pass?.SparePref64(units) is long sparePref64)
+        {
+            // windows.sparePref64: every spare port the plan adds reserves that much 64-bit space.
+            var tunables = global! with { SparePortReserve = (global.SparePortReserve ?? new PortReserve()) with { Pref64 = sparePref64, Pref32 = null } };
+            problem = problem with { Policy = problem.Policy with { Tunables = tunables } };
+        }
         var topo = new TopologyFacts(problem);
-        var builder = new PlacementModelBuilder(problem, topo, units);
+        var builder = new PlacementModelBuilder(problem, topo, units, pass);
         var built = builder.Build();
         if (built.Error is not null) return new PciPlacementResult { Error = built.Error };
         var settings = problem.Policy.Solver ?? new SolverSettings();
         var outcome = SolverRunner.Solve(built, settings);
         if (outcome.Error is not null) return new PciPlacementResult { Error = outcome.Error };
-        return new SolutionDecoder(problem, topo, units, built, outcome).Decode();
+        return new SolutionDecoder(problem, topo, units, built, outcome, pass).Decode();
     }
 }
 
@@ -97,6 +105,14 @@ internal sealed class BuiltModel
     /// <summary>New hot-pluggable root ports left empty, per group (only with a spare-port reserve).</summary>
     public Dictionary<int, IntVar> SpareNewPorts { get; } = [];
     public Dictionary<int, BoolVar> NewExpander { get; } = [];
+    /// <summary>Guest switch w placed in group g (only with guest switches).</summary>
+    public Dictionary<(int Switch, int Group), BoolVar> SwitchIn { get; } = [];
+    /// <summary>Budget expressions, for the window report: bus numbers, I/O, 32-bit and 64-bit MMIO.</summary>
+    public LinearExpr? Buses { get; set; }
+    public LinearExpr? Io { get; set; }
+    public LinearExpr? Mmio32 { get; set; }
+    public LinearExpr? Mmio64 { get; set; }
+    public long Mmio64Budget { get; set; }
     public List<int> Groups { get; } = [];
     /// <summary>Enforcement literal of each hard requirement, with its plain-words description.</summary>
     public List<Requirement> Requirements { get; } = [];

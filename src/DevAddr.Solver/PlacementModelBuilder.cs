@@ -6,7 +6,7 @@ using Google.OrTools.Sat;
 namespace DevAddr.Solver;
 
 /// <summary>Builds the CP-SAT placement model: variables, hard constraints, soft penalties, objective.</summary>
-internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts topo, IReadOnlyList<PlacementUnit> units)
+internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts topo, IReadOnlyList<PlacementUnit> units, Passthrough? pass = null)
 {
     private const long MiB = 1L << 20;
     private const int PortsPerSlot = 8;
@@ -40,6 +40,8 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         foreach (var u in units)
             if (u.NumaNode is { } n) groups.Add(n.Value);
         foreach (var n in topo.Expanders.Keys) groups.Add(n);
+        foreach (var u in units)
+            if (pass?.TargetOf(u) is { } target) groups.Add(target.Group);
         foreach (var key in Global?.HotplugReservePerNode?.Keys ?? [])
         {
             if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out int n))
@@ -48,7 +50,7 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         }
         foreach (int n in groups.Where(g => g != PlacementClass.Main))
         {
-            if (n >= problem.NumaNodes)
+            if (n < Passthrough.RootComplexGroupBase && n >= problem.NumaNodes)
                 return Fail($"NUMA node {n} is not one of the guest's {problem.NumaNodes} NUMA nodes", "numa-node-exists",
                     units.FirstOrDefault(u => u.NumaNode?.Value == n)?.Id);
             if (problem.Machine.ExpanderBus is null)
@@ -63,6 +65,7 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
             if (u.PortReserve is { } r && !CheckReserve(r, "portReserve", u.Id)) return _m;
         foreach (var u in units)
             if (!AddUnit(u)) return _m;
+        AddSwitches();
         AddCapacity();
         AddBudgets();
         AddReserve();
@@ -98,7 +101,8 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
     private IEnumerable<PlacementClass> StructuralClasses(PlacementUnit u)
     {
         var wantsPcie = u.BusKind is { Value: "pcie" };
-        foreach (int g in _m.Groups)
+        var guestSwitch = pass?.SwitchOf(u);
+        foreach (int g in GroupsFor(u))
         {
             if (topo.IsPcie)
             {
@@ -115,6 +119,7 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
                     if (g == PlacementClass.Main) yield return new(Attach.Integrated, g);
                 }
                 yield return new(Attach.Bridge, g);
+                if (portOk && guestSwitch is not null) yield return new(Attach.SwitchPort, g, guestSwitch.Index);
             }
             else
             {
@@ -134,6 +139,18 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The groups a unit may be placed in: every group, as always, unless the request mirrors a host topology; then a
+    /// passed-through device may take its own expander group or the main hierarchy, a device in a guest switch any
+    /// group (it follows its switch, which may stand where another of its devices wants to be), every other device the
+    /// main hierarchy (or, with its own NUMA node, every group).
+    /// </summary>
+    private IEnumerable<int> GroupsFor(PlacementUnit u)
+    {
+        if (pass is null || u.NumaNode is not null || pass.SwitchOf(u) is not null) return _m.Groups;
+        return pass.TargetOf(u) is { } target ? [PlacementClass.Main, target.Group] : [PlacementClass.Main];
     }
 
     /// <summary>The class of an existing place (for devices that may stay where they are).</summary>
@@ -196,9 +213,22 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
             Restrict(u, classes, c => Effective(u, c).Node == numa.Value, numa, "numaNode",
                 $"NUMA node {numa.Value}", $"wanted NUMA node {numa.Value}");
         }
-        else
+        else if (pass?.TargetOf(u) is { } target)
+        {
+            // Mirroring the host: the expander bus of the device's host NUMA node or root complex.
+            Restrict(u, classes, c => Effective(u, c).Node == target.Group, pass.Mirror!, "mirror", target.Text, "wanted " + target.Text);
+        }
+        else if (pass?.SwitchOf(u) is null)
         {
             foreach (var c in classes.Where(c => !Effective(u, c).IsMain)) Model.Add(_m.Choice[(u.Index, c)] == 0);
+        }
+
+        // A guest switch shared with the devices of its host switch or peer-to-peer group.
+        if (pass?.SwitchOf(u) is { } inSwitch)
+        {
+            var t = u.P2pGroup is { } p2p && (p2p.IsRequired || pass.Mirror is not { IsRequired: true }) ? p2p : pass.Mirror!;
+            string text = "under " + Passthrough.Describe(inSwitch);
+            Restrict(u, classes, c => c.Attach == Attach.SwitchPort, t, u.P2pGroup is null ? "mirror" : "p2pGroup", text, "wanted " + text);
         }
 
         // Bus kind.
@@ -258,6 +288,8 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
             ? (u.IntegratedOnly ? new PlacementClass(Attach.Integrated, PlacementClass.Main)
                : u.PcieCapable ? new PlacementClass(Attach.RootPort, PlacementClass.Main) : new PlacementClass(Attach.Bridge, PlacementClass.Main))
             : new PlacementClass(Attach.Root, PlacementClass.Main);
+        if (pass?.TargetOf(u) is { } want)
+            hint = pass.SwitchOf(u) is { } sw ? new PlacementClass(Attach.SwitchPort, want.Group, sw.Index) : new PlacementClass(Attach.RootPort, want.Group);
         if (u.PriorClass is not null) hint = classes[0];
         foreach (var c in classes) Model.AddHint(_m.Choice[(u.Index, c)], c == hint ? 1 : 0);
         return true;
@@ -286,6 +318,46 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         var b = LinearExpr.NewBuilder();
         foreach (var ((ui, c), v) in _m.Choice)
             if (which(c)) b.AddTerm(v, weight?.Invoke(units[ui]) ?? 1);
+        return b;
+    }
+
+    /// <summary>
+    /// Guest switches: one placement per switch at most (a group whose expander, or the main hierarchy, gets its root
+    /// port), taken when any of its devices sits on one of its downstream ports; its devices all sit in that group.
+    /// </summary>
+    private void AddSwitches()
+    {
+        if (pass is null) return;
+        foreach (var w in pass.Switches)
+        {
+            var placements = new List<ILiteral>();
+            foreach (int g in _m.Groups)
+            {
+                var ys = w.Units.Select(u => _m.Choice.GetValueOrDefault((u.Index, new PlacementClass(Attach.SwitchPort, g, w.Index))))
+                    .OfType<BoolVar>().ToList();
+                if (ys.Count == 0) continue;
+                var placed = Model.NewBoolVar($"switch[{w.Index},{g}]");
+                _m.SwitchIn[(w.Index, g)] = placed;
+                foreach (var y in ys) Model.AddImplication(y, placed);
+                Model.Add(LinearExpr.Sum(ys) >= 1).OnlyEnforceIf(placed);
+                placements.Add(placed);
+            }
+            Model.AddAtMostOne(placements);
+        }
+        foreach (var (deviceId, message) in pass.PartialGroups)
+        {
+            var whole = Global!.WholeIommuGroups!;
+            _m.Penalties.Add(new Penalty("wholeIommuGroups", Model.NewIntVar(1, 1, $"partialGroup:{deviceId}"), Math.Clamp(whole.Weight, 1, 1_000_000),
+                deviceId, message, Reported: true));
+        }
+    }
+
+    /// <summary>The guest switches placed in group <paramref name="g"/> (each takes a root port there).</summary>
+    private LinearExpr SwitchesIn(int g)
+    {
+        var b = LinearExpr.NewBuilder();
+        foreach (var ((_, group), placed) in _m.SwitchIn)
+            if (group == g) b.Add(placed);
         return b;
     }
 
@@ -324,7 +396,8 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
                     _m.SpareNewPorts[g] = spareNew;
                 }
                 var portSlots = Model.NewIntVar(0, 32, $"portSlots[{g}]");
-                Model.Add(PortsPerSlot * portSlots >= on + off);
+                if (_m.SwitchIn.Count == 0) Model.Add(PortsPerSlot * portSlots >= on + off);
+                else Model.Add(PortsPerSlot * portSlots >= on + off + SwitchesIn(g));
                 if (g == PlacementClass.Main)
                 {
                     rootUse.Add(portSlots);
@@ -394,6 +467,10 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         long fixedBus = problem.Buses.Sum(b => (long)(b.Reserve?.Bus ?? 0));
         buses.Add(fixedBus);
         buses.Add(ReserveTerm(spare, r => r.Bus ?? 0, u => u.PortReserve?.Bus ?? 0));
+        // A guest switch takes its root port and upstream port, and one downstream port per device.
+        foreach (var placed in _m.SwitchIn.Values) buses.AddTerm(placed, 2);
+        if (_m.SwitchIn.Count > 0) buses.Add(CountOf(c => c.Attach == Attach.SwitchPort));
+        _m.Buses = buses;
         int busBudget = Math.Min(budgets?.BusNumbers ?? 256, 256);
         Model.Add(buses <= busBudget).OnlyEnforceIf(Requirement($"at most {busBudget} PCI bus numbers"));
 
@@ -401,7 +478,7 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         // The first 4 KiB of I/O space belong to legacy ISA devices; windows come from the rest.
         long ioBudget = budgets?.IoBytes ?? (CatalogSize(problem.Machine.IoSpace) is long space ? space - 4096 : 60 * 1024);
         var io = LinearExpr.NewBuilder();
-        io.Add(CountOf(c => c.Attach is Attach.RootPort or Attach.RootPortOff, u => u.HasIo ? 4096 : 0));
+        io.Add(CountOf(c => c.Attach is Attach.RootPort or Attach.RootPortOff or Attach.SwitchPort, u => u.HasIo ? 4096 : 0));
         io.Add(ReserveTerm(spare, r => RoundUp(r.Io ?? 0, 4096), u => Math.Max(0, RoundUp(u.PortReserve?.Io ?? 0, 4096) - (u.HasIo ? 4096 : 0))));
         foreach (int g in _m.Groups)
         {
@@ -412,19 +489,33 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
             io.AddTerm(windows, 4096);
         }
         long fixedIo = problem.Buses.Sum(b => RoundUp(b.Reserve?.Io ?? 0, 4096));
+        _m.Io = io;
         Model.Add(io <= Math.Max(0, ioBudget - fixedIo)).OnlyEnforceIf(Requirement($"I/O space of {ioBudget / 1024} KiB (4 KiB per window)"));
 
         // MMIO windows: BARs behind a port or bridge round up to 1 MiB windows.
         long mmio32 = budgets?.Mmio32Bytes ?? CatalogSize(problem.Machine.Mmio32Window) ?? 0x3ec00000L;
-        long mmio64 = budgets?.Mmio64Bytes ?? (32L << 30);
+        long mmio64 = pass?.Mmio64Budget ?? budgets?.Mmio64Bytes ?? (32L << 30);
         long fixed32 = problem.Fixed.Sum(f => Bars(f, "mem32")) + problem.Buses.Sum(b => Reserve32(b.Reserve));
         long fixed64 = problem.Fixed.Sum(f => Bars(f, "mem64pref")) + problem.Buses.Sum(b => b.Reserve?.Pref64 ?? 0);
-        var m32 = LinearExpr.NewBuilder().Add(CountOf(c => true, u => RoundUp(u.Mem32, MiB)));
-        var m64 = LinearExpr.NewBuilder().Add(CountOf(c => true, u => RoundUp(u.Mem64, MiB)));
+        // With a host topology, windows are counted as the firmware sizes them (each aligned to its largest BAR).
+        var m32 = LinearExpr.NewBuilder().Add(CountOf(c => true, u => pass is null ? RoundUp(u.Mem32, MiB) : u.Window32));
+        var m64 = LinearExpr.NewBuilder().Add(CountOf(c => true, u => pass is null ? RoundUp(u.Mem64, MiB) : u.Window64));
+        if (pass is not null)
+        {
+            foreach (var ((w, _), placed) in _m.SwitchIn)
+            {
+                m32.AddTerm(placed, Passthrough.SwitchPadding32(pass.Switches[w]));
+                m64.AddTerm(placed, Passthrough.SwitchPadding64(pass.Switches[w]));
+            }
+        }
         m32.Add(ReserveTerm(spare, Reserve32, u => Math.Max(0, Reserve32(u.PortReserve) - RoundUp(u.Mem32, MiB))));
         m64.Add(ReserveTerm(spare, r => r.Pref64 ?? 0, u => Math.Max(0, (u.PortReserve?.Pref64 ?? 0) - RoundUp(u.Mem64, MiB))));
         Model.Add(m32 <= Math.Max(0, mmio32 - fixed32)).OnlyEnforceIf(Requirement($"32-bit MMIO window of {mmio32 / MiB} MiB"));
-        Model.Add(m64 <= Math.Max(0, mmio64 - fixed64)).OnlyEnforceIf(Requirement($"64-bit MMIO window of {mmio64 / MiB} MiB"));
+        string need64 = pass is null ? "" : $" (the devices' 64-bit windows need at least {(units.Sum(u => u.Window64) + fixed64 + MiB - 1) / MiB} MiB)";
+        Model.Add(m64 <= Math.Max(0, mmio64 - fixed64)).OnlyEnforceIf(Requirement($"64-bit MMIO window of {mmio64 / MiB} MiB{need64}"));
+        _m.Mmio32 = m32;
+        _m.Mmio64 = m64;
+        _m.Mmio64Budget = mmio64;
     }
 
     /// <summary>32-bit window bytes of a reserve: memory plus 32-bit prefetchable, each in 1 MiB granules.</summary>
@@ -508,6 +599,9 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
             added.Add(_m.NewBridges[g]);
             if (_m.NewExpander.TryGetValue(g, out var x)) added.Add(x);
         }
+        // A guest switch adds its root port, its upstream port and a downstream port per device.
+        foreach (var placed in _m.SwitchIn.Values) added.AddTerm(placed, 2);
+        if (_m.SwitchIn.Count > 0) added.Add(CountOf(c => c.Attach == Attach.SwitchPort));
         var addedVar = Model.NewIntVar(0, 4096, "addedControllers");
         Model.Add(addedVar == added);
         if (compact > 0) _m.Penalties.Add(new Penalty("compactness", addedVar, compact, null, "", Reported: false));

@@ -7,22 +7,26 @@ namespace DevAddr.Solver;
 
 /// <summary>How a unit attaches: behind a root port (hotplug on/off), integrated on the root bus, in a
 /// conventional PCI bridge slot, in a pci-root slot, or in a slot of a pci-expander-bus.</summary>
-internal enum Attach { Stay, RootPort, RootPortOff, Integrated, Bridge, Root, Expander }
+internal enum Attach { Stay, RootPort, RootPortOff, Integrated, Bridge, Root, Expander, SwitchPort }
 
-/// <summary>A placement class: an attachment kind within a group (the main hierarchy, or a NUMA node's expander bus).</summary>
-internal readonly record struct PlacementClass(Attach Attach, int Node)
+/// <summary>
+/// A placement class: an attachment kind within a group (the main hierarchy, a NUMA node's expander bus, or the
+/// expander bus of a host root complex), and for <see cref="Attach.SwitchPort"/> the guest switch.
+/// </summary>
+internal readonly record struct PlacementClass(Attach Attach, int Node, int Switch = PlacementClass.NoSwitch)
 {
     public const int Main = -1;
+    public const int NoSwitch = -1;
     public bool IsMain => Node == Main;
-    public bool IsPcie => Attach is Attach.RootPort or Attach.RootPortOff or Attach.Integrated;
+    public bool IsPcie => Attach is Attach.RootPort or Attach.RootPortOff or Attach.Integrated or Attach.SwitchPort;
     public bool Hotpluggable(bool rootHotplug) => Attach switch
     {
-        Attach.RootPort or Attach.Bridge or Attach.Expander => true,
+        Attach.RootPort or Attach.Bridge or Attach.Expander or Attach.SwitchPort => true,
         Attach.Root => rootHotplug,
         _ => false,
     };
     public override string ToString() =>
-        $"{Attach}{(IsMain ? "" : "@node" + Node.ToString(CultureInfo.InvariantCulture))}";
+        $"{Attach}{(IsMain ? "" : "@node" + Node.ToString(CultureInfo.InvariantCulture))}{(Switch == NoSwitch ? "" : "@switch" + Switch.ToString(CultureInfo.InvariantCulture))}";
 }
 
 /// <summary>One placement unit: a device, or a group of devices sharing one multifunction slot.</summary>
@@ -38,6 +42,8 @@ internal sealed class PlacementUnit
         BusKind = First(t => t.BusKind) ?? global?.BusKind;
         Hotpluggable = First(t => t.Hotpluggable) ?? global?.Hotpluggable;
         PortReserve = First(t => t.PortReserve);
+        P2pGroup = First(t => t.P2pGroup);
+        Host = items[0].Host;
         foreach (var bar in items.SelectMany(i => i.Bars))
         {
             long size = ParseSize(bar.Size);
@@ -65,6 +71,41 @@ internal sealed class PlacementUnit
     public bool HasIo { get; }
     public long Mem32 { get; }
     public long Mem64 { get; }
+    /// <summary>Devices sharing a guest switch with this one (per-device tunable).</summary>
+    public Tunable<string>? P2pGroup { get; }
+    /// <summary>The host function of a passed-through unit (its first device), with a host topology.</summary>
+    public HostPciFunction? Host { get; }
+
+    /// <summary>
+    /// The 64-bit prefetchable window a port gives this unit, as the firmware sizes it: the sum of its 64-bit
+    /// prefetchable BARs rounded up to a multiple of the largest (and to 1 MiB); 0 without such BARs.
+    /// </summary>
+    public long Window64 => FirmwareWindow(Items.SelectMany(i => i.Bars).Where(b => b.Kind == "mem64pref"));
+    /// <summary>The 32-bit memory window a port gives this unit (every memory BAR that is not 64-bit prefetchable), sized the same way.</summary>
+    public long Window32 => FirmwareWindow(Items.SelectMany(i => i.Bars).Where(b => b.Kind is not ("mem64pref" or "io")));
+    /// <summary>The alignment of <see cref="Window64"/>: its largest BAR (at least 1 MiB); 0 without 64-bit BARs.</summary>
+    public long Alignment64 => Alignment(Items.SelectMany(i => i.Bars).Where(b => b.Kind == "mem64pref"));
+
+    private const long MiB = 1L << 20;
+
+    private static long Alignment(IEnumerable<BarSpec> bars)
+    {
+        long max = 0;
+        foreach (var b in bars) max = Math.Max(max, ParseSize(b.Size));
+        return max == 0 ? 0 : Math.Max(max, MiB);
+    }
+
+    private static long FirmwareWindow(IEnumerable<BarSpec> bars)
+    {
+        var list = bars.ToList();
+        long align = Alignment(list);
+        if (align == 0) return 0;
+        return AlignUp(list.Sum(b => ParseSize(b.Size)), align);
+    }
+
+    /// <summary>A window holding windows or BARs of these sizes and alignments, as the firmware sizes a bridge window.</summary>
+    internal static long AlignUp(long sum, long align) => align == 0 ? sum : (sum + align - 1) / align * align;
+
     public bool PcieCapable => Items.All(i => (i.Flags & ConnectFlags.PcieDevice) != 0);
     public bool IntegratedOnly => Items.Any(i => (i.Flags & ConnectFlags.Integrated) != 0);
 
@@ -90,6 +131,19 @@ internal sealed class PlacementUnit
         return true;
     }
 
+    private const string HostSlotPrefix = "\u0001host-slot:";
+
+    /// <summary>
+    /// With <c>wholeIommuGroups</c>, the functions of one host device (same host slot) in one IOMMU group share one guest
+    /// slot: an implicit multifunction group, functions in host function order.
+    /// </summary>
+    private static string? HostSlotGroup(PciItem item, Tunables? global)
+    {
+        if (global?.WholeIommuGroups is not { Value: true } || item.Host is not { IommuGroup: int group } host) return null;
+        string address = Core.Host.HostTopologyIndex.Normalize(host.Address)!;
+        return string.Create(CultureInfo.InvariantCulture, $"{HostSlotPrefix}{group}:{address[..^2]}");
+    }
+
     /// <summary>Groups items into units: devices sharing a tunables group name become one unit (up to 8 functions).</summary>
     public static IReadOnlyList<PlacementUnit> Build(IReadOnlyList<PciItem> items, Tunables? global, out PlanError? error)
     {
@@ -99,7 +153,7 @@ internal sealed class PlacementUnit
         var order = new List<object>();
         foreach (var item in items)
         {
-            string? g = item.Device.Tunables?.Group;
+            string? g = item.Device.Tunables?.Group ?? HostSlotGroup(item, global);
             if (g is null) { order.Add(item); continue; }
             if (!groups.TryGetValue(g, out var list)) { groups[g] = list = []; order.Add(g); }
             list.Add(item);
@@ -122,6 +176,8 @@ internal sealed class PlacementUnit
         foreach (var o in order)
         {
             var list = o is string g ? groups[g] : [(PciItem)o];
+            if (o is string hostSlot && hostSlot.StartsWith(HostSlotPrefix, StringComparison.Ordinal))
+                list = [.. list.OrderBy(i => Core.Host.HostTopologyIndex.Normalize(i.Host!.Address), StringComparer.Ordinal)];
             if (list.Count > 8)
             {
                 error = new PlanError

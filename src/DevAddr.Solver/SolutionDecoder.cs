@@ -10,7 +10,8 @@ namespace DevAddr.Solver;
 /// the first new ports of their group, then devices in placement order into the first free place of
 /// their class. Existing empty ports and bridge slots are used before new ones.
 /// </summary>
-internal sealed class SolutionDecoder(PciProblem problem, TopologyFacts topo, IReadOnlyList<PlacementUnit> units, BuiltModel built, SolveOutcome outcome)
+internal sealed class SolutionDecoder(PciProblem problem, TopologyFacts topo, IReadOnlyList<PlacementUnit> units, BuiltModel built, SolveOutcome outcome,
+    Passthrough? pass = null)
 {
     private readonly CpSolver _s = outcome.Solver!;
     private readonly List<Device> _added = [];
@@ -18,6 +19,10 @@ internal sealed class SolutionDecoder(PciProblem problem, TopologyFacts topo, IR
     private readonly Queue<int> _rootSlots = new(topo.RootFreeSlots);
     private int _nextIndex = problem.MaxControllerIndex + 1;
     private readonly Dictionary<int, PortReserve> _reserves = [];
+    /// <summary>Guest switches placed: switch index → (root port, upstream port, downstream port of each unit).</summary>
+    private readonly Dictionary<int, (int RootPort, int Upstream, Dictionary<int, int> Downstream)> _switches = [];
+    /// <summary>Expander buses the plan added, by group.</summary>
+    private readonly Dictionary<int, int> _newExpanders = [];
 
     private sealed class Port(int index, bool hotplug, bool isNew)
     {
@@ -71,8 +76,20 @@ internal sealed class SolutionDecoder(PciProblem problem, TopologyFacts topo, IR
         {
             if (!_s.BooleanValue(lit)) continue;
             int slot = _rootSlots.Dequeue();
-            int idx = AddController(problem.Machine.ExpanderBus!, new PciAddress(0, 0, slot, 0),
-                new ControllerOptions { NumaNode = node }, $"devices of NUMA node {node} need an expander bus on that node");
+            int idx;
+            if (pass is not null && pass.IsRootComplexGroup(node))
+            {
+                var (rc, cell, _) = pass.RootComplexOf(node);
+                idx = AddController(problem.Machine.ExpanderBus!, new PciAddress(0, 0, slot, 0),
+                    cell is null ? null : new ControllerOptions { NumaNode = cell },
+                    $"devices of host root complex {rc} need an expander bus of their own{(cell is null ? "" : $" on NUMA node {cell}")}");
+            }
+            else
+            {
+                idx = AddController(problem.Machine.ExpanderBus!, new PciAddress(0, 0, slot, 0),
+                    new ControllerOptions { NumaNode = node }, $"devices of NUMA node {node} need an expander bus on that node");
+            }
+            _newExpanders[node] = idx;
             expanderBus[node] = idx;
             expanderSlots[node] = new Queue<int>(Enumerable.Range(0, 32));
         }
@@ -110,6 +127,8 @@ internal sealed class SolutionDecoder(PciProblem problem, TopologyFacts topo, IR
             for (int i = 0; i < newOff; i++)
                 portsOff[g].Add(new Port(AddController("pcie-root-port", NextPortAddress(), new ControllerOptions { Hotplug = false },
                     $"a device{where} that is never unplugged needs a pcie-root-port with hotplug off"), false, true));
+            foreach (var ((w, group), placed) in built.SwitchIn.OrderBy(kv => kv.Key.Switch))
+                if (group == g && _s.BooleanValue(placed)) AddSwitch(pass!.Switches[w], NextPortAddress(), g, choice);
         }
 
         foreach (int g in built.Groups)
@@ -144,6 +163,7 @@ internal sealed class SolutionDecoder(PciProblem problem, TopologyFacts topo, IR
                 Attach.RootPort or Attach.RootPortOff => new PciAddress(0, TakePort(u, (c.Attach == Attach.RootPort ? portsOn : portsOff)[c.Node]), 0, 0),
                 Attach.Integrated or Attach.Root => new PciAddress(0, 0, _rootSlots.Dequeue(), 0),
                 Attach.Expander => new PciAddress(0, expanderBus[c.Node], expanderSlots[c.Node].Dequeue(), 0),
+                Attach.SwitchPort => new PciAddress(0, _switches[c.Switch].Downstream[u.Index], 0, 0),
                 _ => NextBridgeSlot(bridges[c.Node]),
             };
             for (int f = 0; f < u.Items.Count; f++)
@@ -158,14 +178,132 @@ internal sealed class SolutionDecoder(PciProblem problem, TopologyFacts topo, IR
             if (_reserves.TryGetValue(_added[i].Index!.Value, out var r))
                 _added[i] = _added[i] with { Controller = (_added[i].Controller ?? new ControllerOptions()) with { Reserve = r } };
 
+        if (pass is not null) ReserveNoIo(choice);
         var busNumbers = AssignBusNumbers();
+        long? hole = pass?.PciHole64 switch
+        {
+            -1 => PciHole64Bytes(),
+            long size => size,
+            null => null,
+        };
         return new PciPlacementResult
         {
             Addresses = _addresses,
             AddedControllers = _added,
             ExpanderBusNumbers = busNumbers,
-            Report = Report(choice),
+            PciHole64 = hole,
+            Report = Report(choice) with
+            {
+                Windows = pass is null ? null : WindowReport(hole),
+                Mirror = pass is null ? null : MirrorReport(choice),
+            },
         };
+    }
+
+    /// <summary>
+    /// A guest switch: a root port (new, in the switch's group), an upstream port in it, and one downstream port per
+    /// device the solver put on the switch, in unit order.
+    /// </summary>
+    private void AddSwitch(GuestSwitch w, PciAddress portAddress, int group, Dictionary<int, PlacementClass> choice)
+    {
+        string what = Passthrough.Describe(w);
+        int rootPort = AddController("pcie-root-port", portAddress, null, $"{what} needs a pcie-root-port");
+        int upstream = AddController("pcie-switch-upstream-port", new PciAddress(0, rootPort, 0, 0), null, $"{what}: its upstream port");
+        var downstream = new Dictionary<int, int>();
+        int slot = 0;
+        foreach (var u in w.Units.Where(u => choice[u.Index] == new PlacementClass(Attach.SwitchPort, group, w.Index)))
+            downstream[u.Index] = AddController("pcie-switch-downstream-port", new PciAddress(0, upstream, slot++, 0), null,
+                $"{what}: a downstream port for device '{u.Id}'");
+        _switches[w.Index] = (rootPort, upstream, downstream);
+    }
+
+    /// <summary>
+    /// No I/O window where no device needs one: the root ports the plan added for passed-through devices without I/O
+    /// BARs (and the root ports of guest switches whose devices have none) reserve no I/O space (<c>io-reserve=0</c>;
+    /// firmware that gives hot-pluggable ports I/O windows by default would otherwise spend the 64 KiB on them).
+    /// </summary>
+    private void ReserveNoIo(Dictionary<int, PlacementClass> choice)
+    {
+        var added = _added.Select(a => a.Index!.Value).ToHashSet();
+        foreach (var u in units.Where(u => u.Host is not null && !u.HasIo))
+        {
+            if (choice[u.Index].Attach is not (Attach.RootPort or Attach.RootPortOff)) continue;
+            int port = _addresses[u.Items[0].Device.Id].Bus;
+            if (added.Contains(port)) _reserves[port] = (_reserves.GetValueOrDefault(port) ?? new PortReserve()) with { Io = _reserves.GetValueOrDefault(port)?.Io ?? 0 };
+        }
+        foreach (var (w, (rootPort, _, downstream)) in _switches)
+            if (pass!.Switches[w].Units.Where(u => downstream.ContainsKey(u.Index)).All(u => !u.HasIo))
+                _reserves[rootPort] = (_reserves.GetValueOrDefault(rootPort) ?? new PortReserve()) with { Io = 0 };
+        for (int i = 0; i < _added.Count; i++)
+            if (_reserves.TryGetValue(_added[i].Index!.Value, out var r) && _added[i].Controller?.Reserve != r)
+                _added[i] = _added[i] with { Controller = (_added[i].Controller ?? new ControllerOptions()) with { Reserve = r } };
+    }
+
+    private const long GiB = 1L << 30;
+
+    /// <summary>
+    /// The guest's 64-bit PCI hole: the 64-bit windows, plus one alignment of the largest (the firmware starts the
+    /// 64-bit range at a multiple of it), plus the 64-bit BARs of devices with fixed addresses, in whole GiB.
+    /// </summary>
+    private long PciHole64Bytes()
+    {
+        long windows = _s.Value(built.Mmio64!) + problem.Fixed.Sum(f => f.Bars.Where(b => b.Kind == "mem64pref").Sum(b => PlacementUnit.ParseSize(b.Size)))
+                       + problem.Buses.Sum(b => b.Reserve?.Pref64 ?? 0);
+        long hole = PlacementUnit.AlignUp(windows + Alignment64(), GiB);
+        return Math.Max(hole, GiB);
+    }
+
+    private long Alignment64()
+    {
+        long spare = problem.Policy.Tunables?.SparePortReserve?.Pref64 ?? 0;
+        return units.Select(u => Math.Max(u.Alignment64, u.PortReserve?.Pref64 ?? 0)).Append(spare).DefaultIfEmpty(0).Max();
+    }
+
+    private WindowReport WindowReport(long? hole)
+    {
+        long reserves = _added.Sum(a => a.Controller?.Reserve?.Pref64 ?? 0);
+        return new WindowReport
+        {
+            Mmio64Bytes = _s.Value(built.Mmio64!),
+            Pref64ReserveBytes = reserves,
+            Mmio64AlignmentBytes = Alignment64(),
+            Mmio64BudgetBytes = built.Mmio64Budget,
+            PciHole64Bytes = hole,
+            Mmio32Bytes = _s.Value(built.Mmio32!),
+            IoBytes = _s.Value(built.Io!),
+            BusNumbers = (int)_s.Value(built.Buses!),
+        };
+    }
+
+    private MirrorReport MirrorReport(Dictionary<int, PlacementClass> choice)
+    {
+        var cells = pass!.CellHostNodes.Select(kv => new MirrorCell
+        {
+            Cell = kv.Key,
+            HostNodes = kv.Value.ToList(),
+            Cpus = kv.Value.Any(n => pass.Host!.NodeHasCpus(n)),
+        }).ToList();
+        var expanders = _newExpanders.OrderBy(kv => kv.Value).Select(kv =>
+        {
+            int g = kv.Key;
+            var devices = units.Where(u => choice[u.Index].Node == g && choice[u.Index].Attach != Attach.Stay)
+                .SelectMany(u => u.Items.Select(i => i.Device.Id)).ToList();
+            if (pass.IsRootComplexGroup(g))
+            {
+                var (rc, cell, hostNode) = pass.RootComplexOf(g);
+                return new MirrorExpander { Index = kv.Value, Cell = cell, HostRootComplex = rc, HostNode = hostNode, Devices = devices };
+            }
+            return new MirrorExpander { Index = kv.Value, Cell = g, HostNode = pass.CellHostNodes.TryGetValue(g, out var nodes) && nodes.Count == 1 ? nodes.Min : null, Devices = devices };
+        }).ToList();
+        var switches = _switches.OrderBy(kv => kv.Value.Upstream).Select(kv => new MirrorSwitch
+        {
+            Upstream = kv.Value.Upstream,
+            RootPort = kv.Value.RootPort,
+            HostSwitch = pass.Switches[kv.Key].HostSwitch,
+            P2pGroups = pass.Switches[kv.Key].P2pGroups.ToList(),
+            Devices = pass.Switches[kv.Key].Units.Where(u => kv.Value.Downstream.ContainsKey(u.Index)).SelectMany(u => u.Items.Select(i => i.Device.Id)).ToList(),
+        }).ToList();
+        return new MirrorReport { Mode = pass.Mode, NumaCells = cells, Expanders = expanders, Switches = switches };
     }
 
     /// <summary>A unit's root port: a new one carrying the unit's reserve, or else the first free one.</summary>

@@ -209,6 +209,13 @@ public sealed class JsonSchemaTests
         { "request", "virtioMmioAddress", typeof(VirtioMmioAddress) },
         { "request", "zpciIds", typeof(ZpciIds) },
         { "request", "otherAddress", typeof(OtherAddress) },
+        { "request", "windowTunables", typeof(WindowTunables) },
+        { "request", "hostTopology", typeof(HostTopology) },
+        { "request", "hostNumaNode", typeof(HostNumaNode) },
+        { "request", "hostRootComplex", typeof(HostRootComplex) },
+        { "request", "hostPciFunction", typeof(HostPciFunction) },
+        { "request", "hostBar", typeof(HostBar) },
+        { "request", "hostSriov", typeof(HostSriov) },
         { "plan", "", typeof(Plan) },
         { "plan", "machine", typeof(MachineSpec) },
         { "plan", "device", typeof(Device) },
@@ -233,6 +240,11 @@ public sealed class JsonSchemaTests
         { "plan", "virtioMmioAddress", typeof(VirtioMmioAddress) },
         { "plan", "zpciIds", typeof(ZpciIds) },
         { "plan", "otherAddress", typeof(OtherAddress) },
+        { "plan", "windowReport", typeof(WindowReport) },
+        { "plan", "mirrorReport", typeof(MirrorReport) },
+        { "plan", "mirrorCell", typeof(MirrorCell) },
+        { "plan", "mirrorExpander", typeof(MirrorExpander) },
+        { "plan", "mirrorSwitch", typeof(MirrorSwitch) },
     };
 
     [Theory]
@@ -275,6 +287,42 @@ public sealed class JsonSchemaTests
                 .Order(StringComparer.Ordinal).ToList();
             Assert.Equal(derived, variants);
         }
+    }
+
+    [Fact]
+    public void HostTopologySchema_SameDefinitionsAsTheRequestSchema()
+    {
+        var host = (System.Text.Json.Nodes.JsonObject)System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(RepoPaths.Schema("host-topology.schema.json")))!;
+        foreach (var (name, def) in host["$defs"]!.AsObject())
+            Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(def, Schemas.RequestDocument["$defs"]![name]), $"$defs.{name} differs between host-topology.schema.json and request.schema.json");
+    }
+
+    public static TheoryData<string> HostDocuments() =>
+        new(new[] { "hosts", "sysfs" }.SelectMany(set => Directory.GetDirectories(Path.Combine(RepoPaths.Root, "fixtures", set)))
+            .Select(dir => Path.Combine(dir, "host.json")).Where(File.Exists)
+            .Select(f => Path.GetRelativePath(RepoPaths.Root, f)).Order(StringComparer.Ordinal));
+
+    [Theory]
+    [MemberData(nameof(HostDocuments))]
+    public void HostTopologySchema_FixtureDocument_IsValidAndReadsBackByteForByte(string file)
+    {
+        string json = File.ReadAllText(Path.Combine(RepoPaths.Root, file));
+        var schema = Json.Schema.JsonSchema.FromText(File.ReadAllText(RepoPaths.Schema("host-topology.schema.json")), new Json.Schema.BuildOptions { SchemaRegistry = new Json.Schema.SchemaRegistry() });
+
+        Assert.Empty(Schemas.Errors(schema, json));
+        var (topology, error) = PlanJson.ReadHostTopology(json);
+        Assert.Null(error);
+        Assert.Equal(json, PlanJson.Serialize(topology!));
+    }
+
+    [Fact]
+    public void PlanSchema_PlanMirroringAHost_IsValid()
+    {
+        var (request, error) = PlanJson.ReadRequest(File.ReadAllText(Path.Combine(RepoPaths.Scenarios, "mirror-xe8640-root-complex.json")));
+        Assert.Null(error);
+        // The planner without the optimize policy: the request's host topology is checked and its devices found in it.
+        var plan = Assert.IsType<PlanResult.Success>(AddressPlanner.Plan(request! with { Policy = new PolicySpec() })).Plan;
+        Assert.Empty(Schemas.Errors(Schemas.Plan, PlanJson.Serialize(plan)));
     }
 
     private static Plan Plan(string requestJson)

@@ -44,6 +44,33 @@ public sealed class HostMappingTests
         Assert.Equal("0000:65:00.0", gpu1.GuestBdf); // the root port behind pxb busNr 100 (0x64) gets bus 0x65
     }
 
+    [Fact]
+    public void HostMapping_MirroredSwitches_GivesEachDeviceItsSwitchAndTheControllersAbove()
+    {
+        string path = Path.Combine(RepoPaths.Root, "fixtures", "hosts", "dgx-h100", "request.json");
+        var (request, error) = Core.Serialization.PlanJson.ReadRequest(File.ReadAllText(path));
+        Assert.Null(error);
+        (request, error) = Core.Host.HostTopologies.ResolveFile(request!, Path.GetDirectoryName(path)!);
+        Assert.Null(error);
+        var plan = Assert.IsType<PlanResult.Success>(Solver.OptimizingPlanner.Plan(request!)).Plan;
+
+        var rows = Map(plan).ToDictionary(r => r.DeviceId);
+
+        Assert.Equal(20, rows.Count);
+        for (int i = 0; i < 8; i++)
+        {
+            var (gpu, nic) = (rows[$"gpu{i}"], rows[$"rdma{i}"]);
+            Assert.NotNull(gpu.Switch);
+            Assert.Equal(gpu.Switch, nic.Switch);
+            Assert.Equal(["pcie-expander-bus", "pcie-root-port", "pcie-switch-upstream-port", "pcie-switch-downstream-port"], gpu.Upstream.Select(u => u.Split(' ')[0]));
+            Assert.Equal(gpu.Switch, gpu.Upstream[2].Split(' ')[1]);
+            Assert.Equal(i < 4 ? 0 : 1, gpu.NumaNode);
+        }
+        Assert.Null(rows["nvme0"].Switch);
+        Assert.Equal(["pcie-expander-bus", "pcie-root-port"], rows["nvme0"].Upstream.Select(u => u.Split(' ')[0]));
+        Assert.Contains("SWITCH", Cli.Commands.MappingCommand.Text(Map(plan)).Split('\n')[0]);
+    }
+
     private static int PortOf(Plan plan, PciAddress a) => ((PciAddress)plan.Devices.Single(d => d.Kind == "controller" && d.Type == "pci" && d.Index == a.Bus).Address!).Slot;
 
     private static int PortFn(Plan plan, PciAddress a) => ((PciAddress)plan.Devices.Single(d => d.Kind == "controller" && d.Type == "pci" && d.Index == a.Bus).Address!).Function;

@@ -154,8 +154,8 @@ public sealed class HotplugCommandTests
 
             Assert.Equal(0, exit);
             Assert.Equal(
-                "HOST          GUEST         PCI PATH   GUEST BDF     NUMA  DEVICE                  ON\n" +
-                "0000:3b:00.0  0000:01:00.0  02.0/00.0  0000:01:00.0  -     hostdev3 (hostdev/pci)  pcie-root-port index 1 at 00:02.0\n",
+                "HOST          GUEST         PCI PATH   GUEST BDF     NUMA  SWITCH  DEVICE                  ON\n" +
+                "0000:3b:00.0  0000:01:00.0  02.0/00.0  0000:01:00.0  -     -       hostdev3 (hostdev/pci)  pcie-root-port index 1 at 00:02.0\n",
                 stdout);
         }
         finally

@@ -54,6 +54,26 @@ internal static class PlanHelpers
         return null;
     }
 
+    /// <summary>The index of the expander bus a device sits under (-1 on the main hierarchy).</summary>
+    public static int ExpanderOf(this Plan plan, string id) =>
+        plan.Upstream(id).FirstOrDefault(c => c.Model is "pcie-expander-bus" or "pci-expander-bus")?.Index ?? -1;
+
+    /// <summary>The index of the switch upstream port a device sits under, or null.</summary>
+    public static int? SwitchOf(this Plan plan, string id) =>
+        plan.Upstream(id).FirstOrDefault(c => c.Model == "pcie-switch-upstream-port")?.Index;
+
+    /// <summary>The PCI controllers above a device, nearest first.</summary>
+    public static IEnumerable<Device> Upstream(this Plan plan, string id)
+    {
+        int bus = plan.Pci(id).Bus;
+        for (int guard = 0; guard < 64 && bus != 0; guard++)
+        {
+            var c = plan.Bus(bus);
+            yield return c;
+            bus = ((PciAddress)c.Address!).Bus;
+        }
+    }
+
     /// <summary>True when the device is in a hot-pluggable place.</summary>
     public static bool InHotplugPlace(this Plan plan, string id)
     {

@@ -30,8 +30,8 @@ try:
 except ImportError:
     sys.exit("libvirt-hotplug: python3-libvirt is missing; run tools/oracle/install-libvirt.sh")
 
-# Root, no virtlogd (QEMU's output goes to a file), no cgroups; the domain never leaves the temp root.
-QEMU_CONF = 'user = "root"\ngroup = "root"\nstdio_handler = "file"\ncgroup_controllers = [ ]\n'
+from embedded_libvirt import open_embedded  # noqa: E402  (after the check that libvirt imports)
+
 
 
 def devices_of(xml_text):
@@ -91,13 +91,7 @@ def main(argv):
     out = {"started": False, "error": None, "steps": [], "live": None}
     conn = dom = None
     try:
-        for conf_dir in (os.path.join(root, "etc"), os.path.join(root, "etc", "libvirt")):
-            os.makedirs(conf_dir, exist_ok=True)
-            with open(os.path.join(conf_dir, "qemu.conf"), "w") as f:
-                f.write(QEMU_CONF)
-        libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
-        libvirt.virEventRegisterDefaultImpl()
-        conn = libvirt.open("qemu:///embed?root=" + root)
+        conn = open_embedded(root)
         dom = conn.defineXML(domain_xml)
         try:
             dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED)

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the libvirt oracle's dependencies from Debian (bookworm: libvirt 9.0, QEMU 7.2) with the emulators of
 # every architecture libvirt addresses (x86_64; aarch64 and armv7l; ppc64 and ppc64le; s390x and riscv64 in
-# qemu-system-misc) and the libvirt-qemu user and group the QEMU driver insists on (the packages below do not
-# create them).
+# qemu-system-misc), pciutils (the host scan is compared with its lspci) and the libvirt-qemu user and group the
+# QEMU driver insists on (the packages below do not create them).
 # Idempotent: apt is skipped when every package is already installed. Needs root (or sudo).
 set -euo pipefail
 
 packages=(
     libvirt-daemon-driver-qemu libvirt-daemon libvirt-clients python3-libvirt
     qemu-system-x86 qemu-system-arm qemu-system-ppc qemu-system-misc qemu-utils
+    pciutils
 )
 
 # shellcheck source=../debian-packages.sh

@@ -63,6 +63,11 @@ internal static class CliIo
         }
     }
 
+    /// <summary>Reads a request's host topology file, relative to the request file's directory (the current one for standard input).</summary>
+    public static (PlanRequest? Request, PlanError? Error) ResolveHostTopology(PlanRequest request, string requestPath) =>
+        Core.Host.HostTopologies.ResolveFile(request,
+            requestPath == "-" ? Environment.CurrentDirectory : Path.GetDirectoryName(Path.GetFullPath(requestPath)) ?? Environment.CurrentDirectory);
+
     /// <summary>Reports a planning error on stderr (text or JSON) and returns its exit code.</summary>
     public static int ReportError(PlanError e, bool json, TextWriter error)
     {

@@ -12,6 +12,64 @@ internal sealed class LibvirtCommand : Command
     public LibvirtCommand() : base("libvirt", "Work on libvirt domain XML files.")
     {
         Subcommands.Add(new ExpandCommand());
+        Subcommands.Add(new DomainCommand());
+    }
+
+    /// <summary><c>devaddr libvirt domain PLAN</c>: a libvirt domain definition of a plan.</summary>
+    private sealed class DomainCommand : Command
+    {
+        private static readonly Argument<string> PlanFile = new("PLAN") { Description = "A plan (JSON/YAML, as devaddr plan writes it); '-' reads standard input." };
+        private static readonly Option<string?> Output = new("--output", "-o") { Description = "Write the domain XML to this file (written whole or not at all). Default: standard output." };
+        private static readonly Option<string> DomainName = new("--name") { Description = "The domain's name.", DefaultValueFactory = _ => "devaddr-guest" };
+        private static readonly Option<string> DomainType = new("--type") { Description = "Domain type: kvm, or qemu (TCG).", DefaultValueFactory = _ => "kvm" };
+        private static readonly Option<int> MemoryMiB = new("--memory-mib") { Description = "Guest memory in MiB, split evenly among the NUMA cells.", DefaultValueFactory = _ => 4096 };
+        private static readonly Option<int> Vcpus = new("--vcpus") { Description = "vCPUs, spread over the NUMA cells that have CPUs.", DefaultValueFactory = _ => 2 };
+        private static readonly Option<int?> PhysBits = new("--phys-bits") { Description = "Guest physical address bits (default: the host's for kvm, 46 for qemu)." };
+        private static readonly Option<string?> StandIns = new("--stand-ins")
+        {
+            Description = "A host topology (devaddr host scan): replace every passed-through PCI device by an emulated stand-in with the size of its largest BAR (ivshmem-plain; nvme for NVMe), so QEMU starts the topology without the host's devices.",
+        };
+
+        public DomainCommand() : base("domain", "Write a libvirt domain definition of a plan: machine, NUMA cells (CPU-less where the plan mirrors a host node without CPUs), physical address bits, and every device with its address.")
+        {
+            Arguments.Add(PlanFile);
+            foreach (var o in new Option[] { Output, DomainName, DomainType, MemoryMiB, Vcpus, PhysBits, StandIns }) Options.Add(o);
+            SetAction(parseResult =>
+            {
+                var cfg = parseResult.InvocationConfiguration;
+                string path = parseResult.GetValue(PlanFile)!;
+                string? text = CliIo.ReadInput(path, cfg.Error);
+                if (text is null) return ExitCodes.InvalidInput;
+                var (plan, error) = PlanJson.ReadPlan(text, CliIo.IsYamlPath(path));
+                if (error is not null) return CliIo.ReportError(error, false, cfg.Error);
+                string type = parseResult.GetValue(DomainType)!;
+                if (type is not ("kvm" or "qemu"))
+                {
+                    cfg.Error.WriteLine($"devaddr: --type must be kvm or qemu, got '{type}'");
+                    return ExitCodes.Usage;
+                }
+                var options = new DomainOptions
+                {
+                    Name = parseResult.GetValue(DomainName)!,
+                    Type = type,
+                    MemoryMiB = Math.Max(parseResult.GetValue(MemoryMiB), 128),
+                    Vcpus = Math.Max(parseResult.GetValue(Vcpus), 1),
+                    PhysBits = parseResult.GetValue(PhysBits),
+                };
+                string xml = LibvirtDomains.Create(plan!, options);
+                if (parseResult.GetValue(StandIns) is string hostPath)
+                {
+                    string? hostText = CliIo.ReadInput(hostPath, cfg.Error);
+                    if (hostText is null) return ExitCodes.InvalidInput;
+                    var (topology, hostError) = PlanJson.ReadHostTopology(hostText, CliIo.IsYamlPath(hostPath));
+                    if (hostError is not null) return CliIo.ReportError(hostError with { Message = $"{hostPath}: {hostError.Message}" }, false, cfg.Error);
+                    var (index, indexError) = Core.Host.HostTopologyIndex.Create(topology!, "$");
+                    if (indexError is not null) return CliIo.ReportError(indexError with { Message = $"{hostPath}: {indexError.Message}" }, false, cfg.Error);
+                    xml = LibvirtDomains.WithStandIns(xml, index!);
+                }
+                return CliIo.WriteOutput(parseResult.GetValue(Output), xml, cfg.Output, cfg.Error) ? ExitCodes.Ok : ExitCodes.InternalError;
+            });
+        }
     }
 
     private sealed class ExpandCommand : Command

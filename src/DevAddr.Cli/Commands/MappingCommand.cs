@@ -17,7 +17,7 @@ internal sealed class MappingCommand : Command
     private static readonly Option<string> Format = HotplugIo.FormatOption();
 
     public MappingCommand() : base("mapping",
-        "Print the host-to-guest table of passed-through devices (devices with a host address): guest address, PCI path (slot/function chain from the root bus, independent of guest bus numbers) and the guest bus:slot.function firmware gives it.")
+        "Print the host-to-guest table of passed-through devices (devices with a host address): guest address, PCI path (slot/function chain from the root bus, independent of guest bus numbers), the guest bus:slot.function firmware gives it, NUMA node, the guest switch it sits under and (JSON) the controllers above it.")
     {
         Arguments.Add(PlanFile);
         Options.Add(Format);
@@ -41,11 +41,11 @@ internal sealed class MappingCommand : Command
     internal static string Text(IReadOnlyList<HostMapping> rows)
     {
         if (rows.Count == 0) return "no passed-through device carries a host address\n";
-        var table = new List<string[]> { new[] { "HOST", "GUEST", "PCI PATH", "GUEST BDF", "NUMA", "DEVICE", "ON" } };
+        var table = new List<string[]> { new[] { "HOST", "GUEST", "PCI PATH", "GUEST BDF", "NUMA", "SWITCH", "DEVICE", "ON" } };
         table.AddRange(rows.Select(r => new[]
         {
             r.HostAddress, r.GuestAddress.ToString(), r.PciPath, r.GuestBdf,
-            r.NumaNode?.ToString(CultureInfo.InvariantCulture) ?? "-", $"{r.DeviceId} ({r.Device})", r.Place,
+            r.NumaNode?.ToString(CultureInfo.InvariantCulture) ?? "-", r.Switch ?? "-", $"{r.DeviceId} ({r.Device})", r.Place,
         }));
         var widths = Enumerable.Range(0, table[0].Length).Select(c => table.Max(row => row[c].Length)).ToArray();
         var sb = new StringBuilder();

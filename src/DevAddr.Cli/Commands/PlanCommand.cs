@@ -49,6 +49,8 @@ internal sealed class PlanCommand : Command
             if (text is null) return ExitCodes.InvalidInput;
             var (request, readError) = PlanJson.ReadRequest(text, CliIo.IsYamlPath(path));
             if (readError is not null) return CliIo.ReportError(readError, json, cfg.Error);
+            (request, readError) = CliIo.ResolveHostTopology(request!, path);
+            if (readError is not null) return CliIo.ReportError(readError, json, cfg.Error);
             if (parseResult.GetValue(Prior) is string priorPath)
             {
                 string? priorText = CliIo.ReadInput(priorPath, cfg.Error);

@@ -39,6 +39,11 @@ internal sealed class WhatifCommand : Command
             + "TUNABLE: hotplugReserve, hotplugReservePerNode.N, compactnessWeight, budgets.busNumbers, budgets.ioBytes, budgets.mmio32Bytes, budgets.mmio64Bytes, sparePortReserve.bus, sparePortReserve.io, sparePortReserve.mem, sparePortReserve.pref64.",
     };
 
+    private static readonly Option<string?> Mirror = new("--mirror")
+    {
+        Description = "Compare mirror modes of a request with a host topology: a comma list of numa, root-complex, switch (one column each, the request's other tunables kept).",
+    };
+
     private static readonly Option<string> Format = new("--format")
     {
         Description = "Output format: text (a table), csv or json.",
@@ -78,6 +83,7 @@ internal sealed class WhatifCommand : Command
         Options.Add(Libvirt);
         Options.Add(NoBaseline);
         Options.Add(Sweep);
+        Options.Add(Mirror);
         Options.Add(Format);
         Options.Add(Output);
         Options.Add(PlotFile);
@@ -110,7 +116,12 @@ internal sealed class WhatifCommand : Command
             if (Core.Catalog.DeviceCatalog.Default.FindLibvirt(release) is null)
                 return Usage(error, $"--libvirt '{release}': not a libvirt release DevAddr reproduces (allowed: {string.Join(", ", Core.Catalog.DeviceCatalog.Default.LibvirtVersions.Select(v => v.Version))})");
         }
-        if (sweep is null && noBaseline && policyPaths.Length == 0)
+        string[] mirrorModes = parseResult.GetValue(Mirror)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+        if (mirrorModes.FirstOrDefault(m => m is not ("numa" or "root-complex" or "switch")) is string badMode)
+            return Usage(error, $"--mirror: '{badMode}' is not one of numa, root-complex, switch");
+        if (mirrorModes.Length > 0 && sweep is not null)
+            return Usage(error, "--mirror and --sweep cannot be combined");
+        if (sweep is null && noBaseline && policyPaths.Length == 0 && mirrorModes.Length == 0)
             return Usage(error, "--no-baseline leaves nothing to compare: give --policy files");
         if (plot is not null && sweep is null)
             return Usage(error, "--plot draws a sweep: give --sweep too");
@@ -122,6 +133,8 @@ internal sealed class WhatifCommand : Command
         string? text = CliIo.ReadInput(requestPath, error);
         if (text is null) return ExitCodes.InvalidInput;
         var (request, readError) = PlanJson.ReadRequest(text, CliIo.IsYamlPath(requestPath));
+        if (readError is not null) return CliIo.ReportError(readError, json: false, error);
+        (request, readError) = CliIo.ResolveHostTopology(request!, requestPath);
         if (readError is not null) return CliIo.ReportError(readError, json: false, error);
         if (parseResult.GetValue(Prior) is string priorPath)
         {
@@ -159,6 +172,14 @@ internal sealed class WhatifCommand : Command
                 string name = Path.GetFileNameWithoutExtension(path);
                 for (int i = 2; !names.Add(name); i++) name = $"{Path.GetFileNameWithoutExtension(path)}#{i}";
                 scenarios.Add(new WhatifScenario(name, request! with { Policy = policy! }));
+            }
+            foreach (string mode in mirrorModes.Distinct(StringComparer.Ordinal))
+            {
+                var tunables = (request!.Policy.Tunables ?? new Tunables()) with
+                {
+                    Mirror = (request.Policy.Tunables?.Mirror ?? new Tunable<string> { Value = mode }) with { Value = mode },
+                };
+                scenarios.Add(new WhatifScenario("mirror=" + mode, request with { Policy = request.Policy with { Name = PolicySpec.Optimize, Tunables = tunables } }));
             }
         }
 

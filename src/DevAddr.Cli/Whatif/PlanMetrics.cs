@@ -37,6 +37,19 @@ internal sealed record PlanMetrics
     public required long? Objective { get; init; }
     /// <summary><c>optimal</c> or <c>feasible</c> (optimize policy), <c>planned</c> (libvirt policy).</summary>
     public required string Status { get; init; }
+    /// <summary>Expander buses in the plan.</summary>
+    public int ExpanderBuses { get; init; }
+    /// <summary>
+    /// With a host topology (or p2p groups): pairs of passed-through devices that share a host PCI Express switch or a
+    /// p2p group (null otherwise).
+    /// </summary>
+    public int? P2pPairs { get; init; }
+    /// <summary>Of <see cref="P2pPairs"/>, those under one guest switch.</summary>
+    public int? P2pPairsKept { get; init; }
+    /// <summary>With a host topology: the 64-bit windows as the firmware sizes them (the solver's window report).</summary>
+    public long? Mmio64WindowBytes { get; init; }
+    /// <summary>With a host topology: the guest's 64-bit PCI hole the plan sets.</summary>
+    public long? PciHole64Bytes { get; init; }
 
     /// <summary>I/O space the windows take, in bytes.</summary>
     public long IoBytes => IoWindows * IoWindowBytes;
@@ -81,13 +94,20 @@ internal sealed record PlanMetrics
             spareByNode[node] = spareByNode.GetValueOrDefault(node) + free;
         }
 
+        // A passed-through device's BARs are its host function's, when the request carries the host topology.
+        var host = request.HostTopology is { } topology ? Core.Host.HostTopologyIndex.Create(topology).Index : null;
+        IReadOnlyList<BarSpec>? HostBars(Device d) =>
+            host?.Find(d.Host?.Address) is { } f && Core.Host.HostTopologies.IsHostPci(d)
+                ? f.Bars.Select(b => new BarSpec(b.Size.ToString(System.Globalization.CultureInfo.InvariantCulture), b.Kind)).ToList()
+                : null;
+
         var ioWindows = new HashSet<int>();
         long mmio32 = 0, mmio64 = 0;
         int numaMisses = 0;
         foreach (var d in plan.Devices)
         {
             if (d.Address is not PciAddress a || IsPciController(d)) continue;
-            var bars = d.Tunables?.Bars ?? catalog.Resolve(d.Kind, d.Type, d.Bus, d.Model)?.Bars ?? [];
+            var bars = d.Tunables?.Bars ?? HostBars(d) ?? catalog.Resolve(d.Kind, d.Type, d.Bus, d.Model)?.Bars ?? [];
             bool hasIo = false;
             foreach (var bar in bars)
             {
@@ -114,8 +134,14 @@ internal sealed record PlanMetrics
             }
         }
 
+        var (pairs, kept) = P2p(plan, host, buses.ToDictionary(kv => kv.Key, kv => kv.Value.Device));
         return new PlanMetrics
         {
+            ExpanderBuses = buses.Values.Count(b => b.Model.Defaults == "busNr"),
+            P2pPairs = pairs,
+            P2pPairsKept = kept,
+            Mmio64WindowBytes = plan.Solver?.Windows?.Mmio64Bytes,
+            PciHole64Bytes = plan.Solver?.Windows?.PciHole64Bytes,
             ControllersAdded = buses.Values.Count(b => b.Device.Added && !b.Model.Root),
             RootPorts = plan.Summary.RootPorts,
             SparePlaces = plan.Summary.FreeHotplugSlots,
@@ -134,6 +160,43 @@ internal sealed record PlanMetrics
     }
 
     private static bool IsPciController(Device d) => d.Kind == "controller" && d.Type == "pci";
+
+    /// <summary>
+    /// Pairs of passed-through devices that belong together (one host switch, or one p2p group), and how many of them
+    /// the plan puts under one guest switch; nulls when the request has neither a host topology nor p2p groups.
+    /// </summary>
+    private static (int? Pairs, int? Kept) P2p(Plan plan, Core.Host.HostTopologyIndex? host, Dictionary<int, Device> buses)
+    {
+        var devices = plan.Devices.Where(d => d.Address is PciAddress && (d.Tunables?.P2pGroup is not null || host is not null && Core.Host.HostTopologies.IsHostPci(d))).ToList();
+        if (host is null && devices.Count == 0) return (null, null);
+        int? GuestSwitch(Device d)
+        {
+            int bus = ((PciAddress)d.Address!).Bus;
+            var seen = new HashSet<int>();
+            while (seen.Add(bus) && buses.TryGetValue(bus, out var c))
+            {
+                if (c.Model == "pcie-switch-upstream-port") return c.Index;
+                if (c.Address is not PciAddress up) return null;
+                bus = up.Bus;
+            }
+            return null;
+        }
+        string? HostSwitch(Device d) => host is not null && host.Find(d.Host?.Address) is { } f ? host.SwitchOf(f) : null;
+        int pairs = 0, kept = 0;
+        for (int i = 0; i < devices.Count; i++)
+        {
+            for (int j = i + 1; j < devices.Count; j++)
+            {
+                var (a, b) = (devices[i], devices[j]);
+                bool together = HostSwitch(a) is string s && s == HostSwitch(b)
+                    || a.Tunables?.P2pGroup?.Value is string g && g == b.Tunables?.P2pGroup?.Value;
+                if (!together) continue;
+                pairs++;
+                if (GuestSwitch(a) is int w && w == GuestSwitch(b)) kept++;
+            }
+        }
+        return (pairs, kept);
+    }
 
     /// <summary>A catalog size (the catalog loader has checked it).</summary>
     private static long Size(string text) => SweepSpec.TryParseSize(text, out long n) ? n : 0;

@@ -58,6 +58,14 @@ internal sealed class WhatifReport
         rows.Add(new("mmio64Bytes", "MMIO, 64-bit BARs", "MMIO64", m => m.Mmio64Bytes, Bytes: true));
         if (outcomes.Any(o => o.Metrics?.ReservedBytes > 0))
             rows.Add(new("reservedBytes", "MMIO reserved by root ports", "reserved", m => m.ReservedBytes, Bytes: true));
+        if (outcomes.Any(o => o.Metrics?.P2pPairs is not null))
+        {
+            rows.Add(new("expanderBuses", "expander buses", "expanders", m => m.ExpanderBuses));
+            rows.Add(new("p2pPairs", "p2p pairs (host switch or group)", "p2p pairs", m => m.P2pPairs));
+            rows.Add(new("p2pPairsKept", "  under one guest switch", "p2p kept", m => m.P2pPairsKept));
+            rows.Add(new("mmio64WindowBytes", "64-bit windows (firmware-sized)", "win64", m => m.Mmio64WindowBytes, Bytes: true));
+            rows.Add(new("pciHole64Bytes", "64-bit PCI hole", "hole64", m => m.PciHole64Bytes, Bytes: true));
+        }
         rows.Add(new("numaMisses", "NUMA locality misses", "NUMA miss", m => m.NumaMisses));
         if (outcomes.Any(o => o.Scenario.Request.Prior is not null))
             rows.Add(new("moved", "devices moved (prior layout)", "moved", m => m.Moved));

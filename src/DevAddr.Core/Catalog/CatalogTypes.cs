@@ -55,6 +55,8 @@ public sealed record MachineType
     public string? IoSpace { get; init; }
     /// <summary>Size of the 32-bit PCI memory hole below 4 GiB (e.g. <c>1004M</c>); null: not checked.</summary>
     public string? Mmio32Window { get; init; }
+    /// <summary>Whether the root controller takes a 64-bit PCI hole size (libvirt's <c>&lt;pcihole64&gt;</c>: x86 pc and q35).</summary>
+    public bool PciHole64 { get; init; }
 
     /// <summary>Serial target type of a serial given without one or as isa-serial (isa-serial on x86, system-serial on aarch64).</summary>
     public string? DefaultSerialTarget { get; init; } = "isa-serial";

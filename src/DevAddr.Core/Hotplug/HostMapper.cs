@@ -28,8 +28,13 @@ internal static class HostMapper
                 GuestBdf = live.GuestBdf(a),
                 NumaNode = live.NumaNodeOf(a.Bus),
                 Place = live.Describe(a.Bus),
+                Switch = live.ControllersAbove(a.Bus).LastOrDefault(c => c.Model == "pcie-switch-upstream-port") is { } up ? Alias(up) : null,
+                Upstream = live.ControllersAbove(a.Bus).Select(c => $"{c.Model} {Alias(c)}").ToList(),
             });
         }
         return (rows, null);
     }
+
+    /// <summary>libvirt's alias of a PCI controller.</summary>
+    private static string Alias(Device controller) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"pci.{controller.Index ?? 0}");
 }

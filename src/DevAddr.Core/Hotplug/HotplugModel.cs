@@ -314,6 +314,14 @@ public sealed record HostMapping
     public int? NumaNode { get; init; }
     /// <summary>The bus the device sits on, in words.</summary>
     public required string Place { get; init; }
+    /// <summary>The guest PCI Express switch the device sits under (its upstream port, e.g. <c>pci.16</c>), if any.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Switch { get; init; }
+    /// <summary>
+    /// The PCI controllers from the root bus down to the device's bus (expander bus, root port, switch upstream and
+    /// downstream ports, bridges), each as <c>MODEL pci.INDEX</c>.
+    /// </summary>
+    public IReadOnlyList<string> Upstream { get; init; } = [];
 }
 
 /// <summary>Outcome of a host-to-guest mapping: the table, or an error about the plan.</summary>

@@ -265,6 +265,20 @@ internal sealed class LiveLayout
     public string GuestBdf(PciAddress a) =>
         Inv($"{a.Domain:x4}:{(BusNumbers.TryGetValue(a.Bus, out int n) ? n : a.Bus):x2}:{a.Slot:x2}.{a.Function:x}");
 
+    /// <summary>The PCI controllers from the root bus (not included) down to bus <paramref name="bus"/>.</summary>
+    public IReadOnlyList<Device> ControllersAbove(int bus)
+    {
+        var chain = new List<Device>();
+        var seen = new HashSet<int>();
+        while (bus != 0 && seen.Add(bus) && _pci.TryGetValue(bus, out var c))
+        {
+            chain.Insert(0, c);
+            if (c.Address is not PciAddress up) break;
+            bus = up.Bus;
+        }
+        return chain;
+    }
+
     /// <summary>NUMA node of the expander a bus sits behind, if any.</summary>
     public int? NumaNodeOf(int bus)
     {

@@ -106,6 +106,9 @@ public sealed record ControllerOptions
     /// <summary>pcie-root-port: resources reserved for later hotplug (QEMU's <c>*-reserve</c> properties).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public PortReserve? Reserve { get; init; }
+    /// <summary>The root controller (index 0): size of the guest's 64-bit PCI hole in bytes (libvirt's <c>&lt;pcihole64&gt;</c>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? PciHole64 { get; init; }
 }
 
 /// <summary>Host-side facts of a passed-through (VFIO) device.</summary>

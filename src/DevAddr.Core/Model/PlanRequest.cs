@@ -34,6 +34,20 @@ public sealed record PlanRequest
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public PriorLayout? Prior { get; init; }
 
+    /// <summary>
+    /// The host's PCI topology (<c>devaddr host scan</c>): passed-through devices are found in it by their host address,
+    /// and the optimize policy's <c>mirror</c>, <c>wholeIommuGroups</c> and <c>windows</c> tunables use it.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public HostTopology? HostTopology { get; init; }
+
+    /// <summary>
+    /// The host topology as a file (JSON or YAML), relative to the request file's directory; read by
+    /// <c>devaddr plan</c> and <c>devaddr whatif</c> into <see cref="HostTopology"/>. Not both.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? HostTopologyFile { get; init; }
+
     /// <summary>The devices, in the order the guest definition lists them.</summary>
     public IReadOnlyList<Device> Devices { get; init; } = [];
 }

@@ -68,6 +68,52 @@ public sealed record Tunables
     /// <summary>Weight of compactness (fewer added controllers); default 1, low on purpose.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? CompactnessWeight { get; init; }
+
+    /// <summary>
+    /// How passed-through devices mirror the host topology (<see cref="PlanRequest.HostTopology"/>): <c>numa</c> (one
+    /// expander bus per host NUMA node), <c>root-complex</c> (one per host root complex, carrying its NUMA node) or
+    /// <c>switch</c> (as <c>root-complex</c>, and the devices under one host PCI Express switch under one guest switch).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Tunable<string>? Mirror { get; init; }
+
+    /// <summary>Guest NUMA cell of each host NUMA node (key: host node number as text); unmapped nodes keep their number.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, int>? HostNumaMap { get; init; }
+
+    /// <summary>
+    /// Every function of a host IOMMU group that has a function passed through is passed through too (VFIO hands a
+    /// guest whole groups); the functions of one host device in one group share one guest slot.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Tunable<bool>? WholeIommuGroups { get; init; }
+
+    /// <summary>The 64-bit MMIO windows: the guest's 64-bit PCI hole and the reserves of spare ports, sized from the host's BARs.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public WindowTunables? Windows { get; init; }
+}
+
+/// <summary>How the 64-bit MMIO windows are sized (requests with a host topology).</summary>
+public sealed record WindowTunables
+{
+    /// <summary>
+    /// The guest's 64-bit PCI hole (libvirt's <c>&lt;pcihole64&gt;</c> on the root controller): <c>auto</c> (default
+    /// with a host topology: sized from what the plan's 64-bit windows need), a size such as <c>2T</c> (the hole and
+    /// the 64-bit budget), or <c>none</c> (left to QEMU's default).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? PciHole64 { get; init; }
+
+    /// <summary>The guest's physical address bits (default 46): with <c>auto</c>, the 64-bit windows may take the upper half of that space.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? PhysBits { get; init; }
+
+    /// <summary>
+    /// <c>pref64-reserve</c> of every spare hot-pluggable root port the plan adds: <c>host</c> (the largest 64-bit window
+    /// a passed-through device needs, so one like it can be hot-plugged there) or a size such as <c>64G</c>.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SparePref64 { get; init; }
 }
 
 /// <summary>Resource budgets. Unset values use the machine's defaults.</summary>
@@ -111,6 +157,12 @@ public sealed record DeviceTunables
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public PortReserve? PortReserve { get; init; }
+    /// <summary>
+    /// Devices with the same peer-to-peer group name sit under one guest PCI Express switch (e.g. a GPU and its RDMA NIC,
+    /// for GPUDirect RDMA), whatever their host topology.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Tunable<string>? P2pGroup { get; init; }
 }
 
 /// <summary>Solver settings of the optimizing policy. Defaults are deterministic.</summary>

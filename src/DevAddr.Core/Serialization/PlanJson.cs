@@ -33,6 +33,9 @@ public static class PlanJson
     /// <summary>Serializes a request.</summary>
     public static string Serialize(PlanRequest request) => JsonSerializer.Serialize(request, Options) + "\n";
 
+    /// <summary>Serializes a host topology document.</summary>
+    public static string Serialize(HostTopology topology) => JsonSerializer.Serialize(topology, Options) + "\n";
+
     /// <summary>Serializes an error object.</summary>
     public static string Serialize(PlanError error) => JsonSerializer.Serialize(error, Options) + "\n";
 
@@ -43,6 +46,10 @@ public static class PlanJson
     /// <summary>Reads a policy (name, tunables, solver settings) from JSON or YAML text.</summary>
     public static (PolicySpec? Policy, PlanError? Error) ReadPolicy(string text, bool? yaml = null) =>
         Read<PolicySpec>(text, yaml, "policy");
+
+    /// <summary>Reads a host topology document (<c>devaddr host scan</c>) from JSON or YAML text.</summary>
+    public static (HostTopology? Topology, PlanError? Error) ReadHostTopology(string text, bool? yaml = null) =>
+        Read<HostTopology>(text, yaml, "host topology");
 
     /// <summary>Reads a plan from JSON or YAML text.</summary>
     public static (Plan? Plan, PlanError? Error) ReadPlan(string text, bool? yaml = null) =>

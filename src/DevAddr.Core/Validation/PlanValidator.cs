@@ -121,6 +121,8 @@ internal sealed partial class PlanValidator(DeviceCatalog catalog)
                 else if (reserve.Problem() is { } problem)
                     Fail("port-reserve", d, Inv($"{d.Id}: {problem}"));
             }
+            if (o.PciHole64 is long hole && (!IsPciController(d) || d.Index != 0 || !_machine.PciHole64 || hole < 0 || hole % 1024 != 0))
+                Fail("pci-hole64", d, Inv($"{d.Id}: a 64-bit PCI hole of {hole} bytes is set, but only PCI controller 0 of machine type pc or q35 takes one, in whole KiB"));
             if (o.Hotplug is bool hotplug)
             {
                 var model = IsPciController(d) && d.Model is not null ? catalog.FindPciController(d.Model) : null;

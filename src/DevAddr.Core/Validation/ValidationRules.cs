@@ -62,6 +62,7 @@ public static class ValidationRules
         ("pci-domain", "PCI addresses are in domain 0"),
         ("pci-function-range", "PCI functions are 0-7"),
         ("pci-function-zero", "a multifunction slot (several functions in use, or multifunction='on') has function 0 in use"),
+        ("pci-hole64", "a 64-bit PCI hole size (pcihole64) is set only on PCI controller 0 of a machine type that takes it (pc, q35), in whole KiB"),
         ("pci-index-unique", "no two PCI controllers share an index"),
         ("pci-integrated", "integrated devices sit on bus 0"),
         ("pci-multifunction", "function 0 of a slot with several functions has multifunction='on'"),

@@ -87,6 +87,7 @@ internal sealed partial class LibvirtPolicy
             MaxControllerIndex = _controllers.Where(c => c.IsPciController).Max(c => c.Idx),
             Catalog = _catalog,
             MoveWeight = _moveWeight,
+            HostTopology = _host,
         };
         var result = engine.Place(problem);
         if (result.Error is not null) throw new PlanningException(result.Error);
@@ -104,6 +105,8 @@ internal sealed partial class LibvirtPolicy
             var c = FindController("pci", index)!;
             c.Controller = c.Options with { BusNr = busNr };
         }
+        if (result.PciHole64 is long hole && FindController("pci", 0) is { } root)
+            root.Controller = root.Options with { PciHole64 = hole };
         var byId = All.ToDictionary(d => d.Id, StringComparer.Ordinal);
         foreach (var item in items)
         {
@@ -130,12 +133,21 @@ internal sealed partial class LibvirtPolicy
         return null;
     }
 
-    private PciItem ToItem(WorkDevice d) => new()
+    private PciItem ToItem(WorkDevice d)
     {
-        Device = d.ToDevice(),
-        Flags = d.PciFlags,
-        HotplugCapable = d.Rule.Hotplug,
-        Bars = d.Tunables?.Bars ?? d.Rule.Bars,
-        PriorAddress = _movable.TryGetValue(d.Id, out var prior) ? prior as PciAddress : null,
-    };
+        var host = HostFunction(d);
+        return new()
+        {
+            Device = d.ToDevice(),
+            Flags = d.PciFlags,
+            HotplugCapable = d.Rule.Hotplug,
+            Bars = d.Tunables?.Bars ?? (host is null ? d.Rule.Bars : host.Bars.Select(b => new BarSpec(b.Size.ToString(System.Globalization.CultureInfo.InvariantCulture), b.Kind)).ToList()),
+            PriorAddress = _movable.TryGetValue(d.Id, out var prior) ? prior as PciAddress : null,
+            Host = host,
+        };
+    }
+
+    /// <summary>The host function a passed-through device is, when the request carries a host topology.</summary>
+    private HostPciFunction? HostFunction(WorkDevice d) =>
+        _host is not null && d.Host?.Address is string a && Host.HostTopologies.IsHostPci(d.ToDevice()) ? _host.Find(a) : null;
 }

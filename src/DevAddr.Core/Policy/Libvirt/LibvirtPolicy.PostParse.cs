@@ -752,7 +752,7 @@ internal sealed partial class LibvirtPolicy
                 "pcie" or "virtio" => pcieFlags,
                 _ => ConnectFlags.None,
             };
-            if (d.Kind == "hostdev" && d.Rule.Connect == "pcie" && d.Host?.PciExpress == false && !d.PciPresent)
+            if (d.Kind == "hostdev" && d.Rule.Connect == "pcie" && (d.Host?.PciExpress ?? HostFunction(d)?.PciExpress) == false && !d.PciPresent)
                 flags = pciFlags;
             if (flags == ConnectFlags.None && d.PciPresent)
                 flags = pciFlags;

@@ -28,9 +28,13 @@ internal sealed partial class LibvirtPolicy
     private readonly IReadOnlyDictionary<string, DeviceAddress> _movable;
     private readonly int _moveWeight;
 
+    /// <summary>The request's host topology (null without one): passed-through devices' PCI Express flag and BARs come from it.</summary>
+    private readonly Host.HostTopologyIndex? _host;
+
     public LibvirtPolicy(DeviceCatalog catalog, MachineType machine, PlanRequest request, PolicyVersion version, LibvirtRules rules, IPciPlacementEngine? engine = null,
-        IReadOnlyDictionary<string, DeviceAddress>? movable = null, int moveWeight = 1000)
+        IReadOnlyDictionary<string, DeviceAddress>? movable = null, int moveWeight = 1000, Host.HostTopologyIndex? host = null)
     {
+        _host = host;
         _moveWeight = moveWeight;
         _catalog = catalog;
         _machine = machine;
