@@ -46,7 +46,9 @@ public static class LibvirtDomains
         int vcpus = Math.Max(options.Vcpus, Math.Max(1, cpuCells));
         root.Add(new XElement("vcpu", Inv($"{vcpus}")));
         root.Add(new XElement("os", new XElement("type", new XAttribute("arch", plan.Machine.Arch), new XAttribute("machine", plan.Machine.Type), "hvm")));
-        root.Add(new XElement("features", new XElement("acpi")));
+        // ACPI where the machine has it (x86 and ARM boards); libvirt refuses it on pseries and s390-ccw-virtio.
+        if (plan.Machine.Arch is "x86_64" or "i686" or "aarch64" or "armv7l")
+            root.Add(new XElement("features", new XElement("acpi")));
 
         var cpu = options.Type == "kvm"
             ? new XElement("cpu", new XAttribute("mode", "host-passthrough"))

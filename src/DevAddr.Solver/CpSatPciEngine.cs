@@ -51,12 +51,24 @@ internal sealed class TopologyFacts
         var root = p.Buses.FirstOrDefault(b => b.Index == 0);
         RootFreeSlots = root?.FreeSlots ?? [];
         RootHotplug = root?.Hotplug ?? false;
+        // The machine's expander: a pci/pcie-expander-bus on a root slot, or (pseries) another PCI host bridge, a root
+        // bus of its own with no address, its own bus numbers and windows.
+        var expander = p.Machine.ExpanderBus is string em ? p.Catalog.FindPciController(em) : null;
+        ExpanderIsRootBus = expander?.Root ?? false;
+        ExpanderFirstSlot = expander?.MinSlot ?? 0;
+        ExpanderSlotCount = expander is null ? 0 : expander.MaxSlot - expander.MinSlot + 1;
         foreach (var b in p.Buses.Where(b => b.Index != 0))
         {
             int group = b.NumaNode ?? PlacementClass.Main;
-            if (b.Model is "pci-expander-bus" or "pcie-expander-bus")
+            if (b.Model is "pci-expander-bus" or "pcie-expander-bus" || (ExpanderIsRootBus && b.Model == p.Machine.ExpanderBus))
             {
                 if (b.NumaNode is int n && !Expanders.ContainsKey(n)) Expanders[n] = b;
+                // Another host bridge without a node takes devices as a bridge does.
+                else if (ExpanderIsRootBus && b.NumaNode is null)
+                {
+                    if (!Bridges.TryGetValue(group, out var l)) Bridges[group] = l = [];
+                    l.Add(b);
+                }
                 continue;
             }
             if (b.Model is "pcie-root-port" or "pcie-switch-downstream-port")
@@ -83,6 +95,11 @@ internal sealed class TopologyFacts
     public IReadOnlyList<int> RootFreeSlots { get; }
     public bool RootHotplug { get; }
     public Dictionary<int, PciBusInfo> Expanders { get; } = [];
+    /// <summary>The expander is a root bus (a pseries PCI host bridge): no root slot, bus numbers of its own.</summary>
+    public bool ExpanderIsRootBus { get; }
+    /// <summary>First slot and number of slots of a new expander.</summary>
+    public int ExpanderFirstSlot { get; }
+    public int ExpanderSlotCount { get; }
     public Dictionary<int, List<PciBusInfo>> EmptyPortsOn { get; } = [];
     public Dictionary<int, List<PciBusInfo>> EmptyPortsOff { get; } = [];
     public Dictionary<int, List<PciBusInfo>> Bridges { get; } = [];

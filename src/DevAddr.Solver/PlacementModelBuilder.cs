@@ -11,7 +11,6 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
     private const long MiB = 1L << 20;
     private const int PortsPerSlot = 8;
     private const int BridgeSlots = 31;
-    private const int ExpanderSlots = 32;
     private const int StyleWeight = 3;
     private readonly BuiltModel _m = new();
     private CpModel Model => _m.Model;
@@ -54,7 +53,17 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
                 return Fail($"NUMA node {n} is not one of the guest's {problem.NumaNodes} NUMA nodes", "numa-node-exists",
                     units.FirstOrDefault(u => u.NumaNode?.Value == n)?.Id);
             if (problem.Machine.ExpanderBus is null)
-                return Fail($"machine type {problem.Machine.Name} has no expander bus for NUMA placement", "numa-expander", null);
+            {
+                var asker = units.FirstOrDefault(u => u.NumaNode?.Value == n);
+                string who = asker is not null ? $"device '{asker.Id}': tunables.numaNode {n}"
+                    : Global?.HotplugReservePerNode?.ContainsKey(n.ToString(CultureInfo.InvariantCulture)) == true ? $"tunables.hotplugReservePerNode.{n}"
+                    : "tunables.mirror";
+                var able = problem.Catalog.Machines.Where(m => m.ExpanderBus is not null)
+                    .Select(m => $"{m.Name} ({string.Join("/", m.Arches)})").Distinct().ToList();
+                return Fail($"{who}: machine type {problem.Machine.Name} ({string.Join("/", problem.Machine.Arches)}) has no bus that carries a NUMA node " +
+                    $"(no expander bus, no second host bridge), so devices cannot be placed by node; machine types that can: {string.Join(", ", able)}",
+                    "numa-expander", asker?.Id);
+            }
         }
         _m.Groups.AddRange(groups);
 
@@ -163,6 +172,7 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         {
             "pcie-root" => new PlacementClass(Attach.Integrated, node),
             "pcie-root-port" or "pcie-switch-downstream-port" => new PlacementClass(bus.Hotplug ? Attach.RootPort : Attach.RootPortOff, node),
+            _ when topo.ExpanderIsRootBus && bus.Model == problem.Machine.ExpanderBus && bus.NumaNode is not null => new PlacementClass(Attach.Expander, node),
             "pci-root" => new PlacementClass(Attach.Root, node),
             "pci-expander-bus" => new PlacementClass(Attach.Expander, node),
             _ => new PlacementClass(Attach.Bridge, node),
@@ -235,6 +245,13 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         if (u.BusKind is { } kind && kind.Value is "pcie" or "pci")
         {
             bool wantPcie = kind.Value == "pcie";
+            if (wantPcie && !topo.IsPcie && kind.IsRequired)
+            {
+                bool own = u.Items.Any(i => i.Device.Tunables?.BusKind is not null);
+                Fail($"{(own ? $"device '{u.Id}': tunables.busKind" : "tunables.busKind")} 'pcie': machine type {problem.Machine.Name} has no PCI Express buses " +
+                    $"(its root bus is {problem.Machine.PciRoot}); allowed here: 'pci' or 'auto', or mode 'prefer'", "busKind", u.Id);
+                return false;
+            }
             Restrict(u, classes, c => Effective(u, c).IsPcie == wantPcie && (topo.IsPcie || !wantPcie), kind, "busKind",
                 $"on {(wantPcie ? "PCI Express" : "conventional PCI")}", $"wanted {kind.Value}");
         }
@@ -423,10 +440,10 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
                 else
                 {
                     // QEMU does not hot-plug into a pci-expander-bus (libvirt lists it as hot-pluggable), so an
-                    // expander's free slots are no hotplug reserve.
-                    Model.Add(reserve == 0);
+                    // expander's free slots are no hotplug reserve; a pseries host bridge's are.
+                    if (!topo.ExpanderIsRootBus) Model.Add(reserve == 0);
                     Model.Add(bridges == 0);
-                    var slots = Model.NewIntVar(0, ExpanderSlots, $"expanderSlots[{g}]");
+                    var slots = Model.NewIntVar(0, topo.ExpanderSlotCount, $"expanderSlots[{g}]");
                     Model.Add(slots == CountOf(c => c.Node == g && c.Attach == Attach.Expander) + reserve);
                     AddExpander(g, rootUse, slots, CountOf(c => c.Node == g && c.Attach != Attach.Stay) + reserve);
                 }
@@ -445,9 +462,9 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
         }
         var added = Model.NewBoolVar($"newExpander[{node}]");
         _m.NewExpander[node] = added;
-        Model.Add(slotsOnIt <= ExpanderSlots * added);
+        Model.Add(slotsOnIt <= topo.ExpanderSlotCount * added);
         Model.Add(users <= 256 * added);
-        rootUse.Add(added);
+        if (!topo.ExpanderIsRootBus) rootUse.Add(added);
     }
 
     private void AddBudgets()
@@ -460,7 +477,7 @@ internal sealed class PlacementModelBuilder(PciProblem problem, TopologyFacts to
             if (_m.NewPortsOn.TryGetValue(g, out var on)) buses.Add(on);
             if (_m.NewPortsOff.TryGetValue(g, out var off)) buses.Add(off);
             buses.Add(_m.NewBridges[g]);
-            if (_m.NewExpander.TryGetValue(g, out var x)) buses.AddTerm(x, 2);
+            if (_m.NewExpander.TryGetValue(g, out var x) && !topo.ExpanderIsRootBus) buses.AddTerm(x, 2);
         }
         // Root-port reserves: bus numbers, I/O, 32-bit and 64-bit windows beyond what the port's devices need.
         var spare = Global?.SparePortReserve;

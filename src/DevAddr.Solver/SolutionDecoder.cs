@@ -75,23 +75,24 @@ internal sealed class SolutionDecoder(PciProblem problem, TopologyFacts topo, IR
         foreach (var (node, lit) in built.NewExpander.OrderBy(kv => kv.Key))
         {
             if (!_s.BooleanValue(lit)) continue;
-            int slot = _rootSlots.Dequeue();
+            // A pci/pcie-expander-bus takes a root slot; another PCI host bridge (pseries) is a root bus, without one.
+            PciAddress? slot = topo.ExpanderIsRootBus ? null : new PciAddress(0, 0, _rootSlots.Dequeue(), 0);
             int idx;
             if (pass is not null && pass.IsRootComplexGroup(node))
             {
                 var (rc, cell, _) = pass.RootComplexOf(node);
-                idx = AddController(problem.Machine.ExpanderBus!, new PciAddress(0, 0, slot, 0),
+                idx = AddController(problem.Machine.ExpanderBus!, slot,
                     cell is null ? null : new ControllerOptions { NumaNode = cell },
                     $"devices of host root complex {rc} need an expander bus of their own{(cell is null ? "" : $" on NUMA node {cell}")}");
             }
             else
             {
-                idx = AddController(problem.Machine.ExpanderBus!, new PciAddress(0, 0, slot, 0),
-                    new ControllerOptions { NumaNode = node }, $"devices of NUMA node {node} need an expander bus on that node");
+                idx = AddController(problem.Machine.ExpanderBus!, slot, new ControllerOptions { NumaNode = node },
+                    topo.ExpanderIsRootBus ? $"devices of NUMA node {node} need a PCI host bridge on that node" : $"devices of NUMA node {node} need an expander bus on that node");
             }
             _newExpanders[node] = idx;
             expanderBus[node] = idx;
-            expanderSlots[node] = new Queue<int>(Enumerable.Range(0, 32));
+            expanderSlots[node] = new Queue<int>(Enumerable.Range(topo.ExpanderFirstSlot, topo.ExpanderSlotCount));
         }
 
         var portsOn = new Dictionary<int, PortPool>();
@@ -321,7 +322,7 @@ internal sealed class SolutionDecoder(PciProblem problem, TopologyFacts topo, IR
         return new PciAddress(0, b.Bus, b.Free.Dequeue(), 0);
     }
 
-    private int AddController(string model, PciAddress address, ControllerOptions? options, string reason)
+    private int AddController(string model, PciAddress? address, ControllerOptions? options, string reason)
     {
         int idx = _nextIndex++;
         _added.Add(new Device

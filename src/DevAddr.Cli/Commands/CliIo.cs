@@ -74,7 +74,11 @@ internal static class CliIo
         if (json)
             error.Write(PlanJson.Serialize(e));
         else
-            error.WriteLine($"devaddr: error [{e.Code}{(e.Rule is null ? "" : "/" + e.Rule)}]{(e.DeviceId is null ? "" : $" device '{e.DeviceId}'")}: {e.Message}");
+        {
+            // A message that starts by naming its device is not prefixed with it again.
+            bool named = e.DeviceId is null || e.Message.StartsWith($"device '{e.DeviceId}'", StringComparison.Ordinal);
+            error.WriteLine($"devaddr: error [{e.Code}{(e.Rule is null ? "" : "/" + e.Rule)}]{(named ? "" : $" device '{e.DeviceId}'")}: {e.Message}");
+        }
         return ExitCodeOf(e);
     }
 

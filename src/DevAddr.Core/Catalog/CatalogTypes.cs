@@ -48,7 +48,10 @@ public sealed record MachineType
     public int? DmiToPciBridgeSlot { get; init; }
     /// <summary>Whether pcie-to-pci-bridge is available (else dmi-to-pci-bridge + pci-bridge are used).</summary>
     public bool PcieToPciBridge { get; init; } = true;
-    /// <summary>The expander bus model of this machine (pci-expander-bus or pcie-expander-bus).</summary>
+    /// <summary>
+    /// The bus the optimizing policy adds for devices of one NUMA node: pci-expander-bus or pcie-expander-bus, or on
+    /// pseries pci-root (another PCI host bridge, carrying the node).
+    /// </summary>
     public string? ExpanderBus { get; init; }
 
     /// <summary>Size of the guest's I/O port space for PCI (e.g. <c>64K</c>); null: not checked.</summary>

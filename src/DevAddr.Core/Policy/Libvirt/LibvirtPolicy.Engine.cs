@@ -89,6 +89,7 @@ internal sealed partial class LibvirtPolicy
             MoveWeight = _moveWeight,
             HostTopology = _host,
         };
+        var offPci = TunablesOffPci(items);
         var result = engine.Place(problem);
         if (result.Error is not null) throw new PlanningException(result.Error);
 
@@ -114,9 +115,45 @@ internal sealed partial class LibvirtPolicy
                 throw Error(ErrorCodes.NoSpace, "the placement engine left the device without an address", byId[item.Device.Id], "address-present");
             byId[item.Device.Id].Address = a;
         }
-        _report = result.Report;
+        _report = result.Report is { } report && offPci.Count > 0 ? report with { Unmet = [.. report.Unmet, .. offPci] } : result.Report;
         FillPciControllerDefaults();
         SetAllMultifunction();
+    }
+
+    /// <summary>
+    /// PCI placement tunables (numaNode, busKind, hotpluggable, portReserve, p2pGroup, group) on a device this machine
+    /// does not put on PCI (CCW, spapr-vio, virtio-mmio, ISA, USB...): no placement can meet them. A required one
+    /// refuses the request naming the device, the tunable and the bus the device is on; a preferred one is reported
+    /// as unmet.
+    /// </summary>
+    private List<UnmetPreference> TunablesOffPci(List<PciItem> items)
+    {
+        var unmet = new List<UnmetPreference>();
+        var onPci = items.Select(i => i.Device.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var d in All)
+        {
+            if (d.Tunables is not { } t || onPci.Contains(d.Id) || d.Address is PciAddress) continue;
+            string bus = d.Address is { } a ? $"a {a.Kind} address" : "no PCI address";
+            string where = $"on machine type {_machine.Name} the device gets {bus}, not a PCI one";
+            foreach (var (name, required) in PciTunables(t))
+            {
+                if (required)
+                    throw Error(ErrorCodes.InvalidInput,
+                        $"device '{d.Id}': tunables.{name} places PCI devices only; {where} (drop the tunable or give it mode 'prefer')", d, "pci-tunable");
+                unmet.Add(new UnmetPreference { Tunable = name, DeviceId = d.Id, Message = $"device '{d.Id}': tunables.{name} not met: {where}" });
+            }
+        }
+        return unmet;
+    }
+
+    private static IEnumerable<(string Name, bool Required)> PciTunables(DeviceTunables t)
+    {
+        if (t.NumaNode is { } numa) yield return ("numaNode", numa.IsRequired);
+        if (t.BusKind is { Value: "pcie" or "pci" } kind) yield return ("busKind", kind.IsRequired);
+        if (t.Hotpluggable is { } hp) yield return ("hotpluggable", hp.IsRequired);
+        if (t.P2pGroup is { } p2p) yield return ("p2pGroup", p2p.IsRequired);
+        if (t.PortReserve is not null) yield return ("portReserve", true);
+        if (t.Group is not null) yield return ("group", true);
     }
 
     private int? NodeOf(WorkDevice controller)
