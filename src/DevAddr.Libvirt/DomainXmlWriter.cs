@@ -49,13 +49,14 @@ public static class DomainXmlWriter
         foreach (var e in leftovers) devicesEl.Add(e);
 
         var settings = new XmlWriterSettings { OmitXmlDeclaration = true, Indent = true, IndentChars = "  ", NewLineChars = "\n" };
-        using var sw = new StringWriter(CultureInfo.InvariantCulture);
+        using var sw = new StringWriter(new System.Text.StringBuilder(2048 + 320 * plan.Devices.Count), CultureInfo.InvariantCulture);
         using (var xw = XmlWriter.Create(sw, settings))
         {
             StripWhitespace(doc.Root!);
             doc.Root!.WriteTo(xw);
         }
-        return sw.ToString() + "\n";
+        sw.Write('\n');
+        return sw.ToString();
     }
 
     private static void StripWhitespace(XElement root)

@@ -60,28 +60,72 @@ public static class LibvirtExpander
     public static int ExpandDirectory(string inDir, string outDir, Func<PlanRequest, PlanResult> planner) => ExpandDirectory(inDir, outDir, null, planner);
 
     /// <summary>Like <see cref="ExpandDirectory(string, string)"/>, under <paramref name="policy"/> and with <paramref name="planner"/> (see <see cref="Expand(string, PolicySpec?, Func{PlanRequest, PlanResult}?)"/>).</summary>
-    public static int ExpandDirectory(string inDir, string outDir, PolicySpec? policy, Func<PlanRequest, PlanResult>? planner)
+    public static int ExpandDirectory(string inDir, string outDir, PolicySpec? policy, Func<PlanRequest, PlanResult>? planner) =>
+        ExpandDirectory(inDir, outDir, policy, planner, jobs: 1);
+
+    /// <summary>
+    /// Like <see cref="ExpandDirectory(string, string, PolicySpec?, Func{PlanRequest, PlanResult}?)"/>, expanding up to
+    /// <paramref name="jobs"/> domains at once (0: one per processor). Every domain is planned on its own, so the
+    /// files written are the same for any number of jobs; <paramref name="planner"/> must allow concurrent calls.
+    /// </summary>
+    public static int ExpandDirectory(string inDir, string outDir, PolicySpec? policy, Func<PlanRequest, PlanResult>? planner, int jobs)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(jobs);
         Directory.CreateDirectory(outDir);
-        var files = Directory.GetFiles(inDir, "*.xml").OrderBy(f => f, StringComparer.Ordinal).ToList();
-        foreach (var file in files)
+        var files = Directory.GetFiles(inDir, "*.xml");
+        Array.Sort(files, StringComparer.Ordinal);
+        int workers = Math.Min(jobs == 0 ? Environment.ProcessorCount : jobs, files.Length);
+        if (workers <= 1)
         {
-            string name = Path.GetFileNameWithoutExtension(file);
-            string text;
-            try
-            {
-                text = File.ReadAllText(file, new UTF8Encoding(false, true));
-            }
-            catch (DecoderFallbackException ex)
-            {
-                WriteResult(outDir, name, null, $"XML error: input is not valid UTF-8: {ex.Message}");
-                continue;
-            }
-            var (xml, error) = Expand(text, policy, planner);
-            WriteResult(outDir, name, xml, error);
+            foreach (var file in files) ExpandFile(file, outDir, policy, planner);
         }
-        return files.Count;
+        else
+        {
+            // Workers take the next file in name order (no static partition: guests differ in size by 100x).
+            int next = -1;
+            var threads = new Thread[workers];
+            Exception? failure = null;
+            for (int w = 0; w < workers; w++)
+            {
+                threads[w] = new Thread(() =>
+                {
+                    try
+                    {
+                        for (int i; (i = Interlocked.Increment(ref next)) < files.Length && Volatile.Read(ref failure) is null;)
+                            ExpandFile(files[i], outDir, policy, planner);
+                    }
+                    catch (Exception ex)
+                    {
+                        Interlocked.CompareExchange(ref failure, ex, null);
+                    }
+                }, maxStackSize: 16 << 20) { IsBackground = true, Name = $"expand-{w}" };
+                threads[w].Start();
+            }
+            foreach (var t in threads) t.Join();
+            if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+        return files.Length;
     }
+
+    private static void ExpandFile(string file, string outDir, PolicySpec? policy, Func<PlanRequest, PlanResult>? planner)
+    {
+        string name = Path.GetFileNameWithoutExtension(file);
+        string text;
+        try
+        {
+            text = File.ReadAllText(file, StrictUtf8);
+        }
+        catch (DecoderFallbackException ex)
+        {
+            WriteResult(outDir, name, null, $"XML error: input is not valid UTF-8: {ex.Message}");
+            return;
+        }
+        var (xml, error) = Expand(text, policy, planner);
+        WriteResult(outDir, name, xml, error);
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
+    private static readonly UTF8Encoding Utf8 = new(false);
 
     private static void WriteResult(string outDir, string name, string? xml, string? error)
     {
@@ -91,7 +135,7 @@ public static class LibvirtExpander
         File.Delete(errPath);
         string target = xml is not null ? xmlPath : errPath;
         string tmp = target + ".tmp";
-        File.WriteAllText(tmp, xml ?? (error!.TrimEnd() + "\n"), new UTF8Encoding(false));
+        File.WriteAllText(tmp, xml ?? (error!.TrimEnd() + "\n"), Utf8);
         File.Move(tmp, target, overwrite: true);
     }
 }

@@ -85,6 +85,63 @@ public sealed class LibvirtCommandTests
         Assert.False(Directory.Exists(dir.File("out")));
     }
 
+    /// <summary>Every file of a parallel expansion equals the one-thread file: the whole 9.0 corpus and its arches corpus.</summary>
+    [Fact]
+    public void Expand_AnyNumberOfJobs_WritesByteIdenticalFiles()
+    {
+        using var dir = new TempDirectory();
+        string input = dir.File("in");
+        Directory.CreateDirectory(input);
+        foreach (string corpus in new[] { "libvirt-9.0", "libvirt-9.0-arches" })
+            foreach (var f in Directory.GetFiles(Path.Combine(CliRun.Root, "fixtures", "conformance", corpus, "input"), "*.xml"))
+                File.Copy(f, Path.Combine(input, corpus + "-" + Path.GetFileName(f)));
+
+        var outputs = new[] { "1", "2", "4", "0" }.Select(jobs =>
+        {
+            string output = dir.File("out-" + jobs);
+            var result = CliRun.Run("libvirt", "expand", "--jobs", jobs, input, output);
+            Assert.True(result.ExitCode == 0, result.Error);
+            return output;
+        }).ToList();
+
+        var expected = Snapshot(outputs[0]);
+        Assert.Equal(800, expected.Count);
+        foreach (string output in outputs.Skip(1)) Assert.Equal(expected, Snapshot(output));
+    }
+
+    /// <summary>The optimize policy (a CP-SAT model per guest) expanded in parallel: the same files as one at a time.</summary>
+    [Fact]
+    public void Expand_OptimizePolicyInParallel_WritesByteIdenticalFiles()
+    {
+        using var dir = new TempDirectory();
+        string input = dir.File("in"), policy = dir.File("policy.json");
+        Directory.CreateDirectory(input);
+        foreach (var f in Directory.GetFiles(Path.Combine(CliRun.Root, "fixtures", "conformance", "libvirt-9.0", "input"), "*.xml").Order(StringComparer.Ordinal).Take(60))
+            File.Copy(f, Path.Combine(input, Path.GetFileName(f)));
+        File.WriteAllText(policy, """{"name": "optimize", "tunables": {"hotplugReserve": {"value": 2, "mode": "prefer"}}}""");
+
+        var one = CliRun.Run("libvirt", "expand", "--tunables", policy, "-j", "1", input, dir.File("one"));
+        var two = CliRun.Run("libvirt", "expand", "--tunables", policy, "-j", "2", input, dir.File("two"));
+
+        Assert.True(one.ExitCode == 0 && two.ExitCode == 0, one.Error + two.Error);
+        Assert.Equal(Snapshot(dir.File("one")), Snapshot(dir.File("two")));
+    }
+
+    [Fact]
+    public void Expand_NegativeJobs_IsAUsageError()
+    {
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir.File("in"));
+
+        var result = CliRun.Run("libvirt", "expand", "--jobs", "-1", dir.File("in"), dir.File("out"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("devaddr: --jobs must be 0 (one per processor) or more, got -1\n", result.Error);
+    }
+
+    private static SortedDictionary<string, string> Snapshot(string directory) =>
+        new(Directory.GetFiles(directory).ToDictionary(f => Path.GetFileName(f), File.ReadAllText, StringComparer.Ordinal), StringComparer.Ordinal);
+
     [Fact]
     public void Expand_MissingInputDirectory_IsAUsageError()
     {

@@ -121,6 +121,22 @@ public sealed partial class WhatifCommandTests : IDisposable
         Assert.EndsWith(",0", lines[2], StringComparison.Ordinal);
     }
 
+    /// <summary>A sweep planned in parallel gives the same report as one column at a time (solve times are not in it).</summary>
+    [Fact]
+    public void Whatif_SweepInParallel_SameReportAsOneAtATime()
+    {
+        string[] sweep = ["whatif", Numa, "--sweep", "hotplugReserve=0..12:2", "--format", "json"];
+
+        var one = WhatifTestFiles.Run([.. sweep, "--jobs", "1"]);
+        var two = WhatifTestFiles.Run([.. sweep, "--jobs", "2"]);
+        var all = WhatifTestFiles.Run([.. sweep]);
+
+        Assert.True(one.Exit == 0, one.Err);
+        Assert.Equal(7, JsonDocument.Parse(one.Out).RootElement.GetProperty("scenarios").GetArrayLength());
+        Assert.Equal(one.Out, two.Out);
+        Assert.Equal(one.Out, all.Out);
+    }
+
     [Fact]
     public void Whatif_Sweep0To4_FiveRowsWithMonotonicSparePlaces()
     {

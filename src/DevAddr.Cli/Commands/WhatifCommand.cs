@@ -75,6 +75,12 @@ internal sealed class WhatifCommand : Command
         Description = "With --prior: existing devices may move under the optimize policy, at the prior layout's move weight.",
     };
 
+    private static readonly Option<int> Jobs = new("--jobs", "-j")
+    {
+        Description = "Columns planned at once (default 0: one per processor; 1: one at a time, for solve times undisturbed by one another). The plans are the same for any value.",
+        DefaultValueFactory = _ => 0,
+    };
+
     public WhatifCommand() : base("whatif", "Compare plans of one request under several policies or along a swept tunable: controllers, spare hotplug places, bus numbers, I/O and MMIO, NUMA misses, moves, objective, time.")
     {
         Format.AcceptOnlyFromAmong("text", "csv", "json");
@@ -90,6 +96,7 @@ internal sealed class WhatifCommand : Command
         Options.Add(Timings);
         Options.Add(Prior);
         Options.Add(AllowMoves);
+        Options.Add(Jobs);
         SetAction(Execute);
     }
 
@@ -183,7 +190,13 @@ internal sealed class WhatifCommand : Command
             }
         }
 
-        var outcomes = WhatifRunner.Run(scenarios);
+        int jobs = parseResult.GetValue(Jobs);
+        if (jobs < 0)
+        {
+            error.WriteLine($"devaddr: --jobs must be 0 (one per processor) or more, got {jobs}");
+            return ExitCodes.Usage;
+        }
+        var outcomes = WhatifRunner.Run(scenarios, jobs: jobs);
         var report = new WhatifReport(requestPath, outcomes, sweep, parseResult.GetValue(Timings));
         bool terminal = output is null or "-" && ReferenceEquals(cfg.Output, Console.Out) && !Console.IsOutputRedirected;
         string rendered = format switch

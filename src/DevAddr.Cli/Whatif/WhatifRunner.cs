@@ -19,30 +19,35 @@ internal sealed record WhatifOutcome(WhatifScenario Scenario, PlanMetrics? Metri
 }
 
 /// <summary>
-/// Plans each scenario in turn (one at a time, so the measured times do not disturb one another). One untimed plan per
-/// policy comes first, so the first column is not charged for loading the solver and compiling the planner.
+/// Plans the scenarios, up to <c>jobs</c> at once (0: one per processor), each on its own, so the outcomes (in
+/// scenario order) do not depend on the number of jobs; only the measured solve times do (with one job they do not
+/// disturb one another). One untimed plan per policy comes first, so the first column is not charged for loading the
+/// solver and compiling the planner.
 /// </summary>
 internal static class WhatifRunner
 {
-    public static IReadOnlyList<WhatifOutcome> Run(IEnumerable<WhatifScenario> scenarios, DeviceCatalog? catalog = null)
+    public static IReadOnlyList<WhatifOutcome> Run(IEnumerable<WhatifScenario> scenarios, DeviceCatalog? catalog = null, int jobs = 1)
     {
         catalog ??= DeviceCatalog.Default;
         var list = scenarios.ToList();
         foreach (var first in list.GroupBy(s => s.Request.Policy.Name, StringComparer.Ordinal).Select(g => g.First()))
             _ = OptimizingPlanner.Plan(first.Request, catalog);
-        var outcomes = new List<WhatifOutcome>();
-        foreach (var scenario in list)
-        {
-            long start = Stopwatch.GetTimestamp();
-            var result = OptimizingPlanner.Plan(scenario.Request, catalog);
-            var elapsed = Stopwatch.GetElapsedTime(start);
-            outcomes.Add(result switch
-            {
-                PlanResult.Success s => new WhatifOutcome(scenario, PlanMetrics.Of(s.Plan, scenario.Request, catalog), null, elapsed) { Plan = s.Plan },
-                PlanResult.Failure f => new WhatifOutcome(scenario, null, f.Error, elapsed),
-                _ => throw new InvalidOperationException("unknown plan result " + result.GetType().Name),
-            });
-        }
+        var outcomes = new WhatifOutcome[list.Count];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = jobs == 0 ? Environment.ProcessorCount : Math.Max(jobs, 1) };
+        Parallel.For(0, list.Count, options, i => outcomes[i] = Plan(list[i], catalog));
         return outcomes;
+    }
+
+    private static WhatifOutcome Plan(WhatifScenario scenario, DeviceCatalog catalog)
+    {
+        long start = Stopwatch.GetTimestamp();
+        var result = OptimizingPlanner.Plan(scenario.Request, catalog);
+        var elapsed = Stopwatch.GetElapsedTime(start);
+        return result switch
+        {
+            PlanResult.Success s => new WhatifOutcome(scenario, PlanMetrics.Of(s.Plan, scenario.Request, catalog), null, elapsed) { Plan = s.Plan },
+            PlanResult.Failure f => new WhatifOutcome(scenario, null, f.Error, elapsed),
+            _ => throw new InvalidOperationException("unknown plan result " + result.GetType().Name),
+        };
     }
 }

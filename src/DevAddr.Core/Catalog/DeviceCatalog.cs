@@ -62,8 +62,26 @@ public sealed class DeviceCatalog
     public PciControllerModel? FindPciController(string model) => _pciByModel.GetValueOrDefault(model);
 
     /// <summary>The first device rule matching a device, or null when no rule matches.</summary>
-    public DeviceModelRule? Resolve(string kind, string? type, string? bus, string? model) =>
-        DeviceRules.FirstOrDefault(r => r.Matches(kind, type, bus, model));
+    public DeviceModelRule? Resolve(string kind, string? type, string? bus, string? model)
+    {
+        var key = (kind, type, bus, model);
+        if (_resolved.TryGetValue(key, out var known)) return known;
+        DeviceModelRule? rule = null;
+        foreach (var r in DeviceRules)
+        {
+            if (r.Matches(kind, type, bus, model))
+            {
+                rule = r;
+                break;
+            }
+        }
+        // Remembered for the combinations guests use; a stream of made-up model names does not grow it without end.
+        if (_resolved.Count < ResolvedLimit) _resolved.TryAdd(key, rule);
+        return rule;
+    }
+
+    private const int ResolvedLimit = 4096;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string?, string?, string?), DeviceModelRule?> _resolved = new();
 
     private static bool AliasMatches(string alias, string machine) =>
         alias.EndsWith('*')

@@ -389,7 +389,7 @@ internal sealed partial class HotplugChecker
         {
             var bus = _l.Set.Buses[b];
             var probe = new PciAddress(0, b, bus.MinSlot, 0);
-            if (!PciAddressSet.FlagsCompatible(probe, bus.Flags, hp, fromConfig: false, out _)) continue;
+            if (!PciAddressSet.FlagsCompatible(probe.Bus, bus.Flags, hp, fromConfig: false)) continue;
             for (int s = bus.MinSlot; s <= bus.MaxSlot; s++)
             {
                 if (bus.Functions[s] != 0 || (b == skip.Bus && s == skip.Slot && skip.Function == 0)) continue;

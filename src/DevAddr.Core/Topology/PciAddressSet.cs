@@ -70,19 +70,32 @@ internal sealed class PciAddressSet
     /// <summary>Whether a device of <paramref name="devFlags"/> may sit at <paramref name="addr"/> on a bus of <paramref name="busFlags"/>.</summary>
     public static bool FlagsCompatible(PciAddress addr, ConnectFlags busFlags, ConnectFlags devFlags, bool fromConfig, out string? error)
     {
-        error = null;
+        var why = Incompatibility(addr.Bus, busFlags, ref devFlags, fromConfig);
+        error = why switch
+        {
+            FlagsMismatch.None => null,
+            FlagsMismatch.NotIntegrated => $"The device at PCI address {addr} needs to be an integrated device (bus=0)",
+            FlagsMismatch.NoAutoAssign => $"The device at PCI address {addr} was auto-assigned this address, but the PCI controller with index='{addr.Bus}' doesn't allow auto-assignment",
+            FlagsMismatch.Type => $"The device at PCI address {addr} cannot be plugged into the PCI controller with index='{addr.Bus}'. It requires a controller that accepts a {ConnectTypes.Describe(devFlags)}.",
+            _ => $"The device at PCI address {addr} requires hotplug capability, but the PCI controller with index='{addr.Bus}' doesn't support hotplug",
+        };
+        return why == FlagsMismatch.None;
+    }
+
+    /// <summary>As <see cref="FlagsCompatible(PciAddress, ConnectFlags, ConnectFlags, bool, out string?)"/>, without the message (the search for a free slot asks this of every slot it passes).</summary>
+    public static bool FlagsCompatible(int bus, ConnectFlags busFlags, ConnectFlags devFlags, bool fromConfig) =>
+        Incompatibility(bus, busFlags, ref devFlags, fromConfig) == FlagsMismatch.None;
+
+    private enum FlagsMismatch { None, NotIntegrated, NoAutoAssign, Type, Hotplug }
+
+    /// <summary>virDomainPCIAddressFlagsCompatible: why a device with <paramref name="devFlags"/> cannot sit on a bus with <paramref name="busFlags"/> (the flags it was judged by stay in <paramref name="devFlags"/>).</summary>
+    private static FlagsMismatch Incompatibility(int bus, ConnectFlags busFlags, ref ConnectFlags devFlags, bool fromConfig)
+    {
         if ((devFlags & ConnectFlags.Integrated) != 0)
         {
-            if (addr.Bus == 0)
-            {
-                // Bus 0 takes an integrated device of either kind (pvpanic is conventional PCI, on pcie-root too).
-                busFlags |= ConnectFlags.AutoAssign | (devFlags & ConnectFlags.PciDevice);
-            }
-            else
-            {
-                error = $"The device at PCI address {addr} needs to be an integrated device (bus=0)";
-                return false;
-            }
+            // Bus 0 takes an integrated device of either kind (pvpanic is conventional PCI, on pcie-root too).
+            if (bus != 0) return FlagsMismatch.NotIntegrated;
+            busFlags |= ConnectFlags.AutoAssign | (devFlags & ConnectFlags.PciDevice);
         }
 
         if (fromConfig)
@@ -94,22 +107,12 @@ internal sealed class PciAddressSet
         }
         else if ((devFlags & ConnectFlags.AutoAssign) != 0 && (busFlags & ConnectFlags.AutoAssign) == 0)
         {
-            error = $"The device at PCI address {addr} was auto-assigned this address, but the PCI controller with index='{addr.Bus}' doesn't allow auto-assignment";
-            return false;
+            return FlagsMismatch.NoAutoAssign;
         }
 
-        if ((devFlags & busFlags & ConnectFlags.TypesMask) == 0)
-        {
-            error = $"The device at PCI address {addr} cannot be plugged into the PCI controller with index='{addr.Bus}'. It requires a controller that accepts a {ConnectTypes.Describe(devFlags)}.";
-            return false;
-        }
-
-        if ((devFlags & ConnectFlags.Hotpluggable) != 0 && (busFlags & ConnectFlags.Hotpluggable) == 0)
-        {
-            error = $"The device at PCI address {addr} requires hotplug capability, but the PCI controller with index='{addr.Bus}' doesn't support hotplug";
-            return false;
-        }
-        return true;
+        if ((devFlags & busFlags & ConnectFlags.TypesMask) == 0) return FlagsMismatch.Type;
+        if ((devFlags & ConnectFlags.Hotpluggable) != 0 && (busFlags & ConnectFlags.Hotpluggable) == 0) return FlagsMismatch.Hotplug;
+        return FlagsMismatch.None;
     }
 
     /// <summary>Checks that an address exists and suits the device; throws a precise error otherwise.</summary>
@@ -180,7 +183,7 @@ internal sealed class PciAddressSet
         found = null!;
         var bus = Buses[busIndex];
         var probe = new PciAddress(0, busIndex, bus.MinSlot, fn);
-        if (!FlagsCompatible(probe, bus.Flags, flags, fromConfig: false, out _))
+        if (!FlagsCompatible(probe.Bus, bus.Flags, flags, fromConfig: false))
             return false;
         for (int slot = bus.MinSlot; slot <= bus.MaxSlot; slot++)
         {
