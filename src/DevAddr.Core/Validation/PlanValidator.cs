@@ -38,6 +38,7 @@ internal sealed partial class PlanValidator(DeviceCatalog catalog)
         _errors.Clear();
         _buses.Clear();
         _devices = [];
+        _controllers = null;
         var all = plan.Devices ?? [];
         var ids = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < all.Count; i++)
@@ -93,8 +94,19 @@ internal sealed partial class PlanValidator(DeviceCatalog catalog)
     private static bool IsPciController(Device d) => IsController(d, "pci");
 
     /// <summary>The first controller of a type with an index, or null.</summary>
-    private Device? FindController(string type, int index) =>
-        _devices.FirstOrDefault(c => IsController(c, type) && (c.Index ?? 0) == index);
+    private Device? FindController(string type, int index)
+    {
+        if (_controllers is null)
+        {
+            _controllers = new Dictionary<(string, int), Device>();
+            foreach (var c in _devices)
+                if (c.Kind == "controller" && c.Type is not null) _controllers.TryAdd((c.Type, c.Index ?? 0), c);
+        }
+        return _controllers.GetValueOrDefault((type, index));
+    }
+
+    /// <summary>The first controller of each type and index, built on first use per plan.</summary>
+    private Dictionary<(string Type, int Index), Device>? _controllers;
 
     /// <summary>Options of every controller: index range, chassis, port, NUMA node, hotplug.</summary>
     private void CheckControllerOptions()

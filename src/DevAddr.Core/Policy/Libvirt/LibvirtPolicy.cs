@@ -132,12 +132,32 @@ internal sealed partial class LibvirtPolicy
 
     /// <summary>The sort key of each disk inserted so far (its target name's index), computed once.</summary>
     private readonly Dictionary<WorkDevice, int> _diskKeys = new(ReferenceEqualityComparer.Instance);
+    /// <summary>Per disk bus: the disk placed last in the list and the highest name index on that bus.</summary>
+    private readonly Dictionary<string, (WorkDevice Disk, int MaxKey)> _lastDisk = new(StringComparer.Ordinal);
 
     /// <summary>Inserts a disk keeping disks of one bus together and sorted by target name (vda, vdb, ..., vdaa).</summary>
     private void InsertDisk(WorkDevice disk)
     {
         int key = disk.Target is null ? -1 : DiskNameToIndex(disk.Target);
         _diskKeys[disk] = key;
+        string bus = disk.Bus ?? "";
+        // Disks given in name order (the usual case) go right after the last disk of their bus, found from the end
+        // without walking every disk: the walk below would give the same place.
+        if (_lastDisk.TryGetValue(bus, out var last) && key >= last.MaxKey)
+        {
+            int at = _devices.Count - 1;
+            while (!ReferenceEquals(_devices[at], last.Disk)) at--;
+            _devices.Insert(at + 1, disk);
+            _lastDisk[bus] = (disk, key);
+            return;
+        }
+        if (!_lastDisk.ContainsKey(bus))
+        {
+            // The first disk of its bus: after every device so far.
+            _devices.Add(disk);
+            _lastDisk[bus] = (disk, key);
+            return;
+        }
         int insertAt = -1;
         for (int i = _devices.Count - 1; i >= 0; i--)
         {

@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""tools/bench.py [--devaddr PATH] [--native PATH] [--runs N] [--quick] [--markdown FILE]
+
+Measures DevAddr's performance figures in one run, on this machine, and prints them as one table with the target
+and, against libvirt, the ratio. Every timing is a whole process (start-up, reading, planning, writing every
+output file), wall time, the best of --runs (default 3) runs unless the row says median.
+
+  1. end to end against libvirt: 900 guests (fixtures/conformance/libvirt-9.0 plus 400 fresh guests of every
+     profile from ../shared/oracle/gen-cases when it is beside the repository, else 300 arches and 100 rules
+     guests from fixtures/conformance), `devaddr libvirt expand --libvirt 9.0` against tools/oracle/libvirt-expand
+     (libvirt 9.0 define + dumpxml; skipped without python3-libvirt: tools/oracle/install-libvirt.sh);
+  2. marginal wall cost per guest: (900 guests - 1 guest) / 899;
+  3. start-up: `devaddr plan fixtures/examples/q35-basic.json`, median of 10;
+  4. large guests: 4,000 SCSI disks planned, 60,000 devices refused (wall and peak memory);
+  5. fleet: 100,000 guests with 20% distinct shapes (default policy) and 10,000 under the optimize policy,
+     `devaddr fleet` on every core (wall and peak memory).
+
+--devaddr  the devaddr to measure (default: the managed Release build, src/DevAddr.Cli/bin/Release/net10.0/devaddr,
+           built first); --native adds a second devaddr (e.g. the NativeAOT binary, tools/publish-native.sh) as its
+           own column. --quick: 1 run, 10,000-guest default fleet. --markdown writes the table to FILE too.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run(cmd, cwd=None, check=True):
+    """Runs cmd; returns (wall seconds, peak RSS MiB of the process (with /usr/bin/time), completed process)."""
+    peak_file = None
+    if os.access("/usr/bin/time", os.X_OK):
+        fd, peak_file = tempfile.mkstemp(prefix="devaddr-bench-rss.")
+        os.close(fd)
+        cmd = ["/usr/bin/time", "-f", "%M", "-o", peak_file] + cmd
+    start = time.perf_counter()
+    p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - start
+    peak = None
+    if peak_file:
+        with open(peak_file) as f:
+            text = f.read().split()
+        os.unlink(peak_file)
+        peak = int(text[-1]) / 1024 if text and text[-1].isdigit() else None
+    if check and p.returncode != 0:
+        sys.exit(f"bench: {' '.join(cmd)} failed ({p.returncode}): {p.stderr.strip()[:500]}")
+    return wall, peak, p
+
+
+def disk_name(i):
+    """libvirt's disk target name of index i: sda..sdz, sdaa, ..."""
+    letters = ""
+    i += 1
+    while i > 0:
+        i, r = divmod(i - 1, 26)
+        letters = chr(ord("a") + r) + letters
+    return "sd" + letters
+
+
+def best(cmd, runs, prepare=None):
+    times = []
+    for _ in range(runs):
+        if prepare:
+            prepare()
+        times.append(run(cmd)[0])
+    return min(times)
+
+
+def fmt_s(s):
+    return f"{s * 1000:.0f} ms" if s < 1 else f"{s:.2f} s"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--devaddr")
+    ap.add_argument("--native")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--markdown")
+    a = ap.parse_args()
+    runs = 1 if a.quick else max(1, a.runs)
+
+    if a.devaddr is None:
+        subprocess.run(["dotnet", "build", os.path.join(ROOT, "src/DevAddr.Cli"), "-c", "Release", "-nologo", "-v", "q"],
+                       check=True, stdout=subprocess.DEVNULL)
+        a.devaddr = os.path.join(ROOT, "src/DevAddr.Cli/bin/Release/net10.0/devaddr")
+    tools = [("devaddr", a.devaddr)] + ([("devaddr native", a.native)] if a.native else [])
+    work = tempfile.mkdtemp(prefix="devaddr-bench.")
+    rows = []  # (figure, target, {tool: text}, ratio text)
+
+    def add(figure, target, values, ratio=""):
+        rows.append((figure, target, values, ratio))
+        print(f"  {figure}: " + ", ".join(f"{k} {v}" for k, v in values.items()) + (f" ({ratio})" if ratio else ""), file=sys.stderr)
+
+    try:
+        # 1-2. 900 guests.
+        corpus = os.path.join(work, "in")
+        os.makedirs(corpus)
+        src = os.path.join(ROOT, "fixtures/conformance/libvirt-9.0/input")
+        for f in sorted(os.listdir(src)):
+            if f.endswith(".xml"):
+                shutil.copy(os.path.join(src, f), os.path.join(corpus, "corpus-" + f))
+        gen = os.path.join(ROOT, "..", "shared", "oracle", "gen-cases")
+        if os.access(gen, os.X_OK):
+            fresh = "400 fresh gen-cases guests (100 each of dev, wide, breadth, arches; seed 14001-14004)"
+            for i, profile in enumerate(["dev", "wide", "breadth", "arches"]):
+                d = os.path.join(work, "gen-" + profile)
+                subprocess.run([gen, "--seed", str(14001 + i), "--count", "100", "--profile", profile, d], check=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                for f in sorted(os.listdir(d)):
+                    if f.endswith(".xml"):
+                        shutil.copy(os.path.join(d, f), os.path.join(corpus, f"{profile}-{f}"))
+        else:
+            fresh = "300 arches and 100 rules guests from fixtures/conformance (gen-cases not found)"
+            for name, count in (("libvirt-9.0-arches", 300), ("libvirt-9.0-rules", 100)):
+                d = os.path.join(ROOT, "fixtures/conformance", name, "input")
+                for f in sorted(x for x in os.listdir(d) if x.endswith(".xml"))[:count]:
+                    shutil.copy(os.path.join(d, f), os.path.join(corpus, f"{name}-{f}"))
+        n = len([f for f in os.listdir(corpus) if f.endswith(".xml")])
+        one = os.path.join(work, "one")
+        os.makedirs(one)
+        first = sorted(os.listdir(corpus))[0]
+        shutil.copy(os.path.join(corpus, first), one)
+        print(f"bench: {n} guests: 500 of the libvirt 9.0 corpus and {fresh}", file=sys.stderr)
+
+        out = os.path.join(work, "out")
+        clean = lambda: shutil.rmtree(out, ignore_errors=True)
+        full, single = {}, {}
+        for name, exe in tools:
+            run([exe, "libvirt", "expand", "--libvirt", "9.0", corpus, out])  # warm-up (disk cache)
+            full[name] = best([exe, "libvirt", "expand", "--libvirt", "9.0", corpus, out], runs, clean)
+            single[name] = best([exe, "libvirt", "expand", "--libvirt", "9.0", one, out], runs, clean)
+        libvirt = None
+        expand = os.path.join(ROOT, "tools/oracle/libvirt-expand")
+        if subprocess.run(["/usr/bin/python3", "-c", "import libvirt"], stderr=subprocess.DEVNULL).returncode == 0:
+            run([expand, corpus, out])
+            libvirt = best([expand, corpus, out], runs, clean)
+        values = {k: fmt_s(v) for k, v in full.items()}
+        if libvirt is not None:
+            values["libvirt 9.0"] = fmt_s(libvirt)
+        ratio = ", ".join(f"{k} {libvirt / v:.1f}x" for k, v in full.items()) if libvirt else "libvirt not installed"
+        add(f"{n} guests, libvirt expand, whole process (best of {runs})", "20x libvirt", values, ratio)
+        add("marginal wall per guest in the CLI ((N - 1 guest) / (N - 1))", "<= 0.2 ms",
+            {k: f"{(full[k] - single[k]) / (n - 1) * 1000:.3f} ms" for k in full})
+
+        # 3. Start-up.
+        example = os.path.join(ROOT, "fixtures/examples/q35-basic.json")
+        starts = {}
+        for name, exe in tools:
+            run([exe, "plan", example])
+            starts[name] = statistics.median(run([exe, "plan", example])[0] for _ in range(10))
+        add("start-up: plan fixtures/examples/q35-basic.json (median of 10)", "<= 50 ms", {k: fmt_s(v) for k, v in starts.items()})
+
+        # 4. Large guests.
+        def guest(devices, name):
+            path = os.path.join(work, name)
+            with open(path, "w") as f:
+                json.dump({"machine": {"arch": "x86_64", "type": "q35"}, "devices": devices}, f)
+            return path
+        disks = [{"id": f"d{i}", "kind": "disk", "bus": "scsi", "target": disk_name(i)} for i in range(4000)]
+        big = guest(disks, "4000.json")
+        huge = guest([{"id": f"n{i}", "kind": "interface", "model": "virtio"} for i in range(60000)], "60000.json")
+        for label, path, target in (("4,000 SCSI disks, planned", big, "<= 0.2 s"), ("60,000 devices, refused", huge, "< 1 s, < 1 GiB")):
+            values = {}
+            for name, exe in tools:
+                walls, peaks = [], []
+                for _ in range(runs):
+                    w, peak, p = run([exe, "plan", path, "-o", os.path.join(work, "big-plan.json")], check=False)
+                    walls.append(w)
+                    peaks.append(peak)
+                outcome = "planned" if p.returncode == 0 else f"exit {p.returncode}"
+                peak = max((x for x in peaks if x), default=None)
+                values[name] = f"{fmt_s(min(walls))}{'' if peak is None else f', {peak:.0f} MiB'} ({outcome})"
+            add(f"large guest: {label}", target, values)
+
+        # 5. Fleets.
+        gen_dll = os.path.join(ROOT, "tools/DevAddr.FleetGen/bin/Release/net10.0/fleetgen.dll")
+        subprocess.run(["dotnet", "build", os.path.join(ROOT, "tools/DevAddr.FleetGen"), "-c", "Release", "-nologo", "-v", "q"],
+                       check=True, stdout=subprocess.DEVNULL)
+        guests = 10000 if a.quick else 100000
+        fleet = os.path.join(work, "fleet.jsonl")
+        subprocess.run(["dotnet", gen_dll, "generate", "-o", fleet, "--guests", str(guests), "--unique", "0.2", "--seed", "1"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        optimize = os.path.join(work, "fleet-optimize.jsonl")
+        with open(fleet) as src_f, open(optimize, "w") as dst:
+            for i, line in enumerate(src_f):
+                if i == 10000:
+                    break
+                o = json.loads(line)
+                o["request"]["policy"] = {"name": "optimize"}
+                dst.write(json.dumps(o, separators=(",", ":")) + "\n")
+        for label, path, target in ((f"fleet: {guests:,} guests, 20% distinct, default policy", fleet, "<= 3 s, < 1 GiB"),
+                                    ("fleet: 10,000 guests, optimize policy", optimize, "<= 5 s, < 1 GiB")):
+            values = {}
+            for name, exe in tools:
+                walls, peaks = [], []
+                for _ in range(runs):
+                    w, peak, _ = run([exe, "fleet", path, "-o", os.path.join(work, "fleet-out.jsonl"), "--no-progress"])
+                    walls.append(w)
+                    peaks.append(peak)
+                peak = max((x for x in peaks if x), default=None)
+                values[name] = f"{fmt_s(min(walls))}{'' if peak is None else f', {peak:.0f} MiB'}"
+            add(label, target, values)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    names = [t[0] for t in tools] + (["libvirt 9.0"] if any("libvirt 9.0" in r[2] for r in rows) else [])
+    lines = ["| figure | target | " + " | ".join(names) + " | ratio |", "|---|---|" + "---:|" * len(names) + "---|"]
+    for figure, target, values, ratio in rows:
+        lines.append(f"| {figure} | {target} | " + " | ".join(values.get(k, "") for k in names) + f" | {ratio} |")
+    load = os.getloadavg()
+    lines.append("")
+    lines.append(f"{os.cpu_count()} cores, load {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min) when the run ended.")
+    table = "\n".join(lines)
+    print(table)
+    if a.markdown:
+        with open(a.markdown, "w") as f:
+            f.write(table + "\n")
+
+
+if __name__ == "__main__":
+    main()
