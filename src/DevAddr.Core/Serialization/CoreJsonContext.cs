@@ -11,9 +11,10 @@ namespace DevAddr.Core.Serialization;
 /// behind <see cref="PlanJson.Options"/> and the catalog's options, so no document is read or written through
 /// reflection (the native <c>devaddr</c> binary and <c>libdevaddr.so</c> run the same code as the managed build).
 /// The options themselves (naming, indentation, unknown members, ...) stay those of the options it serves; the
-/// metadata carries what the types declare (property order, ignore conditions, polymorphic addresses). A member with
-/// a default value is <c>{ get; set; }</c>, not <c>init</c>: generated metadata sets an omitted <c>init</c> member
-/// to null or 0 instead of keeping its default.
+/// metadata carries what the types declare (property order, ignore conditions, polymorphic addresses). Generated
+/// metadata sets an <c>init</c> member that a document leaves out to null or 0, not to its initializer's value: a
+/// member with a default takes it from an optional constructor parameter (the request records) or is
+/// <c>{ get; set; }</c> (the catalog records).
 /// </summary>
 [JsonSourceGenerationOptions(GenerationMode = JsonSourceGenerationMode.Metadata)]
 [JsonSerializable(typeof(PlanRequest))]
