@@ -37,7 +37,8 @@ public sealed class NativeCliFixture
 /// through OR-Tools' native library beside the executable), the broken plans, a sample of the golden corpus, libvirt
 /// XML expansion, a fleet and a what-if sweep with its plot.
 /// </summary>
-public sealed class NativeCliTests(NativeCliFixture cli, ITestOutputHelper output) : IClassFixture<NativeCliFixture>
+[Collection(NativeLibraryCollection.Name)]
+public sealed class NativeCliTests(NativeCliFixture cli, ITestOutputHelper output)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
 
