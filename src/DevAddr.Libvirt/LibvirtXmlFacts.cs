@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace DevAddr.Libvirt;
 
@@ -15,12 +17,20 @@ internal sealed record LibvirtXmlFacts
     {
         using var stream = typeof(LibvirtXmlFacts).Assembly.GetManifestResourceStream("models/libvirt-xml.json")
             ?? throw new InvalidOperationException("embedded models/libvirt-xml.json is missing");
-        return JsonSerializer.Deserialize<LibvirtXmlFacts>(stream, new JsonSerializerOptions
+        var options = new JsonSerializerOptions
         {
             PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-            UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
-        }) ?? throw new InvalidOperationException("models/libvirt-xml.json is empty");
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+            TypeInfoResolver = LibvirtJsonContext.Default,
+        };
+        return JsonSerializer.Deserialize(stream, (JsonTypeInfo<LibvirtXmlFacts>)options.GetTypeInfo(typeof(LibvirtXmlFacts)))
+            ?? throw new InvalidOperationException("models/libvirt-xml.json is empty");
     });
 
     public static LibvirtXmlFacts Default => s_default.Value;
 }
+
+/// <summary>Compile-time JSON metadata of <c>models/libvirt-xml.json</c> (read without reflection).</summary>
+[JsonSourceGenerationOptions(GenerationMode = JsonSourceGenerationMode.Metadata)]
+[JsonSerializable(typeof(LibvirtXmlFacts))]
+internal sealed partial class LibvirtJsonContext : JsonSerializerContext;

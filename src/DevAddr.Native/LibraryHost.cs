@@ -13,10 +13,9 @@ internal static class LibraryHost
     static LibraryHost()
     {
         NativeLibraryResolver.Install();
-        // PlanJson.Options is mutable until its first use, and nothing in this library uses it before this line.
-        // Reflection answers for every type, as in the CLI; the context behind it only keeps its code compiled in.
-        PlanJson.Options.TypeInfoResolver = JsonTypeInfoResolver.Combine(new DefaultJsonTypeInfoResolver(), NativeJsonContext.Default);
-        ErrorInfo = (JsonTypeInfo<ErrorEnvelope>)PlanJson.Options.GetTypeInfo(typeof(ErrorEnvelope));
+        // The error object with PlanJson's options (naming, indentation) and its own metadata.
+        var errorOptions = new JsonSerializerOptions(PlanJson.Options) { TypeInfoResolver = NativeJsonContext.Default };
+        ErrorInfo = (JsonTypeInfo<ErrorEnvelope>)errorOptions.GetTypeInfo(typeof(ErrorEnvelope));
         ViolationsInfo = (JsonTypeInfo<IReadOnlyList<Core.Model.PlanError>>)PlanJson.Options.GetTypeInfo(typeof(IReadOnlyList<Core.Model.PlanError>));
     }
 
@@ -25,7 +24,7 @@ internal static class LibraryHost
     {
     }
 
-    /// <summary>Metadata of the error object, bound to <see cref="PlanJson.Options"/>.</summary>
+    /// <summary>Metadata of the error object, bound to a copy of <see cref="PlanJson.Options"/>.</summary>
     public static JsonTypeInfo<ErrorEnvelope> ErrorInfo { get; }
 
     /// <summary>Metadata of a list of violations, bound to <see cref="PlanJson.Options"/>.</summary>

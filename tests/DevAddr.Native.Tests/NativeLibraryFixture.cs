@@ -38,9 +38,12 @@ public sealed class NativeLibraryFixture
     }
 }
 
-/// <summary>The tests that need the built library share one build.</summary>
+/// <summary>
+/// The tests that need the built library or the native devaddr share one build of each; the collection's fixtures are
+/// made one after the other, so the two NativeAOT publishes never run at once.
+/// </summary>
 [CollectionDefinition(Name)]
-public sealed class NativeLibraryCollection : ICollectionFixture<NativeLibraryFixture>
+public sealed class NativeLibraryCollection : ICollectionFixture<NativeLibraryFixture>, ICollectionFixture<NativeCliFixture>
 {
     public const string Name = "libdevaddr.so";
 }

@@ -1,4 +1,6 @@
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using DevAddr.Core.Model;
 using DevAddr.Core.Serialization;
 
@@ -7,6 +9,12 @@ namespace DevAddr.Cli.Commands;
 /// <summary>Input and output helpers shared by the commands: reading files or stdin, atomic writes, error reporting.</summary>
 internal static class CliIo
 {
+    /// <summary>
+    /// The metadata of <typeparamref name="T"/> under <paramref name="options"/> (<see cref="PlanJson.Options"/> or a
+    /// copy of them): JSON is written through Core's compile-time metadata, never through reflection.
+    /// </summary>
+    public static JsonTypeInfo<T> TypeInfo<T>(JsonSerializerOptions options) => (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
+
     /// <summary>Reads a file ("-" for standard input) as UTF-8; returns null and reports when it cannot.</summary>
     public static string? ReadInput(string path, TextWriter error, TextReader? stdin = null)
     {

@@ -145,7 +145,7 @@ internal sealed class HotplugCheckCommand : Command
             {
                 sb.Append("  - ").Append(s.Code).Append(s.Now ? " (now)" : " (next cold plan)").Append(": ").Append(s.Message).Append('\n');
                 if (s.Tunables is not null)
-                    sb.Append("      tunables: ").Append(System.Text.Json.JsonSerializer.Serialize(s.Tunables, Compact)).Append('\n');
+                    sb.Append("      tunables: ").Append(System.Text.Json.JsonSerializer.Serialize(s.Tunables, CliIo.TypeInfo<Tunables>(Compact))).Append('\n');
                 if (s.LibvirtXml is not null)
                     sb.Append("      libvirt XML:\n").Append(string.Join("", s.LibvirtXml.Split('\n').Select(l => "        " + l + "\n")));
             }

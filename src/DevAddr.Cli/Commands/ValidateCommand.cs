@@ -51,7 +51,7 @@ internal sealed class ValidateCommand : Command
             }
             var violations = AddressPlanner.Validate(plan);
             if (parseResult.GetValue(Json))
-                cfg.Output.Write(System.Text.Json.JsonSerializer.Serialize(violations, PlanJson.Options) + "\n");
+                cfg.Output.Write(System.Text.Json.JsonSerializer.Serialize(violations, CliIo.TypeInfo<IReadOnlyList<PlanError>>(PlanJson.Options)) + "\n");
             else if (violations.Count == 0)
                 cfg.Output.WriteLine($"valid: {plan.Devices.Count} devices, no violations");
             else

@@ -172,10 +172,10 @@ internal static class FleetLine
     }
 
     /// <summary>The compact JSON of a plan (the body of a <c>plan</c> line).</summary>
-    public static byte[] Body(Plan plan) => JsonSerializer.SerializeToUtf8Bytes(plan, Compact);
+    public static byte[] Body(Plan plan) => JsonSerializer.SerializeToUtf8Bytes(plan, Commands.CliIo.TypeInfo<Plan>(Compact));
 
     /// <summary>The compact JSON of an error (the body of an <c>error</c> line).</summary>
-    public static byte[] Body(PlanError error) => JsonSerializer.SerializeToUtf8Bytes(error, Compact);
+    public static byte[] Body(PlanError error) => JsonSerializer.SerializeToUtf8Bytes(error, Commands.CliIo.TypeInfo<PlanError>(Compact));
 
     private static string FirstSentence(string message)
     {

@@ -41,7 +41,7 @@ internal sealed class PlanCache
     /// <summary>The canonical key of a request.</summary>
     public static UInt128 KeyOf(PlanRequest request)
     {
-        byte[] canonical = JsonSerializer.SerializeToUtf8Bytes(request, FleetLine.Compact);
+        byte[] canonical = JsonSerializer.SerializeToUtf8Bytes(request, Commands.CliIo.TypeInfo<PlanRequest>(FleetLine.Compact));
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(canonical, hash);
         return BinaryPrimitives.ReadUInt128BigEndian(hash);

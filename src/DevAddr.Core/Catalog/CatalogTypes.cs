@@ -6,7 +6,7 @@ public sealed record MachineType
     /// <summary>Catalog name (pc, q35, virt).</summary>
     public required string Name { get; init; }
     /// <summary>One-line description.</summary>
-    public string Description { get; init; } = "";
+    public string Description { get; set; } = "";
     /// <summary>Guest architectures this machine type exists for.</summary>
     public required IReadOnlyList<string> Arches { get; init; }
     /// <summary>Machine names that resolve to this type; a trailing <c>*</c> matches any suffix.</summary>
@@ -25,9 +25,9 @@ public sealed record MachineType
     /// <summary>Video model used when a video device is added or given without a model.</summary>
     public string? DefaultVideo { get; init; }
     /// <summary>Input devices the machine always has.</summary>
-    public IReadOnlyList<ImplicitInput> ImplicitInputs { get; init; } = [];
+    public IReadOnlyList<ImplicitInput> ImplicitInputs { get; set; } = [];
     /// <summary>Model used for SCSI controllers added implicitly or given without a model.</summary>
-    public string DefaultScsiModel { get; init; } = "lsilogic";
+    public string DefaultScsiModel { get; set; } = "lsilogic";
     /// <summary>How many IDE controllers the machine has (0: IDE unsupported).</summary>
     public int MaxIdeControllers { get; init; }
     /// <summary>pci-root machines: keep one slot spare while placing devices so a pci-bridge can still be added.</summary>
@@ -35,19 +35,19 @@ public sealed record MachineType
     /// <summary>pcie-root machines: add one empty pcie-root-port for hotplug when the planner added buses.</summary>
     public bool SpareRootPort { get; init; }
     /// <summary>Chipset functions on the root bus that are never usable (bus:slot.function, hex).</summary>
-    public IReadOnlyList<string> ReservedAddresses { get; init; } = [];
+    public IReadOnlyList<string> ReservedAddresses { get; set; } = [];
     /// <summary>Controllers that live at a fixed chipset address.</summary>
-    public IReadOnlyList<FixedController> FixedControllers { get; init; } = [];
+    public IReadOnlyList<FixedController> FixedControllers { get; set; } = [];
     /// <summary>Root-bus slot given to the primary video device when free.</summary>
     public int? PrimaryVideoSlot { get; init; }
     /// <summary>Root-bus slot given to the first ich9 sound device when free.</summary>
     public int? Ich9SoundSlot { get; init; }
     /// <summary>Root-bus slots tried, in order, for the first ich9 USB2 controller set.</summary>
-    public IReadOnlyList<int> Usb2CompanionSlots { get; init; } = [];
+    public IReadOnlyList<int> Usb2CompanionSlots { get; set; } = [];
     /// <summary>Root-bus slot given to the first dmi-to-pci-bridge when free.</summary>
     public int? DmiToPciBridgeSlot { get; init; }
     /// <summary>Whether pcie-to-pci-bridge is available (else dmi-to-pci-bridge + pci-bridge are used).</summary>
-    public bool PcieToPciBridge { get; init; } = true;
+    public bool PcieToPciBridge { get; set; } = true;
     /// <summary>
     /// The bus the optimizing policy adds for devices of one NUMA node: pci-expander-bus or pcie-expander-bus, or on
     /// pseries pci-root (another PCI host bridge, carrying the node).
@@ -62,21 +62,21 @@ public sealed record MachineType
     public bool PciHole64 { get; init; }
 
     /// <summary>Serial target type of a serial given without one or as isa-serial (isa-serial on x86, system-serial on aarch64).</summary>
-    public string? DefaultSerialTarget { get; init; } = "isa-serial";
+    public string? DefaultSerialTarget { get; set; } = "isa-serial";
     /// <summary>Serial target types the machine accepts.</summary>
-    public IReadOnlyList<string> SerialTargets { get; init; } = [];
+    public IReadOnlyList<string> SerialTargets { get; set; } = [];
     /// <summary>Target types of a first serial port that libvirt also shows as console 0 (adding that console when missing).</summary>
-    public IReadOnlyList<string> ConsoleSerialTargets { get; init; } = [];
+    public IReadOnlyList<string> ConsoleSerialTargets { get; set; } = [];
     /// <summary>Network interface model used when an interface is given without one.</summary>
     public string? DefaultNicModel { get; init; }
     /// <summary>Input types that go on the PS/2 bus when given without a bus (empty: the machine has no PS/2; the rest go on USB).</summary>
-    public IReadOnlyList<string> Ps2Inputs { get; init; } = [];
+    public IReadOnlyList<string> Ps2Inputs { get; set; } = [];
     /// <summary>Whether the machine has the ISA panic device (libvirt's default panic model).</summary>
     public bool IsaPanic { get; init; }
     /// <summary>Whether the intel IOMMU is available.</summary>
     public bool IntelIommu { get; init; }
     /// <summary>Video models the machine does not support.</summary>
-    public IReadOnlyList<string> UnsupportedVideoModels { get; init; } = [];
+    public IReadOnlyList<string> UnsupportedVideoModels { get; set; } = [];
 
     /// <summary>
     /// Whether the machine has several PCI roots (pseries PCI host bridges): pci-root controllers may have any index,
@@ -96,11 +96,11 @@ public sealed record MachineType
     /// <summary>Whether virtio devices may use virtio-mmio (ARM and RISC-V virt): once any device has a virtio-mmio address, every virtio device without an address gets one.</summary>
     public bool VirtioMmio { get; init; }
     /// <summary>The panic model of a panic device given without one.</summary>
-    public string DefaultPanic { get; init; } = "isa";
+    public string DefaultPanic { get; set; } = "isa";
     /// <summary>Whether libvirt adds a panic device of <see cref="DefaultPanic"/> model when there is none (pseries, s390x).</summary>
     public bool ImplicitPanic { get; init; }
     /// <summary>The bus of an input device given without one (mouse and keyboard take PS/2 where the machine has it).</summary>
-    public string DefaultInputBus { get; init; } = "usb";
+    public string DefaultInputBus { get; set; } = "usb";
     /// <summary>Whether a guest with graphics gets a USB keyboard and (unless it has a USB tablet) a USB mouse (pseries).</summary>
     public bool GraphicsUsbInputs { get; init; }
     /// <summary>Whether a USB controller without model and without address is model 'none' (s390x); with an address its model stays unset.</summary>
@@ -110,11 +110,11 @@ public sealed record MachineType
     /// <summary>Whether the diag288 watchdog exists (s390x).</summary>
     public bool Diag288 { get; init; }
     /// <summary>The TPM model of a TPM given without one (pseries: tpm-spapr; elsewhere tpm-tis).</summary>
-    public string DefaultTpmModel { get; init; } = "tpm-tis";
+    public string DefaultTpmModel { get; set; } = "tpm-tis";
     /// <summary>Whether the chipset has the iTCO watchdog (q35: part of the ICH9 LPC function; libvirt 11.3 lists it).</summary>
     public bool ItcoWatchdog { get; init; }
     /// <summary>Whether the machine has parallel ports (not pseries, not s390x).</summary>
-    public bool ParallelPorts { get; init; } = true;
+    public bool ParallelPorts { get; set; } = true;
     /// <summary>Whether the virtio IOMMU is available (q35 and ARM virt).</summary>
     public bool VirtioIommu { get; init; }
 
@@ -185,7 +185,7 @@ public sealed record FixedController
     /// <summary>Controller index.</summary>
     public int Index { get; init; }
     /// <summary>Models this applies to (empty: all; "default" means no model given).</summary>
-    public IReadOnlyList<string> Models { get; init; } = [];
+    public IReadOnlyList<string> Models { get; set; } = [];
     /// <summary>The fixed address (bus:slot.function, hex).</summary>
     public required string Address { get; init; }
     /// <summary>Whether the controller is a function of a chipset slot that is reserved as a whole (not reserved on its own).</summary>
@@ -202,7 +202,7 @@ public sealed record PciControllerModel
     /// <summary>The QEMU device implementing it.</summary>
     public string? QemuModel { get; init; }
     /// <summary>Other QEMU devices libvirt accepts as this model's <c>&lt;model name&gt;</c> (pcie-root-port: ioh3420).</summary>
-    public IReadOnlyList<string> OtherModelNames { get; init; } = [];
+    public IReadOnlyList<string> OtherModelNames { get; set; } = [];
     /// <summary>Its own connect type (device side), or "none" for roots.</summary>
     public required string Is { get; init; }
     /// <summary>Connect types it accepts downstream.</summary>
@@ -254,7 +254,7 @@ public sealed record DeviceModelRule
     /// <summary>Whether the device can be hot-plugged.</summary>
     public bool Hotplug { get; init; }
     /// <summary>Typical BARs.</summary>
-    public IReadOnlyList<BarSpec> Bars { get; init; } = [];
+    public IReadOnlyList<BarSpec> Bars { get; set; } = [];
     /// <summary>USB controllers: root hub ports (default when no ports are given).</summary>
     public int? UsbPorts { get; init; }
     /// <summary>USB controllers: maximum ports that may be given.</summary>

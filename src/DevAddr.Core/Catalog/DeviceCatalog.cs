@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace DevAddr.Core.Catalog;
 
@@ -129,13 +130,14 @@ public sealed class DeviceCatalog
         RespectRequiredConstructorParameters = true,
         RespectNullableAnnotations = true,
         ReadCommentHandling = JsonCommentHandling.Skip,
+        TypeInfoResolver = Serialization.CoreJsonContext.Default,
     };
 
     private static T Parse<T>(string text, string file)
     {
         try
         {
-            return JsonSerializer.Deserialize<T>(text, s_options) ?? throw new CatalogException(file, "$", "file is empty");
+            return JsonSerializer.Deserialize(text, (JsonTypeInfo<T>)s_options.GetTypeInfo(typeof(T))) ?? throw new CatalogException(file, "$", "file is empty");
         }
         catch (JsonException ex)
         {
@@ -205,28 +207,28 @@ public sealed class DeviceCatalog
         }
     }
 
-    private sealed record MachinesFile
+    internal sealed record MachinesFile
     {
         [JsonPropertyName("$schema")] public string? Schema { get; init; }
         public string? Description { get; init; }
         public required IReadOnlyList<MachineType> Machines { get; init; }
     }
 
-    private sealed record PciControllersFile
+    internal sealed record PciControllersFile
     {
         [JsonPropertyName("$schema")] public string? Schema { get; init; }
         public string? Description { get; init; }
         public required IReadOnlyList<PciControllerModel> Controllers { get; init; }
     }
 
-    private sealed record LibvirtVersionsFile
+    internal sealed record LibvirtVersionsFile
     {
         [JsonPropertyName("$schema")] public string? Schema { get; init; }
         public string? Description { get; init; }
         public required IReadOnlyList<LibvirtRules> Versions { get; init; }
     }
 
-    private sealed record DevicesFile
+    internal sealed record DevicesFile
     {
         [JsonPropertyName("$schema")] public string? Schema { get; init; }
         public string? Description { get; init; }

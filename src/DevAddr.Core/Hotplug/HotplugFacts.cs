@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using DevAddr.Core.Catalog;
 using DevAddr.Core.Model;
 
@@ -34,6 +35,7 @@ internal sealed record HotplugFacts
         RespectRequiredConstructorParameters = true,
         RespectNullableAnnotations = true,
         ReadCommentHandling = JsonCommentHandling.Skip,
+        TypeInfoResolver = Serialization.CoreJsonContext.Default,
     };
 
     private static HotplugFacts LoadEmbedded()
@@ -50,7 +52,7 @@ internal sealed record HotplugFacts
         HotplugFacts facts;
         try
         {
-            facts = JsonSerializer.Deserialize<HotplugFacts>(text, s_options) ?? throw new CatalogException(file, "$", "file is empty");
+            facts = JsonSerializer.Deserialize(text, (JsonTypeInfo<HotplugFacts>)s_options.GetTypeInfo(typeof(HotplugFacts))) ?? throw new CatalogException(file, "$", "file is empty");
         }
         catch (JsonException ex)
         {
@@ -153,7 +155,7 @@ internal sealed record QemuBusRule
 {
     public const string Pci = "pci", Scsi = "scsi", SpaprVio = "spapr-vio";
 
-    public string Bus { get; init; } = Pci;
+    public string Bus { get; set; } = Pci;
     public string? Model { get; init; }
     public required string Message { get; init; }
     public string? Note { get; init; }

@@ -28,8 +28,7 @@ public static class HotplugJson
                 node = inner.DeepClone();
             if (node is not JsonArray)
                 return (null, Invalid("expected a list of devices (or an object with a 'devices' list)"));
-            // IReadOnlyList, as a request's and a plan's device lists: the converter libdevaddr.so (NativeAOT) has compiled in.
-            var devices = node.Deserialize<IReadOnlyList<Device>>(PlanJson.Options);
+            var devices = node.Deserialize(PlanJson.TypeInfo<IReadOnlyList<Device>>());
             return devices is null ? (null, Invalid("the device list is empty")) : (devices, null);
         }
         catch (JsonException ex)
@@ -72,7 +71,8 @@ public static class HotplugJson
     }
 
     /// <summary>Serializes a report (hotplug, unplug or mapping) with the plan serializer's options.</summary>
-    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, PlanJson.Options) + "\n";
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not one of Core's document types.</exception>
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, PlanJson.TypeInfo<T>()) + "\n";
 
     private static PlanError Invalid(string message) => new() { Code = ErrorCodes.InvalidInput, Message = message, Rule = "well-formed" };
 }

@@ -11,28 +11,47 @@ namespace DevAddr.Core.Model;
 /// </summary>
 public sealed record HostTopology
 {
+    /// <summary>Creates a host topology; <c>new HostTopology { Functions = ... }</c> is the usual form.</summary>
+    /// <param name="numaNodes">The NUMA nodes (default: none).</param>
+    /// <param name="rootComplexes">The PCI root complexes (default: none).</param>
+    /// <param name="functions">The PCI functions (default: none).</param>
+    /// <remarks>Defaults are constructor parameters, not property initializers, so that a document that leaves a member out gets its default from the compile-time JSON metadata too.</remarks>
+    [JsonConstructor]
+    public HostTopology(IReadOnlyList<HostNumaNode> numaNodes = null!, IReadOnlyList<HostRootComplex> rootComplexes = null!, IReadOnlyList<HostPciFunction> functions = null!)
+    {
+        NumaNodes = numaNodes ?? [];
+        RootComplexes = rootComplexes ?? [];
+        Functions = functions ?? [];
+    }
+
     /// <summary>Where the document comes from (e.g. <c>sysfs /sys</c>, or the public source of a rebuilt host).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Source { get; init; }
 
     /// <summary>The host's NUMA nodes, by id.</summary>
-    public IReadOnlyList<HostNumaNode> NumaNodes { get; init; } = [];
+    public IReadOnlyList<HostNumaNode> NumaNodes { get; init; }
 
     /// <summary>The host's PCI root complexes (host bridges), by id.</summary>
-    public IReadOnlyList<HostRootComplex> RootComplexes { get; init; } = [];
+    public IReadOnlyList<HostRootComplex> RootComplexes { get; init; }
 
     /// <summary>Every PCI function, in address order.</summary>
-    public IReadOnlyList<HostPciFunction> Functions { get; init; } = [];
+    public IReadOnlyList<HostPciFunction> Functions { get; init; }
 }
 
 /// <summary>A host NUMA node.</summary>
 public sealed record HostNumaNode
 {
+    /// <summary>Creates a NUMA node; <c>new HostNumaNode { Id = ... }</c> is the usual form.</summary>
+    /// <param name="cpus">The node's CPU list (default: empty).</param>
+    /// <remarks>Defaults are constructor parameters, not property initializers, so that a document that leaves a member out gets its default from the compile-time JSON metadata too.</remarks>
+    [JsonConstructor]
+    public HostNumaNode(string cpus = "") => Cpus = cpus;
+
     /// <summary>Node number (Linux's <c>nodeN</c>).</summary>
     public required int Id { get; init; }
 
     /// <summary>Its CPUs as a Linux CPU list (e.g. <c>0-55,112-167</c>); empty for a node without CPUs (GPU or memory-only nodes).</summary>
-    public string Cpus { get; init; } = "";
+    public string Cpus { get; init; }
 
     /// <summary>Its memory in MiB, when known (0: a node without memory).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -63,6 +82,17 @@ public sealed record HostRootComplex
 /// <summary>One PCI function of a host.</summary>
 public sealed record HostPciFunction
 {
+    /// <summary>Creates a PCI function; <c>new HostPciFunction { Address = ..., ... }</c> is the usual form.</summary>
+    /// <param name="upstream">The bridges and ports above it (default: none).</param>
+    /// <param name="bars">Its BARs (default: none).</param>
+    /// <remarks>Defaults are constructor parameters, not property initializers, so that a document that leaves a member out gets its default from the compile-time JSON metadata too.</remarks>
+    [JsonConstructor]
+    public HostPciFunction(IReadOnlyList<string> upstream = null!, IReadOnlyList<HostBar> bars = null!)
+    {
+        Upstream = upstream ?? [];
+        Bars = bars ?? [];
+    }
+
     /// <summary>Its address, <c>DDDD:BB:SS.F</c> (lower-case hex, as sysfs names it).</summary>
     public required string Address { get; init; }
 
@@ -83,7 +113,7 @@ public sealed record HostPciFunction
     public required string RootComplex { get; init; }
 
     /// <summary>The bridges and switch ports above it, from the root complex down (addresses of functions of this topology).</summary>
-    public IReadOnlyList<string> Upstream { get; init; } = [];
+    public IReadOnlyList<string> Upstream { get; init; }
 
     /// <summary>
     /// What it is on the PCI Express fabric (the PCI Express capability's port type): <c>endpoint</c>,
@@ -94,7 +124,7 @@ public sealed record HostPciFunction
     public required string PortType { get; init; }
 
     /// <summary>Its BARs with their sizes and kinds (from sysfs <c>resource</c>); unused BARs are left out.</summary>
-    public IReadOnlyList<HostBar> Bars { get; init; } = [];
+    public IReadOnlyList<HostBar> Bars { get; init; }
 
     /// <summary>Its IOMMU group (null: no IOMMU, or not in a group).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

@@ -5,11 +5,22 @@ namespace DevAddr.Core.Model;
 /// <summary>A planning request: the guest machine, the policy and the (minimal) device list.</summary>
 public sealed record PlanRequest
 {
+    /// <summary>Creates a request; <c>new PlanRequest { Machine = ..., Devices = ... }</c> is the usual form.</summary>
+    /// <param name="policy">The policy (default: the libvirt policy, newest version).</param>
+    /// <param name="devices">The devices (default: none).</param>
+    /// <remarks>Defaults are constructor parameters, not property initializers, so that a document that leaves a member out gets its default from the compile-time JSON metadata too.</remarks>
+    [JsonConstructor]
+    public PlanRequest(PolicySpec policy = null!, IReadOnlyList<Device> devices = null!)
+    {
+        Policy = policy ?? new();
+        Devices = devices ?? [];
+    }
+
     /// <summary>Guest architecture and machine type.</summary>
     public required MachineSpec Machine { get; init; }
 
     /// <summary>Global policy and tunables (the default policy reproduces libvirt's assignment).</summary>
-    public PolicySpec Policy { get; init; } = new();
+    public PolicySpec Policy { get; init; }
 
     /// <summary>Number of guest NUMA cells (0 when the guest has no NUMA topology).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
@@ -49,7 +60,7 @@ public sealed record PlanRequest
     public string? HostTopologyFile { get; init; }
 
     /// <summary>The devices, in the order the guest definition lists them.</summary>
-    public IReadOnlyList<Device> Devices { get; init; } = [];
+    public IReadOnlyList<Device> Devices { get; init; }
 }
 
 /// <summary>Guest architecture and machine type (e.g. x86_64 + q35, x86_64 + pc, aarch64 + virt).</summary>
@@ -66,8 +77,14 @@ public sealed record PolicySpec
     /// <summary>The CP-SAT optimizing policy.</summary>
     public const string Optimize = "optimize";
 
+    /// <summary>Creates a policy; <c>new PolicySpec { Name = ..., Version = ... }</c> is the usual form.</summary>
+    /// <param name="name">Policy name (default: <c>libvirt</c>).</param>
+    /// <remarks>Defaults are constructor parameters, not property initializers, so that a document that leaves a member out gets its default from the compile-time JSON metadata too.</remarks>
+    [JsonConstructor]
+    public PolicySpec(string name = Libvirt) => Name = name;
+
     /// <summary>Policy name: <c>libvirt</c> or <c>optimize</c>.</summary>
-    public string Name { get; init; } = Libvirt;
+    public string Name { get; init; }
 
     /// <summary>
     /// The policy version to plan with (see <see cref="PolicyVersions"/>), e.g. <c>9.0</c> for <c>libvirt</c>,

@@ -10,12 +10,18 @@ namespace DevAddr.Core.Model;
 /// </summary>
 public sealed record PriorLayout
 {
+    /// <summary>Creates a prior layout; <c>new PriorLayout { Devices = ... }</c> is the usual form.</summary>
+    /// <param name="moveWeight">Cost of moving one existing device (default 1000).</param>
+    /// <remarks>Defaults are constructor parameters, not property initializers, so that a document that leaves a member out gets its default from the compile-time JSON metadata too.</remarks>
+    [JsonConstructor]
+    public PriorLayout(int moveWeight = 1000) => MoveWeight = moveWeight;
+
     /// <summary>The devices of the current layout, with their addresses (ids match the request's).</summary>
     public required IReadOnlyList<Device> Devices { get; init; }
     /// <summary>Whether existing devices may move (optimize policy only). Default: never.</summary>
     public bool AllowMoves { get; init; }
     /// <summary>Cost of moving one existing device, when moves are allowed.</summary>
-    public int MoveWeight { get; init; } = 1000;
+    public int MoveWeight { get; init; }
 }
 
 /// <summary>How a plan relates to the prior layout.</summary>

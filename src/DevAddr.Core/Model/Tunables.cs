@@ -14,12 +14,23 @@ public static class TunableModes
 /// <summary>A tunable value with its mode and (for <c>prefer</c>) its weight.</summary>
 public sealed record Tunable<T>
 {
+    /// <summary>Creates a tunable; <c>new Tunable&lt;int&gt; { Value = ... }</c> is the usual form.</summary>
+    /// <param name="mode"><c>require</c> (default) or <c>prefer</c>.</param>
+    /// <param name="weight">Weight of a <c>prefer</c> tunable (default 100).</param>
+    /// <remarks>Defaults are constructor parameters, not property initializers, so that a document that leaves a member out gets its default from the compile-time JSON metadata too.</remarks>
+    [JsonConstructor]
+    public Tunable(string mode = TunableModes.Require, int weight = 100)
+    {
+        Mode = mode;
+        Weight = weight;
+    }
+
     /// <summary>The wanted value.</summary>
     public required T Value { get; init; }
     /// <summary><c>require</c> (default) or <c>prefer</c>.</summary>
-    public string Mode { get; init; } = TunableModes.Require;
+    public string Mode { get; init; }
     /// <summary>Weight of a <c>prefer</c> tunable (cost per unit of violation), 1-1000000.</summary>
-    public int Weight { get; init; } = 100;
+    public int Weight { get; init; }
 
     /// <summary>True when the tunable is hard.</summary>
     [JsonIgnore]
@@ -168,10 +179,23 @@ public sealed record DeviceTunables
 /// <summary>Solver settings of the optimizing policy. Defaults are deterministic.</summary>
 public sealed record SolverSettings
 {
+    /// <summary>Creates solver settings; <c>new SolverSettings { Threads = ... }</c> is the usual form.</summary>
+    /// <param name="threads">Search workers (default 1).</param>
+    /// <param name="maxDeterministicTime">Deterministic time limit (default 20).</param>
+    /// <param name="maxWallSeconds">Wall-clock safety net in seconds (default 60).</param>
+    /// <remarks>Defaults are constructor parameters, not property initializers, so that a document that leaves a member out gets its default from the compile-time JSON metadata too.</remarks>
+    [JsonConstructor]
+    public SolverSettings(int threads = 1, double maxDeterministicTime = 20, double maxWallSeconds = 60)
+    {
+        Threads = threads;
+        MaxDeterministicTime = maxDeterministicTime;
+        MaxWallSeconds = maxWallSeconds;
+    }
+
     /// <summary>Search workers (1 or more); the plan is the same for any count when the optimum is proven.</summary>
-    public int Threads { get; init; } = 1;
+    public int Threads { get; init; }
     /// <summary>Deterministic time limit (solver work units, machine-independent).</summary>
-    public double MaxDeterministicTime { get; init; } = 20;
+    public double MaxDeterministicTime { get; init; }
     /// <summary>Wall-clock safety net in seconds.</summary>
-    public double MaxWallSeconds { get; init; } = 60;
+    public double MaxWallSeconds { get; init; }
 }

@@ -65,13 +65,22 @@ internal static partial class JsonErrorText
         return text;
     }
 
-    /// <summary>The reader's message up to its own " Path: ..." or " | ..." appendix.</summary>
+    [GeneratedRegex(@"^The constructor parameter '(?<name>[^']+)' on type '(?<type>[^']+)' doesn't allow null values\.(?<rest>.*)$")]
+    private static partial Regex NullParameter();
+
+    /// <summary>
+    /// The reader's message up to its own " Path: ..." or " | ..." appendix. A null for a member that takes none is
+    /// named by its field whether the member is set through the constructor or as a property.
+    /// </summary>
     public static string FirstSentence(string message)
     {
         int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
         string text = cut > 0 ? message[..cut] : message;
         int bar = text.IndexOf(" | ", StringComparison.Ordinal);
-        return (bar > 0 ? text[..bar] : text).Trim();
+        text = (bar > 0 ? text[..bar] : text).Trim();
+        return NullParameter().Match(text) is { Success: true } m
+            ? $"The property or field '{JsonNamingPolicy.CamelCase.ConvertName(m.Groups["name"].Value)}' on type '{m.Groups["type"].Value}' doesn't allow setting null values.{m.Groups["rest"].Value}"
+            : text;
     }
 
     [GeneratedRegex(@"Path: (?<path>\$[^ |]*)")]
@@ -95,7 +104,7 @@ internal static partial class JsonErrorText
     {
         string bare = name.Split('[', 2)[0];
         if (bare.StartsWith("System.Nullable`1", StringComparison.Ordinal) && Inner(name) is { } inner)
-            return FindType(inner) is { } t ? typeof(Nullable<>).MakeGenericType(t) : null;
+            return NullableOf(FindType(inner));
         if (bare.Contains("IReadOnlyList`1", StringComparison.Ordinal) || bare.Contains("List`1", StringComparison.Ordinal)
             || bare.Contains("IEnumerable`1", StringComparison.Ordinal) || name.EndsWith("[]", StringComparison.Ordinal))
             return typeof(IReadOnlyList<object>);
@@ -110,9 +119,20 @@ internal static partial class JsonErrorText
             "System.UInt32" => typeof(uint),
             "System.UInt64" => typeof(ulong),
             "System.Double" => typeof(double),
-            _ => s_documentTypes.Value.GetValueOrDefault(bare),
+            // A generic document type (Tunable`1[System.Int32]) by its whole name.
+            _ => s_documentTypes.Value.GetValueOrDefault(bare) ?? s_documentTypes.Value.GetValueOrDefault(name),
         };
     }
+
+    /// <summary>The nullable form of a number or boolean type (the only value types of the documents), else null.</summary>
+    private static Type? NullableOf(Type? type) =>
+        type == typeof(bool) ? typeof(bool?)
+        : type == typeof(int) ? typeof(int?)
+        : type == typeof(long) ? typeof(long?)
+        : type == typeof(uint) ? typeof(uint?)
+        : type == typeof(ulong) ? typeof(ulong?)
+        : type == typeof(double) ? typeof(double?)
+        : null;
 
     /// <summary>The types a request or plan document is made of, by full name: found from the roots through the JSON metadata, not by name lookup.</summary>
     private static readonly Lazy<Dictionary<string, Type>> s_documentTypes = new(() =>
@@ -123,6 +143,7 @@ internal static partial class JsonErrorText
         {
             var type = queue.Dequeue();
             if (type.FullName is not { } name || !found.TryAdd(name, type)) continue;
+            if (type.IsGenericType) found.TryAdd(type.ToString(), type);
             JsonTypeInfo info;
             try
             {

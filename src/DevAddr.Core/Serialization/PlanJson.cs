@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using DevAddr.Core.Model;
 using YamlDotNet.RepresentationModel;
 
@@ -13,9 +14,14 @@ public static class PlanJson
     /// <summary>Largest accepted input, in characters.</summary>
     public const int MaxInputChars = 16 << 20;
 
-    /// <summary>The serializer options used for every DevAddr document.</summary>
+    /// <summary>
+    /// The serializer options used for every DevAddr document. Their type information is generated at compile time
+    /// (no reflection): they read and write the document types of DevAddr.Core (requests, plans, errors, host
+    /// topologies, hotplug reports), not arbitrary types.
+    /// </summary>
     public static JsonSerializerOptions Options { get; } = new()
     {
+        TypeInfoResolver = CoreJsonContext.Default,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
         AllowOutOfOrderMetadataProperties = true,
@@ -28,16 +34,19 @@ public static class PlanJson
     };
 
     /// <summary>Serializes a plan.</summary>
-    public static string Serialize(Plan plan) => JsonSerializer.Serialize(plan, Options) + "\n";
+    public static string Serialize(Plan plan) => JsonSerializer.Serialize(plan, TypeInfo<Plan>()) + "\n";
 
     /// <summary>Serializes a request.</summary>
-    public static string Serialize(PlanRequest request) => JsonSerializer.Serialize(request, Options) + "\n";
+    public static string Serialize(PlanRequest request) => JsonSerializer.Serialize(request, TypeInfo<PlanRequest>()) + "\n";
 
     /// <summary>Serializes a host topology document.</summary>
-    public static string Serialize(HostTopology topology) => JsonSerializer.Serialize(topology, Options) + "\n";
+    public static string Serialize(HostTopology topology) => JsonSerializer.Serialize(topology, TypeInfo<HostTopology>()) + "\n";
 
     /// <summary>Serializes an error object.</summary>
-    public static string Serialize(PlanError error) => JsonSerializer.Serialize(error, Options) + "\n";
+    public static string Serialize(PlanError error) => JsonSerializer.Serialize(error, TypeInfo<PlanError>()) + "\n";
+
+    /// <summary>The metadata of <typeparamref name="T"/> bound to <see cref="Options"/>: one of the document types.</summary>
+    internal static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
 
     /// <summary>Reads a request from JSON or YAML text. Returns the request or a precise error.</summary>
     public static (PlanRequest? Request, PlanError? Error) ReadRequest(string text, bool? yaml = null) =>
@@ -67,11 +76,11 @@ public static class PlanJson
             if (isYaml)
             {
                 var node = YamlToJson(text);
-                value = node is null ? null : node.Deserialize<T>(Options);
+                value = node is null ? null : node.Deserialize(TypeInfo<T>());
             }
             else
             {
-                value = JsonSerializer.Deserialize<T>(text, Options);
+                value = JsonSerializer.Deserialize(text, TypeInfo<T>());
             }
             return value is null ? (null, Invalid($"the {what} is empty", "document-present")) : (value, null);
         }
