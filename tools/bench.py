@@ -163,10 +163,12 @@ def main():
             with open(path, "w") as f:
                 json.dump({"machine": {"arch": "x86_64", "type": "q35"}, "devices": devices}, f)
             return path
-        disks = [{"id": f"d{i}", "kind": "disk", "bus": "scsi", "target": disk_name(i)} for i in range(4000)]
+        # One virtio-scsi controller (16,384 units) and 3,999 SCSI disks: 4,000 devices given, every disk a drive address.
+        disks = [{"id": "scsi0", "kind": "controller", "type": "scsi", "model": "virtio-scsi", "index": 0}]
+        disks += [{"id": f"d{i}", "kind": "disk", "bus": "scsi", "target": disk_name(i)} for i in range(3999)]
         big = guest(disks, "4000.json")
         huge = guest([{"id": f"n{i}", "kind": "interface", "model": "virtio"} for i in range(60000)], "60000.json")
-        for label, path, target in (("4,000 SCSI disks, planned", big, "<= 0.2 s"), ("60,000 devices, refused", huge, "< 1 s, < 1 GiB")):
+        for label, path, target in (("4,000 devices (3,999 SCSI disks), planned", big, "<= 0.2 s"), ("60,000 devices, refused", huge, "< 1 s, < 1 GiB")):
             values = {}
             for name, exe in tools:
                 walls, peaks = [], []

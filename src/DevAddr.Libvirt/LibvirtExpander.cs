@@ -75,9 +75,11 @@ public static class LibvirtExpander
         var files = Directory.GetFiles(inDir, "*.xml");
         Array.Sort(files, StringComparer.Ordinal);
         int workers = Math.Min(jobs == 0 ? Environment.ProcessorCount : jobs, files.Length);
+        // Results of an earlier run, listed once: only those are deleted (a file per guest and system call saved).
+        var existing = Directory.EnumerateFiles(outDir).Select(Path.GetFileName).ToHashSet(StringComparer.Ordinal);
         if (workers <= 1)
         {
-            foreach (var file in files) ExpandFile(file, outDir, policy, planner);
+            foreach (var file in files) ExpandFile(file, outDir, policy, planner, existing);
         }
         else
         {
@@ -92,7 +94,7 @@ public static class LibvirtExpander
                     try
                     {
                         for (int i; (i = Interlocked.Increment(ref next)) < files.Length && Volatile.Read(ref failure) is null;)
-                            ExpandFile(files[i], outDir, policy, planner);
+                            ExpandFile(files[i], outDir, policy, planner, existing);
                     }
                     catch (Exception ex)
                     {
@@ -107,7 +109,7 @@ public static class LibvirtExpander
         return files.Length;
     }
 
-    private static void ExpandFile(string file, string outDir, PolicySpec? policy, Func<PlanRequest, PlanResult>? planner)
+    private static void ExpandFile(string file, string outDir, PolicySpec? policy, Func<PlanRequest, PlanResult>? planner, HashSet<string?> existing)
     {
         string name = Path.GetFileNameWithoutExtension(file);
         string text;
@@ -117,25 +119,30 @@ public static class LibvirtExpander
         }
         catch (DecoderFallbackException ex)
         {
-            WriteResult(outDir, name, null, $"XML error: input is not valid UTF-8: {ex.Message}");
+            WriteResult(outDir, name, null, $"XML error: input is not valid UTF-8: {ex.Message}", existing);
             return;
         }
         var (xml, error) = Expand(text, policy, planner);
-        WriteResult(outDir, name, xml, error);
+        WriteResult(outDir, name, xml, error, existing);
     }
 
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
     private static readonly UTF8Encoding Utf8 = new(false);
 
-    private static void WriteResult(string outDir, string name, string? xml, string? error)
+    /// <summary>
+    /// Writes NAME.xml or NAME.error whole (a temporary file renamed over it) and removes the other one if an earlier
+    /// run left it.
+    /// </summary>
+    private static void WriteResult(string outDir, string name, string? xml, string? error, HashSet<string?> existing)
     {
-        string xmlPath = Path.Combine(outDir, name + ".xml");
-        string errPath = Path.Combine(outDir, name + ".error");
-        File.Delete(xmlPath);
-        File.Delete(errPath);
-        string target = xml is not null ? xmlPath : errPath;
+        string file = name + (xml is not null ? ".xml" : ".error");
+        string other = name + (xml is not null ? ".error" : ".xml");
+        if (existing.Contains(other)) File.Delete(Path.Combine(outDir, other));
+        string target = Path.Combine(outDir, file);
         string tmp = target + ".tmp";
-        File.WriteAllText(tmp, xml ?? (error!.TrimEnd() + "\n"), Utf8);
+        byte[] bytes = Utf8.GetBytes(xml ?? (error!.TrimEnd() + "\n"));
+        using (var handle = File.OpenHandle(tmp, FileMode.Create, FileAccess.Write))
+            RandomAccess.Write(handle, bytes, 0);
         File.Move(tmp, target, overwrite: true);
     }
 }
