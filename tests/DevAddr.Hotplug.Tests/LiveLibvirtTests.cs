@@ -20,18 +20,34 @@ public sealed partial class LiveLibvirtTests(ITestOutputHelper output)
 
     public static TheoryData<string> UnplugCases() => HotplugFixture.UnplugCases();
 
-    [GeneratedRegex("/tmp/devaddr-hotplug-[a-z0-9]+\\.img")]
+    [GeneratedRegex("/tmp/devaddr-hotplug-([a-z0-9]+)\\.img")]
     private static partial Regex ImagePath();
+
+    /// <summary>
+    /// The disk images of this test run: a directory of its own, so two runs at once (two clones, Debug and Release)
+    /// never share an image, which QEMU would refuse to open twice ("Failed to get \"write\" lock").
+    /// </summary>
+    private static readonly Lazy<string> s_images = new(() => Directory.CreateTempSubdirectory("devaddr-hotplug-images.").FullName);
+
+    /// <summary>
+    /// A copy of a fixture's domain or device XML whose image sources (<c>/tmp/devaddr-hotplug-NAME.img</c>) point
+    /// into this run's image directory, with those images created.
+    /// </summary>
+    private static string WithOwnImages(string path)
+    {
+        string xml = ImagePath().Replace(File.ReadAllText(path), m => Path.Combine(s_images.Value, m.Groups[1].Value + ".img"));
+        foreach (Match m in ImagePathIn(s_images.Value).Matches(xml))
+            if (!File.Exists(m.Value))
+                using (var f = File.Create(m.Value)) f.SetLength(1 << 20);
+        string copy = Path.Combine(s_images.Value, $"{Guid.NewGuid():N}-{Path.GetFileName(path)}");
+        File.WriteAllText(copy, xml);
+        return copy;
+    }
+
+    private static Regex ImagePathIn(string directory) => new(Regex.Escape(directory) + "/[a-z0-9]+\\.img");
 
     [GeneratedRegex("<mac address='[0-9a-f:]+'/>")]
     private static partial Regex MacAddress();
-
-    private static void CreateImages(string xml)
-    {
-        foreach (Match m in ImagePath().Matches(xml))
-            if (!File.Exists(m.Value))
-                using (var f = File.Create(m.Value)) f.SetLength(1 << 20);
-    }
 
     private static string? Address(JsonNode? a)
     {
@@ -64,10 +80,7 @@ public sealed partial class LiveLibvirtTests(ITestOutputHelper output)
         var f = HotplugFixture.Named(name);
         var layout = f.Layout();
         var report = Assert.IsType<HotplugCheckResult.Checked>(AddressPlanner.HotplugCheck(layout.Plan, f.Devices(), f.Options(layout))).Report;
-        CreateImages(File.ReadAllText(f.DomainPath));
-        CreateImages(File.ReadAllText(f.DevicesXmlPath!));
-
-        var live = LiveLibvirt.Run(f.DomainPath, "--attach", f.DevicesXmlPath!);
+        var live = LiveLibvirt.Run(WithOwnImages(f.DomainPath), "--attach", WithOwnImages(f.DevicesXmlPath!));
 
         Assert.True((bool)live["started"]!, (string?)live["error"]);
         var steps = live["steps"]!.AsArray();
@@ -113,9 +126,7 @@ public sealed partial class LiveLibvirtTests(ITestOutputHelper output)
         var layout = f.Layout();
         var known = expected.Unplug.Where(layout.Aliases.ContainsKey).ToList();
         var report = Assert.IsType<UnplugCheckResult.Checked>(AddressPlanner.UnplugCheck(layout.Plan, known.Select(a => layout.Aliases[a]).ToList(), layout.Options)).Report;
-        CreateImages(File.ReadAllText(f.DomainPath));
-
-        var live = LiveLibvirt.Run([f.DomainPath, .. known.SelectMany(a => new[] { "--detach", a })]);
+        var live = LiveLibvirt.Run([WithOwnImages(f.DomainPath), .. known.SelectMany(a => new[] { "--detach", a })]);
 
         Assert.True((bool)live["started"]!, (string?)live["error"]);
         foreach (var (v, step) in report.Devices.Zip(live["steps"]!.AsArray()))
