@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Xml.Linq;
+using DevAddr.Core.Catalog;
 using DevAddr.Core.Host;
 using DevAddr.Core.Model;
 
@@ -46,8 +47,8 @@ public static class LibvirtDomains
         int vcpus = Math.Max(options.Vcpus, Math.Max(1, cpuCells));
         root.Add(new XElement("vcpu", Inv($"{vcpus}")));
         root.Add(new XElement("os", new XElement("type", new XAttribute("arch", plan.Machine.Arch), new XAttribute("machine", plan.Machine.Type), "hvm")));
-        // ACPI where the machine has it (x86 and ARM boards); libvirt refuses it on pseries and s390-ccw-virtio.
-        if (plan.Machine.Arch is "x86_64" or "i686" or "aarch64" or "armv7l")
+        // ACPI where the machine has it (models/machines.json, "acpi"); libvirt refuses it on pseries and s390-ccw-virtio.
+        if (DeviceCatalog.Default.FindMachine(plan.Machine.Arch, plan.Machine.Type)?.Acpi ?? true)
             root.Add(new XElement("features", new XElement("acpi")));
 
         var cpu = options.Type == "kvm"

@@ -137,10 +137,31 @@ public sealed class LibvirtCommandTests
 
         Assert.Equal(1, result.ExitCode);
         Assert.Equal("devaddr: --jobs must be 0 (one per processor) or more, got -1\n", result.Error);
+        Assert.False(Directory.Exists(dir.File("out")));
     }
 
     private static SortedDictionary<string, string> Snapshot(string directory) =>
         new(Directory.GetFiles(directory).ToDictionary(f => Path.GetFileName(f), File.ReadAllText, StringComparer.Ordinal), StringComparer.Ordinal);
+
+    /// <summary>The domain written for a plan turns ACPI on where the machine has it (models/machines.json, "acpi").</summary>
+    [Theory]
+    [InlineData("x86_64", "q35", true)]
+    [InlineData("aarch64", "virt", true)]
+    [InlineData("riscv64", "virt", false)]
+    [InlineData("ppc64le", "pseries", false)]
+    [InlineData("s390x", "s390-ccw-virtio", false)]
+    public void Domain_ForAPlan_TurnsAcpiOnOnlyWhereTheMachineHasIt(string arch, string machine, bool acpi)
+    {
+        using var dir = new TempDirectory();
+        string request = dir.File("request.json"), plan = dir.File("plan.json");
+        File.WriteAllText(request, $$"""{"machine": {"arch": "{{arch}}", "type": "{{machine}}"}, "devices": [{"id": "vda", "kind": "disk", "bus": "virtio", "target": "vda"}]}""");
+        Assert.Equal(0, CliRun.Run("plan", request, "-o", plan).ExitCode);
+
+        var result = CliRun.Run("libvirt", "domain", plan);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(acpi, result.Output.Contains("<acpi />", StringComparison.Ordinal));
+    }
 
     [Fact]
     public void Expand_MissingInputDirectory_IsAUsageError()

@@ -138,6 +138,19 @@ public sealed partial class WhatifCommandTests : IDisposable
     }
 
     [Fact]
+    public void Whatif_NegativeJobs_IsAUsageErrorAndWritesNoReport()
+    {
+        string report = _files.PathOf("report.json");
+
+        var (exit, stdout, err) = WhatifTestFiles.Run("whatif", Small, "--sweep", "hotplugReserve=0..2", "--jobs", "-2", "-o", report);
+
+        Assert.Equal(1, exit);
+        Assert.Equal("devaddr: --jobs must be 0 (one per processor) or more, got -2\n", err);
+        Assert.Equal("", stdout);
+        Assert.False(File.Exists(report));
+    }
+
+    [Fact]
     public void Whatif_Sweep0To4_FiveRowsWithMonotonicSparePlaces()
     {
         var (exit, stdout, err) = WhatifTestFiles.Run("whatif", Small, "--sweep", "hotplugReserve=0..4", "--format", "csv");

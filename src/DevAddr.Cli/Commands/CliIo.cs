@@ -15,6 +15,14 @@ internal static class CliIo
     /// </summary>
     public static JsonTypeInfo<T> TypeInfo<T>(JsonSerializerOptions options) => (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
 
+    /// <summary>Whether a <c>--jobs</c> value is usable (0: one per processor, or more); reports it when not.</summary>
+    public static bool JobsOk(int jobs, TextWriter error)
+    {
+        if (jobs >= 0) return true;
+        error.WriteLine($"devaddr: --jobs must be 0 (one per processor) or more, got {jobs}");
+        return false;
+    }
+
     /// <summary>Reads a file ("-" for standard input) as UTF-8; returns null and reports when it cannot.</summary>
     public static string? ReadInput(string path, TextWriter error, TextReader? stdin = null)
     {

@@ -102,11 +102,7 @@ internal sealed class LibvirtCommand : Command
             {
                 var inDir = parseResult.GetValue(InDir)!;
                 int jobs = parseResult.GetValue(Jobs);
-                if (jobs < 0)
-                {
-                    parseResult.InvocationConfiguration.Error.WriteLine($"devaddr: --jobs must be 0 (one per processor) or more, got {jobs}");
-                    return ExitCodes.Usage;
-                }
+                if (!CliIo.JobsOk(jobs, parseResult.InvocationConfiguration.Error)) return ExitCodes.Usage;
                 var outDir = parseResult.GetValue(OutDir)!;
                 if (!inDir.Exists)
                 {

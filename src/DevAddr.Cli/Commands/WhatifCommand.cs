@@ -191,11 +191,7 @@ internal sealed class WhatifCommand : Command
         }
 
         int jobs = parseResult.GetValue(Jobs);
-        if (jobs < 0)
-        {
-            error.WriteLine($"devaddr: --jobs must be 0 (one per processor) or more, got {jobs}");
-            return ExitCodes.Usage;
-        }
+        if (!CliIo.JobsOk(jobs, error)) return ExitCodes.Usage;
         var outcomes = WhatifRunner.Run(scenarios, jobs: jobs);
         var report = new WhatifReport(requestPath, outcomes, sweep, parseResult.GetValue(Timings));
         bool terminal = output is null or "-" && ReferenceEquals(cfg.Output, Console.Out) && !Console.IsOutputRedirected;

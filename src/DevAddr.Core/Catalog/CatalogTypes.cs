@@ -115,6 +115,8 @@ public sealed record MachineType
     public bool ItcoWatchdog { get; init; }
     /// <summary>Whether the machine has parallel ports (not pseries, not s390x).</summary>
     public bool ParallelPorts { get; set; } = true;
+    /// <summary>Whether a domain written for the machine turns ACPI on (libvirt 11.3 refuses it where QEMU's machine has none: pseries, s390-ccw-virtio).</summary>
+    public bool Acpi { get; set; } = true;
     /// <summary>Whether the virtio IOMMU is available (q35 and ARM virt).</summary>
     public bool VirtioIommu { get; init; }
 

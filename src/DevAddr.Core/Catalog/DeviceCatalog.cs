@@ -67,15 +67,7 @@ public sealed class DeviceCatalog
     {
         var key = (kind, type, bus, model);
         if (_resolved.TryGetValue(key, out var known)) return known;
-        DeviceModelRule? rule = null;
-        foreach (var r in DeviceRules)
-        {
-            if (r.Matches(kind, type, bus, model))
-            {
-                rule = r;
-                break;
-            }
-        }
+        var rule = DeviceRules.FirstOrDefault(r => r.Matches(kind, type, bus, model));
         // Remembered for the combinations guests use; a stream of made-up model names does not grow it without end.
         if (_resolved.Count < ResolvedLimit) _resolved.TryAdd(key, rule);
         return rule;
