@@ -41,18 +41,7 @@ public sealed class DomainXml
         XDocument doc;
         try
         {
-            var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersInDocument = 64L << 20 };
-            // Deep nesting first: loading a deeply nested document takes time quadratic in its depth.
-            using (var scan = XmlReader.Create(new StringReader(text), settings))
-            {
-                while (scan.Read())
-                {
-                    if (scan.Depth > MaxDepth)
-                        throw new DomainXmlException($"XML error: the document nests deeper than {MaxDepth} elements (line {((IXmlLineInfo)scan).LineNumber})");
-                }
-            }
-            using var reader = XmlReader.Create(new StringReader(text), settings);
-            doc = XDocument.Load(reader, LoadOptions.PreserveWhitespace);
+            doc = Load(text);
         }
         catch (XmlException ex)
         {
@@ -112,6 +101,80 @@ public sealed class DomainXml
             Devices = devices,
         };
         return new DomainXml(doc, request, elements);
+    }
+
+    private static readonly XmlReaderSettings s_readerSettings = new()
+    {
+        DtdProcessing = DtdProcessing.Prohibit,
+        XmlResolver = null,
+        MaxCharactersInDocument = 64L << 20,
+    };
+
+    /// <summary>
+    /// Reads the document in one pass, refusing nesting deeper than <see cref="MaxDepth"/> as it goes (a deeply nested
+    /// document would take time quadratic in its depth). Text that is only white space is left out, as libvirt writes
+    /// none: the tree holds what is written back.
+    /// </summary>
+    private static XDocument Load(string text)
+    {
+        using var reader = XmlReader.Create(new StringReader(text), s_readerSettings);
+        var doc = new XDocument();
+        XContainer current = doc;
+        // Whether the open element has had white space only so far: it is then written empty (<a/>), while <a></a>
+        // keeps its empty content.
+        bool whitespace = false;
+        while (reader.Read())
+        {
+            switch (reader.NodeType)
+            {
+                case XmlNodeType.Element:
+                {
+                    if (reader.Depth > MaxDepth)
+                        throw new DomainXmlException($"XML error: the document nests deeper than {MaxDepth} elements (line {((IXmlLineInfo)reader).LineNumber})");
+                    var e = new XElement(XName.Get(reader.LocalName, reader.NamespaceURI));
+                    if (reader.MoveToFirstAttribute())
+                    {
+                        do
+                        {
+                            // As XDocument.Load names them: an unprefixed attribute (xmlns too) has no namespace.
+                            e.Add(new XAttribute(XName.Get(reader.LocalName, reader.Prefix.Length == 0 ? "" : reader.NamespaceURI), reader.Value));
+                        }
+                        while (reader.MoveToNextAttribute());
+                        reader.MoveToElement();
+                    }
+                    current.Add(e);
+                    if (!reader.IsEmptyElement)
+                    {
+                        current = e;
+                        whitespace = false;
+                    }
+                    break;
+                }
+                case XmlNodeType.EndElement:
+                    if (current is XElement { IsEmpty: true } ended && !whitespace) ended.Add(string.Empty);
+                    current = current.Parent ?? (XContainer?)current.Document ?? doc;
+                    break;
+                case XmlNodeType.Text when string.IsNullOrWhiteSpace(reader.Value):
+                    whitespace = true;
+                    break;
+                case XmlNodeType.Text:
+                    current.Add(reader.Value);
+                    break;
+                case XmlNodeType.CDATA when !string.IsNullOrWhiteSpace(reader.Value):
+                    current.Add(new XCData(reader.Value));
+                    break;
+                case XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace or XmlNodeType.CDATA:
+                    whitespace = true;
+                    break;
+                case XmlNodeType.Comment:
+                    current.Add(new XComment(reader.Value));
+                    break;
+                case XmlNodeType.ProcessingInstruction:
+                    current.Add(new XProcessingInstruction(reader.Name, reader.Value));
+                    break;
+            }
+        }
+        return doc;
     }
 
     private static Device ReadDevice(XElement el, string id)

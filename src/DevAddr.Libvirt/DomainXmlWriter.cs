@@ -51,18 +51,9 @@ public static class DomainXmlWriter
         var settings = new XmlWriterSettings { OmitXmlDeclaration = true, Indent = true, IndentChars = "  ", NewLineChars = "\n" };
         using var sw = new StringWriter(new System.Text.StringBuilder(2048 + 320 * plan.Devices.Count), CultureInfo.InvariantCulture);
         using (var xw = XmlWriter.Create(sw, settings))
-        {
-            StripWhitespace(doc.Root!);
             doc.Root!.WriteTo(xw);
-        }
         sw.Write('\n');
         return sw.ToString();
-    }
-
-    private static void StripWhitespace(XElement root)
-    {
-        foreach (var t in root.DescendantNodes().OfType<XText>().Where(t => string.IsNullOrWhiteSpace(t.Value)).ToList())
-            t.Remove();
     }
 
     private static XElement NewElement(Device d, DomainXml source)

@@ -31,15 +31,31 @@ internal sealed partial class LibvirtPolicy
     internal static bool ZpciKind(string kind) => kind is not ("serial" or "console" or "channel" or "parallel");
 
     /// <summary>Every device in libvirt's iteration order (within a kind: the order of the device list).</summary>
-    private IEnumerable<WorkDevice> InIterationOrder()
+    private List<WorkDevice> InIterationOrder()
     {
-        foreach (var kind in s_iterationOrder)
+        // Sorted by (kind's rank, position), videos primary first: the keys are unique, so the order is total.
+        int n = _controllers.Count + _devices.Count;
+        var keys = new long[n];
+        var order = new WorkDevice[n];
+        int count = 0;
+        long controllerRank = (long)Array.IndexOf(s_iterationOrder, "controller") << 32;
+        foreach (var c in _controllers)
         {
-            var items = kind == "controller" ? _controllers : (kind == "video" ? Videos : OfKind(kind));
-            foreach (var d in items) yield return d;
+            keys[count] = controllerRank + count;
+            order[count++] = c;
         }
-        foreach (var d in _devices.Where(d => Array.IndexOf(s_iterationOrder, d.Kind) < 0))
-            yield return d;
+        foreach (var d in _devices)
+        {
+            // libvirt iterates controllers from the controller list only.
+            if (d.Kind == "controller") continue;
+            long within = d.Kind == "video" && d.Primary != true ? n + count : count;
+            keys[count] = ((long)IterationRank(d.Kind) << 32) + within;
+            order[count++] = d;
+        }
+        Array.Sort(keys, order, 0, count);
+        var list = new List<WorkDevice>(count);
+        for (int i = 0; i < count; i++) list.Add(order[i]);
+        return list;
     }
 
     // ---------------------------------------------------------------- spapr-vio
@@ -141,7 +157,7 @@ internal sealed partial class LibvirtPolicy
             d.Address = new CcwAddress();
 
         var used = new HashSet<(int, int, int)>();
-        var order = InIterationOrder().ToList();
+        var order = InIterationOrder();
         foreach (var d in order)
         {
             if (d.Address is not CcwAddress { IsComplete: true } a) continue;

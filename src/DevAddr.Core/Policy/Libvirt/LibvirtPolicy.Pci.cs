@@ -198,24 +198,44 @@ internal sealed partial class LibvirtPolicy
     {
         foreach (var pass in _catalog.PciPassOrder)
         {
-            IEnumerable<WorkDevice> items = pass switch
+            switch (pass)
             {
-                "pci-controller" => _controllers.Where(c => c.IsPciController),
-                "controller" => _controllers.Where(c => !c.IsPciController && c.Rule.Pass == "controller"),
-                "video" => Videos,
-                // libvirt's host device list starts with the host devices of <interface type='hostdev'> (read before <hostdev>).
-                "hostdev" => OfKind("interface").Where(n => n.Rule.Pass == pass).Concat(_devices.Where(d => d.Kind != "interface" && d.Rule.Pass == pass)),
-                _ => _devices.Where(d => d.Rule.Pass == pass),
-            };
-            foreach (var d in items)
-            {
-                if (!d.PciWanted || d.PciFlags == ConnectFlags.None) continue;
-                if (d.Rule.CompanionFunction is int fn)
-                    AssignCompanion(set, d, fn);
-                else
-                    ReserveNext(set, d);
+                case "pci-controller":
+                    foreach (var c in _controllers)
+                        if (c.IsPciController) AssignSlot(set, c);
+                    break;
+                case "controller":
+                    foreach (var c in _controllers)
+                        if (!c.IsPciController && c.Rule.Pass == "controller") AssignSlot(set, c);
+                    break;
+                case "video":
+                    foreach (var v in _devices)
+                        if (v.Kind == "video" && v.Primary == true) AssignSlot(set, v);
+                    foreach (var v in _devices)
+                        if (v.Kind == "video" && v.Primary != true) AssignSlot(set, v);
+                    break;
+                case "hostdev":
+                    // libvirt's host device list starts with the host devices of <interface type='hostdev'> (read before <hostdev>).
+                    foreach (var d in _devices)
+                        if (d.Kind == "interface" && d.Rule.Pass == pass) AssignSlot(set, d);
+                    foreach (var d in _devices)
+                        if (d.Kind != "interface" && d.Rule.Pass == pass) AssignSlot(set, d);
+                    break;
+                default:
+                    foreach (var d in _devices)
+                        if (d.Rule.Pass == pass) AssignSlot(set, d);
+                    break;
             }
         }
+    }
+
+    private void AssignSlot(PciAddressSet set, WorkDevice d)
+    {
+        if (!d.PciWanted || d.PciFlags == ConnectFlags.None) return;
+        if (d.Rule.CompanionFunction is int fn)
+            AssignCompanion(set, d, fn);
+        else
+            ReserveNext(set, d);
     }
 
     /// <summary>ich9 USB2 sets: members of one index share a slot, each at its fixed function.</summary>
@@ -285,12 +305,18 @@ internal sealed partial class LibvirtPolicy
     /// <summary>Function 0 of every slot with other functions in use gets multifunction='on' (unless set).</summary>
     private void SetAllMultifunction()
     {
-        var pci = All.Where(d => d.Address is PciAddress).ToList();
-        foreach (var d in pci)
+        // The first device at function 0 of each slot, in list order.
+        Dictionary<(int, int, int), WorkDevice>? heads = null;
+        foreach (var d in All)
         {
-            var a = d.Pci!;
-            if (a.Function == 0) continue;
-            var head = pci.FirstOrDefault(o => o.Pci is { } h && h.Domain == a.Domain && h.Bus == a.Bus && h.Slot == a.Slot && h.Function == 0);
+            if (d.Address is PciAddress { Function: 0 } h)
+                (heads ??= []).TryAdd((h.Domain, h.Bus, h.Slot), d);
+        }
+        if (heads is null) return;
+        foreach (var d in All)
+        {
+            if (d.Address is not PciAddress a || a.Function == 0) continue;
+            var head = heads.GetValueOrDefault((a.Domain, a.Bus, a.Slot));
             if (head is not null && head.Pci!.Multifunction is null)
                 head.Address = head.Pci with { Multifunction = true };
             else if (head is not null && head.Pci!.Multifunction == false)

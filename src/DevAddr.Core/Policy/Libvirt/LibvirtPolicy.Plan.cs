@@ -9,31 +9,54 @@ internal sealed partial class LibvirtPolicy
         var order = _catalog.PlanOrder;
         int Rank(string kind)
         {
-            int i = -1;
             for (int k = 0; k < order.Count; k++)
-                if (order[k] == kind) { i = k; break; }
-            return i < 0 ? order.Count : i;
+                if (order[k] == kind) return k;
+            return order.Count;
         }
-        var devices = _controllers.Concat(_devices)
-            .Select((d, pos) => (d, pos))
-            .OrderBy(x => Rank(x.d.Kind))
-            .ThenBy(x => x.d.IsController ? x.pos : (x.d.Kind == "video" ? (x.d.Primary == true ? -1 : x.pos) : x.pos))
-            .Select(x => x.d.ToDevice())
-            .ToList();
-
-        var pci = _controllers.Where(c => c.IsPciController).ToList();
-        var used = All.Select(d => d.Address).OfType<PciAddress>().GroupBy(a => a.Bus)
-            .ToDictionary(g => g.Key, g => g.Select(a => a.Slot).ToHashSet());
-        foreach (var text in _machine.ReservedAddresses)
-            if (Catalog.RootAddress.TryParse(text, out var r))
-                (used.TryGetValue(r.Bus, out var set) ? set : used[r.Bus] = []).Add(r.Slot);
-        int freeRootPorts = 0, freeSlots = 0;
-        foreach (var c in pci)
+        // Devices in the catalog's kind order; within a kind in list order, primary videos first. Keys are unique, so
+        // the order is total and any sort gives it.
+        int n = _controllers.Count + _devices.Count;
+        var keys = new long[n];
+        var work = new WorkDevice[n];
+        _controllers.CopyTo(work, 0);
+        _devices.CopyTo(work, _controllers.Count);
+        for (int pos = 0; pos < n; pos++)
         {
+            var d = work[pos];
+            long within = !d.IsController && d.Kind == "video" && d.Primary == true ? pos : n + pos;
+            keys[pos] = ((long)Rank(d.Kind) << 32) + within;
+        }
+        Array.Sort(keys, work);
+        var devices = new List<Device>(n);
+        int added = 0;
+        foreach (var d in work)
+        {
+            devices.Add(d.ToDevice());
+            if (d.Added) added++;
+        }
+
+        // Slots taken per bus (any domain, as libvirt counts them here), one bit per slot 0-31.
+        var used = new Dictionary<int, uint>();
+        foreach (var d in work)
+        {
+            if (d.Address is PciAddress { Slot: >= 0 and < 32 } a)
+                used[a.Bus] = used.GetValueOrDefault(a.Bus) | (1u << a.Slot);
+        }
+        foreach (var text in _machine.ReservedAddresses)
+            if (Catalog.RootAddress.TryParse(text, out var r) && r.Slot is >= 0 and < 32)
+                used[r.Bus] = used.GetValueOrDefault(r.Bus) | (1u << r.Slot);
+        int freeRootPorts = 0, freeSlots = 0, pciBuses = 0, rootPorts = 0;
+        foreach (var c in _controllers)
+        {
+            if (!c.IsPciController) continue;
+            pciBuses++;
+            if (c.Model == "pcie-root-port") rootPorts++;
             var model = _catalog.FindPciController(c.Model!);
             if (model is null || !model.Hotplug || c.Controller?.Hotplug == false) continue;
-            int free = Enumerable.Range(model.MinSlot, model.MaxSlot - model.MinSlot + 1)
-                .Count(s => !(used.TryGetValue(c.Idx, out var u) && u.Contains(s)));
+            uint taken = used.GetValueOrDefault(c.Idx);
+            int free = 0;
+            for (int slot = model.MinSlot; slot <= model.MaxSlot; slot++)
+                if (slot is < 0 or >= 32 || (taken & (1u << slot)) == 0) free++;
             if (model.AggregateSlot || model.Model == "pcie-switch-downstream-port") freeRootPorts += free;
             freeSlots += free;
         }
@@ -48,9 +71,9 @@ internal sealed partial class LibvirtPolicy
             Summary = new PlanSummary
             {
                 Devices = devices.Count,
-                Added = devices.Count(d => d.Added),
-                PciBuses = pci.Count,
-                RootPorts = pci.Count(c => c.Model == "pcie-root-port"),
+                Added = added,
+                PciBuses = pciBuses,
+                RootPorts = rootPorts,
                 FreeHotplugSlots = freeSlots,
                 FreeRootPorts = freeRootPorts,
             },
