@@ -54,20 +54,27 @@ internal sealed partial class PlanValidator
         }
     }
 
-    /// <summary>The chipset functions a machine reserves, as (bus, slot, function).</summary>
-    private HashSet<(int Bus, int Slot, int Function)> ReservedFunctions()
+    /// <summary>The chipset functions a machine reserves, as (bus, slot, function) (a handful: searched in order).</summary>
+    private List<(int Bus, int Slot, int Function)> ReservedFunctions()
     {
-        var set = new HashSet<(int, int, int)>();
+        var list = new List<(int, int, int)>(_machine.ReservedAddresses.Count);
         foreach (var text in _machine.ReservedAddresses)
-            if (RootAddress.TryParse(text, out var r)) set.Add(r);
-        return set;
+            if (RootAddress.TryParse(text, out var r)) list.Add(r);
+        return list;
+    }
+
+    /// <summary>The devices at functions 0-7 of one slot, by function.</summary>
+    private sealed class SlotFunctions
+    {
+        public readonly Device?[] ByFunction = new Device?[PciAddress.FunctionLast + 1];
+        public int Count;
     }
 
     /// <summary>PCI addresses: bus exists and accepts the device, slot and function in range, unique, functions and multifunction.</summary>
     private void CheckPciAddresses()
     {
         var reserved = ReservedFunctions();
-        var used = new Dictionary<(int Bus, int Slot), SortedDictionary<int, Device>>();
+        var used = new Dictionary<(int Bus, int Slot), SlotFunctions>();
         foreach (var d in _devices)
         {
             if (d.Address is not PciAddress a || IsUnassignedPlaceholder(d)) continue;
@@ -86,16 +93,21 @@ internal sealed partial class PlanValidator
                 Fail("pci-slot-range", d, Inv($"{d.Id}: slot {a.Slot} is outside {bus.Model.Model}'s slots {bus.Model.MinSlot}-{bus.Model.MaxSlot} (bus {a.Bus})"));
                 continue;
             }
-            if (a.Function > PciAddress.FunctionLast)
+            if (a.Function is < 0 or > PciAddress.FunctionLast)
             {
                 Fail("pci-function-range", d, Inv($"{d.Id}: function {a.Function} of PCI address {a} is outside 0-{PciAddress.FunctionLast}"));
                 continue;
             }
             if (reserved.Contains((a.Bus, a.Slot, a.Function)))
                 Fail("pci-reserved-address", d, Inv($"{d.Id}: PCI address {a} is a chipset function of machine type {_machine.Name}"));
-            if (!used.TryGetValue((a.Bus, a.Slot), out var fns)) used[(a.Bus, a.Slot)] = fns = [];
-            if (!fns.TryAdd(a.Function, d))
-                Fail("pci-address-unique", d, Inv($"{d.Id} and {fns[a.Function].Id} both use PCI address {a}"));
+            if (!used.TryGetValue((a.Bus, a.Slot), out var fns)) used[(a.Bus, a.Slot)] = fns = new SlotFunctions();
+            if (fns.ByFunction[a.Function] is { } other)
+                Fail("pci-address-unique", d, Inv($"{d.Id} and {other.Id} both use PCI address {a}"));
+            else
+            {
+                fns.ByFunction[a.Function] = d;
+                fns.Count++;
+            }
 
             string? needs = "endpoint";
             if (IsPciController(d))
@@ -119,17 +131,29 @@ internal sealed partial class PlanValidator
                 Fail("bridge-index-order", d, Inv($"{d.Id}: pci-bridge index {d.Index ?? 0} must be larger than its bus {a.Bus}"));
         }
 
-        foreach (var ((busIndex, slot), fns) in used.OrderBy(kv => kv.Key))
+        // (The errors are sorted at the end: the slots need no order here.)
+        foreach (var ((busIndex, slot), fns) in used)
         {
+            var byFunction = fns.ByFunction;
             bool chipsetZero = reserved.Contains((busIndex, slot, 0));
-            bool multifunction = fns.Count > 1 || fns.Values.Any(d => ((PciAddress)d.Address!).Multifunction == true);
-            if (multifunction && !fns.ContainsKey(0) && !chipsetZero)
+            bool multifunction = fns.Count > 1;
+            int firstFunction = -1;
+            for (int f = 0; f < byFunction.Length; f++)
             {
-                var first = fns.First();
-                Fail("pci-function-zero", first.Value,
-                    Inv($"{first.Value.Id}: slot {busIndex:x2}:{slot:x2} uses function(s) {string.Join(",", fns.Keys)} but nothing sits at function 0"));
+                if (byFunction[f] is not { } fd) continue;
+                if (firstFunction < 0) firstFunction = f;
+                if (((PciAddress)fd.Address!).Multifunction == true) multifunction = true;
             }
-            else if (fns.Count > 1 && fns.TryGetValue(0, out var head) && ((PciAddress)head.Address!).Multifunction != true)
+            if (multifunction && byFunction[0] is null && !chipsetZero)
+            {
+                var first = byFunction[firstFunction]!;
+                var functions = new List<int>(fns.Count);
+                for (int f = 0; f < byFunction.Length; f++)
+                    if (byFunction[f] is not null) functions.Add(f);
+                Fail("pci-function-zero", first,
+                    Inv($"{first.Id}: slot {busIndex:x2}:{slot:x2} uses function(s) {string.Join(",", functions)} but nothing sits at function 0"));
+            }
+            else if (fns.Count > 1 && byFunction[0] is { } head && ((PciAddress)head.Address!).Multifunction != true)
             {
                 Fail("pci-multifunction", head,
                     Inv($"{head.Id}: function 0 of slot {busIndex:x2}:{slot:x2}, which has {fns.Count} functions in use, needs multifunction='on'"));

@@ -47,9 +47,11 @@ internal sealed partial class LibvirtPolicy
     /// <summary>Why a disk target names a partition (libvirt: sdb1 and sda01 are refused, sda0 is sda), or null.</summary>
     private static string? DiskPartitionProblem(string name)
     {
-        string digits = new(name.Reverse().TakeWhile(char.IsAsciiDigit).Reverse().ToArray());
+        int start = name.Length;
+        while (start > 0 && char.IsAsciiDigit(name[start - 1])) start--;
+        var digits = name.AsSpan(start);
         if (digits.Length > 1 && digits[0] == '0') return $"invalid disk target '{name}'";
-        return digits.Any(c => c != '0') ? $"invalid disk target '{name}', partitions can't appear in disk targets" : null;
+        return digits.ContainsAnyExcept('0') ? $"invalid disk target '{name}', partitions can't appear in disk targets" : null;
     }
 
     /// <summary>The bus of an input given without one: PS/2 where the machine has it, virtio for passthrough, else the machine's default.</summary>
@@ -530,19 +532,30 @@ internal sealed partial class LibvirtPolicy
     /// Controllers implied by device addresses, appended in libvirt's order: SCSI, FDC, IDE and SATA for disks,
     /// virtio-serial for channels then consoles, CCID for smartcards (which get their CCID slot here), SCSI for host devices.
     /// </summary>
+    /// <summary>The disk buses whose drive addresses name a controller (each bus is also the controller's type), in libvirt's order.</summary>
+    private static readonly string[] s_driveBuses = ["scsi", "fdc", "ide", "sata"];
+
     private void AddImplicitControllers()
     {
-        foreach (var (type, bus) in new[] { ("scsi", "scsi"), ("fdc", "fdc"), ("ide", "ide"), ("sata", "sata") })
+        foreach (string bus in s_driveBuses)
         {
-            var disks = OfKind("disk").Where(d => d.Bus == bus && d.Address is DriveAddress).ToList();
-            int max = disks.Select(d => ((DriveAddress)d.Address!).Controller).DefaultIfEmpty(-1).Max();
+            // The disk on this bus with the highest drive controller (the first of them).
+            WorkDevice? top = null;
+            int max = -1;
+            foreach (var d in _devices)
+            {
+                if (d.Kind == "disk" && d.Bus == bus && d.Address is DriveAddress a && a.Controller > max)
+                {
+                    max = a.Controller;
+                    top = d;
+                }
+            }
             // A long disk name (sdaaaaa) asks for more controllers than PCI can ever hold; libvirt adds them all and
             // fails placing them (or runs out of memory first), so refuse it before adding millions of controllers.
             if (max >= MaxImpliedControllers)
-                throw Error(ErrorCodes.NoSpace, $"disk '{disks.First(d => ((DriveAddress)d.Address!).Controller == max).Target}' needs {type} controller {max}, more than PCI can hold",
-                    disks.First(d => ((DriveAddress)d.Address!).Controller == max), "pci-growth");
+                throw Error(ErrorCodes.NoSpace, $"disk '{top!.Target}' needs {bus} controller {max}, more than PCI can hold", top, "pci-growth");
             for (int i = 0; i <= max; i++)
-                MaybeAddController(type, i, null, $"{bus} disks use controller {i}");
+                MaybeAddController(bus, i, null, $"{bus} disks use controller {i}");
         }
         foreach (var d in OfKind("channel").Concat(OfKind("console")).Where(d => d.Type == "virtio"))
         {

@@ -96,8 +96,12 @@ internal sealed partial class LibvirtPolicy
 
     private IEnumerable<WorkDevice> ControllersOf(string type) => _controllers.Where(c => c.Type == type);
 
-    private WorkDevice? FindController(string type, int index) =>
-        _controllers.FirstOrDefault(c => c.Type == type && c.Index == index);
+    private WorkDevice? FindController(string type, int index)
+    {
+        foreach (var c in _controllers)
+            if (c.Index == index && c.Type == type) return c;
+        return null;
+    }
 
     private string NewId(string stem)
     {
