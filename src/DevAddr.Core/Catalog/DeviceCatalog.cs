@@ -254,11 +254,19 @@ internal static class RootAddress
     public static bool TryParse(string text, out (int Bus, int Slot, int Function) value)
     {
         value = default;
-        var parts = text.Split(':', '.');
-        if (parts.Length != 3) return false;
-        if (!int.TryParse(parts[0], System.Globalization.NumberStyles.HexNumber, null, out int b) ||
-            !int.TryParse(parts[1], System.Globalization.NumberStyles.HexNumber, null, out int s) ||
-            !int.TryParse(parts[2], System.Globalization.NumberStyles.HexNumber, null, out int f))
+        // Three fields separated by ':' or '.' (either, as the catalog writes bus:slot.function).
+        var t = text.AsSpan();
+        int first = t.IndexOfAny(':', '.');
+        if (first < 0) return false;
+        int second = t[(first + 1)..].IndexOfAny(':', '.');
+        if (second < 0) return false;
+        second += first + 1;
+        if (t[(second + 1)..].IndexOfAny(':', '.') >= 0) return false;
+        const System.Globalization.NumberStyles hex = System.Globalization.NumberStyles.HexNumber;
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        if (!int.TryParse(t[..first], hex, inv, out int b) ||
+            !int.TryParse(t[(first + 1)..second], hex, inv, out int s) ||
+            !int.TryParse(t[(second + 1)..], hex, inv, out int f))
             return false;
         if (s > 31 || f > 7) return false;
         value = (b, s, f);

@@ -25,7 +25,7 @@ internal sealed class PciBus
         MaxSlot = model.MaxSlot;
     }
 
-    public bool IsEmpty => Functions.All(f => f == 0);
+    public bool IsEmpty => !Functions.AsSpan().ContainsAnyExcept((byte)0);
 
     public bool IsFullyReserved
     {
@@ -182,8 +182,7 @@ internal sealed class PciAddressSet
     {
         found = null!;
         var bus = Buses[busIndex];
-        var probe = new PciAddress(0, busIndex, bus.MinSlot, fn);
-        if (!FlagsCompatible(probe.Bus, bus.Flags, flags, fromConfig: false))
+        if (!FlagsCompatible(busIndex, bus.Flags, flags, fromConfig: false))
             return false;
         for (int slot = bus.MinSlot; slot <= bus.MaxSlot; slot++)
         {

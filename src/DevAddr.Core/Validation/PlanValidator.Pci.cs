@@ -29,13 +29,15 @@ internal sealed partial class PlanValidator
         if (_machine.PciRoot is not null && !_devices.Any(c => IsPciController(c) && (c.Index ?? 0) == 0))
             Fail("pci-root-present", null, Inv($"machine type {_machine.Name} needs its {_machine.PciRoot} controller (index 0)"));
 
-        foreach (var bus in _buses.Values.Where(b => !b.Model.Root).OrderBy(b => b.Index))
+        foreach (var bus in _buses.Values)
         {
-            var seen = new HashSet<int> { bus.Index };
+            if (bus.Model.Root) continue;
+            // A walk up that takes more steps than there are buses has gone round a cycle.
+            int steps = 0;
             var cur = bus;
             while (cur.Device.Address is PciAddress a && a.Bus != 0 && _buses.TryGetValue(a.Bus, out var parent))
             {
-                if (!seen.Add(a.Bus))
+                if (a.Bus == bus.Index || ++steps > _buses.Count)
                 {
                     Fail("pci-controller-tree", bus.Device, Inv($"{bus.Device.Id}: PCI controller {bus.Index} does not hang off the root bus (its buses form a cycle)"));
                     break;

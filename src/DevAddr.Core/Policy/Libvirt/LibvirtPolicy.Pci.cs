@@ -99,9 +99,12 @@ internal sealed partial class LibvirtPolicy
     }
 
     /// <summary>The machine's fixed chipset place for this controller, if it has one.</summary>
-    private FixedController? FixedControllerOf(WorkDevice c) =>
-        _machine.FixedControllers.FirstOrDefault(f =>
-            f.Type == c.Type && f.Index == c.Idx && (f.Models.Count == 0 || f.Models.Contains(c.Model ?? "default")));
+    private FixedController? FixedControllerOf(WorkDevice c)
+    {
+        foreach (var f in _machine.FixedControllers)
+            if (f.Type == c.Type && f.Index == c.Idx && (f.Models.Count == 0 || f.Models.Contains(c.Model ?? "default"))) return f;
+        return null;
+    }
 
     private ConnectFlags ChipsetFlags => _machine.IsPcie
         ? ConnectFlags.PcieDevice
@@ -258,6 +261,8 @@ internal sealed partial class LibvirtPolicy
     }
 
     /// <summary>Options libvirt fills in for PCI controllers after placement (chassis, port, busNr, QEMU model).</summary>
+    private static readonly ControllerOptions s_noOptions = new();
+
     private void FillPciControllerDefaults()
     {
         foreach (var c in ControllersOf("pci"))
@@ -295,7 +300,7 @@ internal sealed partial class LibvirtPolicy
                     o = o with { BusNr = lowest - 2 };
                     break;
             }
-            c.Controller = o == new ControllerOptions() ? null : o;
+            c.Controller = o == s_noOptions ? null : o;
             if (c.Model == "pci-bridge" && p is not null && c.Idx <= p.Bus)
                 throw Error(ErrorCodes.AddressConflict,
                     $"PCI controller at index {c.Idx} (0x{c.Idx:x2}) has bus='0x{p.Bus:x2}', but index must be larger than bus", c, "bridge-index-order");

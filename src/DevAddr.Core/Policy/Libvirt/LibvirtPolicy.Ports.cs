@@ -130,8 +130,16 @@ internal sealed partial class LibvirtPolicy
         var usbDevices = new List<WorkDevice>();
         foreach (var category in _rules.UsbCategoryOrder)
         {
-            var items = category == "controller" ? _controllers : OfKind(category);
-            usbDevices.AddRange(items.Where(d => d.Rule.Attach == "usb"));
+            if (category == "controller")
+            {
+                foreach (var c in _controllers)
+                    if (c.Rule.Attach == "usb") usbDevices.Add(c);
+            }
+            else
+            {
+                foreach (var d in OfKind(category))
+                    if (d.Rule.Attach == "usb") usbDevices.Add(d);
+            }
         }
         int RootPorts(WorkDevice c) => c.Controller?.Ports ?? c.Rule.UsbPorts ?? 0;
         // Like libvirt, controllers without ports (the ICH9 UHCI companions of an EHCI1) give no bus of their own.

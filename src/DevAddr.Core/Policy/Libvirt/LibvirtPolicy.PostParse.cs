@@ -528,13 +528,13 @@ internal sealed partial class LibvirtPolicy
         }
     }
 
+    /// <summary>The disk buses whose drive addresses name a controller (each bus is also the controller's type), in libvirt's order.</summary>
+    private static readonly string[] s_driveBuses = ["scsi", "fdc", "ide", "sata"];
+
     /// <summary>
     /// Controllers implied by device addresses, appended in libvirt's order: SCSI, FDC, IDE and SATA for disks,
     /// virtio-serial for channels then consoles, CCID for smartcards (which get their CCID slot here), SCSI for host devices.
     /// </summary>
-    /// <summary>The disk buses whose drive addresses name a controller (each bus is also the controller's type), in libvirt's order.</summary>
-    private static readonly string[] s_driveBuses = ["scsi", "fdc", "ide", "sata"];
-
     private void AddImplicitControllers()
     {
         foreach (string bus in s_driveBuses)

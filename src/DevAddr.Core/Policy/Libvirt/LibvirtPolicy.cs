@@ -18,9 +18,9 @@ internal sealed partial class LibvirtPolicy
     private readonly PlanRequest _request;
     private readonly PolicyVersion _version;
     private readonly LibvirtRules _rules;
-    private readonly List<WorkDevice> _devices = [];
-    private readonly List<WorkDevice> _controllers = [];
-    private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
+    private readonly List<WorkDevice> _devices;
+    private readonly List<WorkDevice> _controllers;
+    private readonly HashSet<string> _ids;
 
     private readonly IPciPlacementEngine? _engine;
     private SolverReport? _report;
@@ -43,6 +43,11 @@ internal sealed partial class LibvirtPolicy
         _rules = rules;
         _engine = engine;
         _movable = movable ?? new Dictionary<string, DeviceAddress>();
+        // Room for the devices libvirt adds (controllers, default devices) without regrowing.
+        int n = request.Devices.Count;
+        _devices = new List<WorkDevice>(n + 8);
+        _controllers = new List<WorkDevice>(8 + (n / 4));
+        _ids = new HashSet<string>(n + 16, StringComparer.Ordinal);
     }
 
     public Plan Run()
@@ -92,9 +97,41 @@ internal sealed partial class LibvirtPolicy
 
     private IEnumerable<WorkDevice> All => _controllers.Concat(_devices);
 
-    private IEnumerable<WorkDevice> OfKind(string kind) => _devices.Where(d => d.Kind == kind);
+    private Matching OfKind(string kind) => new(_devices, kind, byType: false);
 
-    private IEnumerable<WorkDevice> ControllersOf(string type) => _controllers.Where(c => c.Type == type);
+    /// <summary>The devices of one kind (or the controllers of one type), in list order: a foreach over it allocates nothing.</summary>
+    private readonly struct Matching(List<WorkDevice> devices, string value, bool byType) : IEnumerable<WorkDevice>
+    {
+        public Enumerator GetEnumerator() => new(devices, value, byType);
+
+        IEnumerator<WorkDevice> IEnumerable<WorkDevice>.GetEnumerator() => GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public struct Enumerator(List<WorkDevice> devices, string value, bool byType) : IEnumerator<WorkDevice>
+        {
+            private int _index = -1;
+
+            public readonly WorkDevice Current => devices[_index];
+
+            readonly object System.Collections.IEnumerator.Current => Current;
+
+            public bool MoveNext()
+            {
+                while (++_index < devices.Count)
+                    if ((byType ? devices[_index].Type : devices[_index].Kind) == value) return true;
+                return false;
+            }
+
+            public void Reset() => _index = -1;
+
+            public readonly void Dispose()
+            {
+            }
+        }
+    }
+
+    private Matching ControllersOf(string type) => new(_controllers, type, byType: true);
 
     private WorkDevice? FindController(string type, int index)
     {
