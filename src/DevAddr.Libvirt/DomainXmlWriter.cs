@@ -48,12 +48,7 @@ public static class DomainXmlWriter
         foreach (var e in ordered) devicesEl.Add(e);
         foreach (var e in leftovers) devicesEl.Add(e);
 
-        var settings = new XmlWriterSettings { OmitXmlDeclaration = true, Indent = true, IndentChars = "  ", NewLineChars = "\n" };
-        using var sw = new StringWriter(new System.Text.StringBuilder(2048 + 320 * plan.Devices.Count), CultureInfo.InvariantCulture);
-        using (var xw = XmlWriter.Create(sw, settings))
-            doc.Root!.WriteTo(xw);
-        sw.Write('\n');
-        return sw.ToString();
+        return XmlText.Write(doc.Root!, 2048 + (320 * plan.Devices.Count));
     }
 
     private static XElement NewElement(Device d, DomainXml source)

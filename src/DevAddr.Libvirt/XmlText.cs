@@ -1,0 +1,124 @@
+using System.Text;
+using System.Xml;
+using System.Xml.Linq;
+
+namespace DevAddr.Libvirt;
+
+/// <summary>
+/// Writes an element tree as indented XML text, exactly as <see cref="XmlWriter"/> with two-space indentation and
+/// "\n" new lines writes it. Domain XML is almost always plain (elements without namespaces, holding either elements or
+/// text): that is written here directly, without a writer and its buffers; a tree with anything else (namespaces,
+/// comments, CDATA, processing instructions, text beside elements) goes through <see cref="XmlWriter"/>.
+/// </summary>
+internal static class XmlText
+{
+    private static readonly XmlWriterSettings s_settings = new()
+    {
+        OmitXmlDeclaration = true,
+        Indent = true,
+        IndentChars = "  ",
+        NewLineChars = "\n",
+    };
+
+    /// <summary>The element as indented XML text followed by a new line.</summary>
+    public static string Write(XElement root, int capacity)
+    {
+        var sb = new StringBuilder(capacity);
+        if (TryWritePlain(root, sb, 0))
+            return sb.Append('\n').ToString();
+        sb.Clear();
+        using (var sw = new StringWriter(sb, System.Globalization.CultureInfo.InvariantCulture))
+        using (var xw = XmlWriter.Create(sw, s_settings))
+            root.WriteTo(xw);
+        return sb.Append('\n').ToString();
+    }
+
+    /// <summary>Writes a plain element (see the class remarks); false, having written part of it, when it is not plain.</summary>
+    private static bool TryWritePlain(XElement e, StringBuilder sb, int depth)
+    {
+        if (e.Name.Namespace != XNamespace.None) return false;
+        string name = e.Name.LocalName;
+        sb.Append('<').Append(name);
+        for (var a = e.FirstAttribute; a is not null; a = a.NextAttribute)
+        {
+            if (a.IsNamespaceDeclaration || a.Name.Namespace != XNamespace.None) return false;
+            sb.Append(' ').Append(a.Name.LocalName).Append("=\"");
+            AppendAttributeValue(sb, a.Value);
+            sb.Append('"');
+        }
+        if (e.IsEmpty)
+        {
+            sb.Append(" />");
+            return true;
+        }
+        sb.Append('>');
+        if (e.HasElements)
+        {
+            foreach (var node in e.Nodes())
+            {
+                if (node is not XElement child) return false;
+                Indent(sb, depth + 1);
+                if (!TryWritePlain(child, sb, depth + 1)) return false;
+            }
+            Indent(sb, depth);
+        }
+        else
+        {
+            foreach (var node in e.Nodes())
+            {
+                if (node is not XText text || node is XCData) return false;
+                AppendText(sb, text.Value);
+            }
+        }
+        sb.Append("</").Append(name).Append('>');
+        return true;
+    }
+
+    private static void Indent(StringBuilder sb, int depth) => sb.Append('\n').Append(' ', 2 * depth);
+
+    /// <summary>Text content: &amp;, &lt; and &gt; escaped; \r\n and \r become \n.</summary>
+    private static void AppendText(StringBuilder sb, string text)
+    {
+        int start = 0;
+        for (int i = 0; i < text.Length; i++)
+        {
+            string? escape = text[i] switch
+            {
+                '&' => "&amp;",
+                '<' => "&lt;",
+                '>' => "&gt;",
+                '\r' => "\n",
+                _ => null,
+            };
+            if (escape is null) continue;
+            sb.Append(text, start, i - start).Append(escape);
+            if (text[i] == '\r' && i + 1 < text.Length && text[i + 1] == '\n') i++;
+            start = i + 1;
+        }
+        sb.Append(text, start, text.Length - start);
+    }
+
+    /// <summary>An attribute value: &amp;, &lt;, &gt;, the double quote and the white space characters \t, \n and \r escaped.</summary>
+    private static void AppendAttributeValue(StringBuilder sb, string value)
+    {
+        int start = 0;
+        for (int i = 0; i < value.Length; i++)
+        {
+            string? escape = value[i] switch
+            {
+                '&' => "&amp;",
+                '<' => "&lt;",
+                '>' => "&gt;",
+                '"' => "&quot;",
+                '\t' => "&#x9;",
+                '\n' => "&#xA;",
+                '\r' => "&#xD;",
+                _ => null,
+            };
+            if (escape is null) continue;
+            sb.Append(value, start, i - start).Append(escape);
+            start = i + 1;
+        }
+        sb.Append(value, start, value.Length - start);
+    }
+}
