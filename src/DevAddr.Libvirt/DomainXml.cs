@@ -131,13 +131,14 @@ public sealed class DomainXml
                 {
                     if (reader.Depth > MaxDepth)
                         throw new DomainXmlException($"XML error: the document nests deeper than {MaxDepth} elements (line {((IXmlLineInfo)reader).LineNumber})");
-                    var e = new XElement(XName.Get(reader.LocalName, reader.NamespaceURI));
+                    var e = new XElement(reader.NamespaceURI.Length == 0 ? XNamespace.None.GetName(reader.LocalName) : XName.Get(reader.LocalName, reader.NamespaceURI));
                     if (reader.MoveToFirstAttribute())
                     {
                         do
                         {
                             // As XDocument.Load names them: an unprefixed attribute (xmlns too) has no namespace.
-                            e.Add(new XAttribute(XName.Get(reader.LocalName, reader.Prefix.Length == 0 ? "" : reader.NamespaceURI), reader.Value));
+                            var name = reader.Prefix.Length == 0 ? XNamespace.None.GetName(reader.LocalName) : XName.Get(reader.LocalName, reader.NamespaceURI);
+                            e.Add(new XAttribute(name, reader.Value));
                         }
                         while (reader.MoveToNextAttribute());
                         reader.MoveToElement();

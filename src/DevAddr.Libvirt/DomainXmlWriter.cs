@@ -129,7 +129,6 @@ public static class DomainXmlWriter
     private static XElement? HostSource(Device d, bool addressType = false)
     {
         if (!Core.Host.HostTopologyIndex.TryParse(d.Host?.Address, out int domain, out int bus, out int slot, out int function)) return null;
-        static string Hex(int v, int width) => "0x" + v.ToString("x" + width.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
         var address = new XElement("address");
         if (addressType) address.Add(new XAttribute("type", "pci"));
         address.Add(new XAttribute("domain", Hex(domain, 4)), new XAttribute("bus", Hex(bus, 2)), new XAttribute("slot", Hex(slot, 2)), new XAttribute("function", Hex(function, 1)));
@@ -355,11 +354,18 @@ public static class DomainXmlWriter
         if (serial.Address is not null) SetAddress(consoleEl, serial.Address);
     }
 
+    /// <summary>"0x" and the value in lower-case hex, zero-padded to <paramref name="width"/> digits (small values from a table).</summary>
+    private static string Hex(int v, int width) =>
+        v is >= 0 and < 256 && width is >= 1 and <= 4 ? s_hex[width - 1][v]
+            : "0x" + v.ToString("x" + width.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+    private static readonly string[][] s_hex = [.. Enumerable.Range(1, 4).Select(w =>
+        Enumerable.Range(0, 256).Select(v => "0x" + v.ToString("x" + w.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture)).ToArray())];
+
     internal static void SetAddress(XElement el, DeviceAddress address)
     {
         el.Elements("address").Remove();
         var a = new XElement("address", new XAttribute("type", address is OtherAddress o ? o.AddressType : address.Kind));
-        static string Hex(int v, int width) => "0x" + v.ToString("x" + width.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
         static string Dec(int v) => v.ToString(CultureInfo.InvariantCulture);
         switch (address)
         {

@@ -109,6 +109,11 @@ internal sealed partial class PlanValidator
         return kind == "io" ? Up(r.Io, granule) : Up(r.Mem, granule) + Up(r.Pref32, granule);
     }
 
+    /// <summary>The devices with a PCI address in domain 0, by bus (in list order), built on first use per plan.</summary>
+    private Dictionary<int, List<Device>>? _onBus;
+
+    private static readonly List<Device> s_noDevices = [];
+
     /// <summary>
     /// What bus <paramref name="busIndex"/> needs of one resource: its endpoints' BARs plus, per child
     /// controller, the child's need rounded up to a window granule (when the child opens a window) or passed
@@ -117,11 +122,20 @@ internal sealed partial class PlanValidator
     private (long Bytes, int Windows) WindowNeed(int busIndex, string kind, long granule, Func<PciBus, bool> opensWindow, HashSet<int> visiting)
     {
         if (!visiting.Add(busIndex)) return (0, 0);
+        if (_onBus is null)
+        {
+            _onBus = [];
+            foreach (var d in _devices)
+            {
+                if (d.Address is not PciAddress { Domain: 0 } p) continue;
+                if (!_onBus.TryGetValue(p.Bus, out var list)) _onBus[p.Bus] = list = [];
+                list.Add(d);
+            }
+        }
         long bytes = 0;
         int windows = 0;
-        foreach (var d in _devices)
+        foreach (var d in _onBus.TryGetValue(busIndex, out var onBus) ? onBus : s_noDevices)
         {
-            if (d.Address is not PciAddress a || a.Bus != busIndex || a.Domain != 0) continue;
             if (IsPciController(d))
             {
                 int idx = d.Index ?? 0;
