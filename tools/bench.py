@@ -8,7 +8,8 @@ output file), wall time, the best of --runs (default 3) runs unless the row says
   1. end to end against libvirt: 900 guests (fixtures/conformance/libvirt-9.0 plus 400 fresh guests of every
      profile from ../shared/oracle/gen-cases when it is beside the repository, else 300 arches and 100 rules
      guests from fixtures/conformance), `devaddr libvirt expand --libvirt 9.0` against tools/oracle/libvirt-expand
-     (libvirt 9.0 define + dumpxml; skipped without python3-libvirt: tools/oracle/install-libvirt.sh);
+     (libvirt 9.0 define + dumpxml; skipped without python3-libvirt: tools/oracle/install-libvirt.sh); every run
+     writes into an output directory of its own, and nothing is deleted before the last run;
   2. marginal wall cost per guest: (900 guests - 1 guest) / 899;
   3. start-up: `devaddr plan fixtures/examples/q35-basic.json`, median of 10;
   4. large guests: 4,000 SCSI disks planned, 60,000 devices refused (wall and peak memory);
@@ -20,6 +21,7 @@ output file), wall time, the best of --runs (default 3) runs unless the row says
            own column. --quick: 1 run, 10,000-guest default fleet. --markdown writes the table to FILE too.
 """
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -61,15 +63,6 @@ def disk_name(i):
         i, r = divmod(i - 1, 26)
         letters = chr(ord("a") + r) + letters
     return "sd" + letters
-
-
-def best(cmd, runs, prepare=None):
-    times = []
-    for _ in range(runs):
-        if prepare:
-            prepare()
-        times.append(run(cmd)[0])
-    return min(times)
 
 
 def fmt_s(s):
@@ -129,18 +122,21 @@ def main():
         shutil.copy(os.path.join(corpus, first), one)
         print(f"bench: {n} guests: 500 of the libvirt 9.0 corpus and {fresh}", file=sys.stderr)
 
-        out = os.path.join(work, "out")
-        clean = lambda: shutil.rmtree(out, ignore_errors=True)
+        # Each run writes into a directory of its own and nothing is deleted until every run is over: on a file
+        # system that discards deleted blocks online (ext4 -o discard), creating files right after deleting a
+        # previous run's hundreds of files costs several times more, and that would be charged to the next run.
+        outs = itertools.count()
+        fresh = lambda: os.path.join(work, f"out-{next(outs)}")
         full, single = {}, {}
         for name, exe in tools:
-            run([exe, "libvirt", "expand", "--libvirt", "9.0", corpus, out])  # warm-up (disk cache)
-            full[name] = best([exe, "libvirt", "expand", "--libvirt", "9.0", corpus, out], runs, clean)
-            single[name] = best([exe, "libvirt", "expand", "--libvirt", "9.0", one, out], runs, clean)
+            run([exe, "libvirt", "expand", "--libvirt", "9.0", corpus, fresh()])  # warm-up (disk cache)
+            full[name] = min(run([exe, "libvirt", "expand", "--libvirt", "9.0", corpus, fresh()])[0] for _ in range(runs))
+            single[name] = min(run([exe, "libvirt", "expand", "--libvirt", "9.0", one, fresh()])[0] for _ in range(runs))
         libvirt = None
         expand = os.path.join(ROOT, "tools/oracle/libvirt-expand")
         if subprocess.run(["/usr/bin/python3", "-c", "import libvirt"], stderr=subprocess.DEVNULL).returncode == 0:
-            run([expand, corpus, out])
-            libvirt = best([expand, corpus, out], runs, clean)
+            run([expand, corpus, fresh()])
+            libvirt = min(run([expand, corpus, fresh()])[0] for _ in range(runs))
         values = {k: fmt_s(v) for k, v in full.items()}
         if libvirt is not None:
             values["libvirt 9.0"] = fmt_s(libvirt)
