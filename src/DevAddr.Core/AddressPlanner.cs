@@ -75,6 +75,7 @@ public static class AddressPlanner
     private static Plan Checked(Plan plan, DeviceCatalog catalog)
     {
         var findings = new PlanValidator(catalog).Validate(plan);
+        if (findings.Count == 0) return plan;
         var errors = findings.Where(ValidationRules.IsError).ToList();
         if (errors.Count > 0)
         {

@@ -65,18 +65,19 @@ internal sealed partial class PlanValidator
         return list;
     }
 
-    /// <summary>The devices at functions 0-7 of one slot, by function.</summary>
-    private sealed class SlotFunctions
-    {
-        public readonly Device?[] ByFunction = new Device?[PciAddress.FunctionLast + 1];
-        public int Count;
-    }
+
+
+    /// <summary>The device at a function of a slot, given the slot's mask of functions in use.</summary>
+    private static Device? At(Dictionary<(int Bus, int Slot, int Function), Device> atAddress, int bus, int slot, byte mask, int function) =>
+        (mask & (1 << function)) != 0 ? atAddress[(bus, slot, function)] : null;
 
     /// <summary>PCI addresses: bus exists and accepts the device, slot and function in range, unique, functions and multifunction.</summary>
     private void CheckPciAddresses()
     {
         var reserved = ReservedFunctions();
-        var used = new Dictionary<(int Bus, int Slot), SlotFunctions>();
+        // The device at each (bus, slot, function), and per (bus, slot) a bit for each function in use.
+        var atAddress = new Dictionary<(int Bus, int Slot, int Function), Device>();
+        var slotFunctions = new Dictionary<(int Bus, int Slot), byte>();
         foreach (var d in _devices)
         {
             if (d.Address is not PciAddress a || IsUnassignedPlaceholder(d)) continue;
@@ -102,14 +103,10 @@ internal sealed partial class PlanValidator
             }
             if (reserved.Contains((a.Bus, a.Slot, a.Function)))
                 Fail("pci-reserved-address", d, Inv($"{d.Id}: PCI address {a} is a chipset function of machine type {_machine.Name}"));
-            if (!used.TryGetValue((a.Bus, a.Slot), out var fns)) used[(a.Bus, a.Slot)] = fns = new SlotFunctions();
-            if (fns.ByFunction[a.Function] is { } other)
-                Fail("pci-address-unique", d, Inv($"{d.Id} and {other.Id} both use PCI address {a}"));
+            if (!atAddress.TryAdd((a.Bus, a.Slot, a.Function), d))
+                Fail("pci-address-unique", d, Inv($"{d.Id} and {atAddress[(a.Bus, a.Slot, a.Function)].Id} both use PCI address {a}"));
             else
-            {
-                fns.ByFunction[a.Function] = d;
-                fns.Count++;
-            }
+                slotFunctions[(a.Bus, a.Slot)] = (byte)(slotFunctions.GetValueOrDefault((a.Bus, a.Slot)) | (1 << a.Function));
 
             string? needs = "endpoint";
             if (IsPciController(d))
@@ -134,31 +131,27 @@ internal sealed partial class PlanValidator
         }
 
         // (The errors are sorted at the end: the slots need no order here.)
-        foreach (var ((busIndex, slot), fns) in used)
+        foreach (var ((busIndex, slot), mask) in slotFunctions)
         {
-            var byFunction = fns.ByFunction;
+            int count = System.Numerics.BitOperations.PopCount(mask);
             bool chipsetZero = reserved.Contains((busIndex, slot, 0));
-            bool multifunction = fns.Count > 1;
-            int firstFunction = -1;
-            for (int f = 0; f < byFunction.Length; f++)
+            bool multifunction = count > 1;
+            for (int f = 0; !multifunction && f <= PciAddress.FunctionLast; f++)
+                if (At(atAddress, busIndex, slot, mask, f) is { } fd && ((PciAddress)fd.Address!).Multifunction == true) multifunction = true;
+            var head = At(atAddress, busIndex, slot, mask, 0);
+            if (multifunction && head is null && !chipsetZero)
             {
-                if (byFunction[f] is not { } fd) continue;
-                if (firstFunction < 0) firstFunction = f;
-                if (((PciAddress)fd.Address!).Multifunction == true) multifunction = true;
-            }
-            if (multifunction && byFunction[0] is null && !chipsetZero)
-            {
-                var first = byFunction[firstFunction]!;
-                var functions = new List<int>(fns.Count);
-                for (int f = 0; f < byFunction.Length; f++)
-                    if (byFunction[f] is not null) functions.Add(f);
+                var functions = new List<int>(count);
+                for (int f = 0; f <= PciAddress.FunctionLast; f++)
+                    if ((mask & (1 << f)) != 0) functions.Add(f);
+                var first = At(atAddress, busIndex, slot, mask, functions[0])!;
                 Fail("pci-function-zero", first,
                     Inv($"{first.Id}: slot {busIndex:x2}:{slot:x2} uses function(s) {string.Join(",", functions)} but nothing sits at function 0"));
             }
-            else if (fns.Count > 1 && byFunction[0] is { } head && ((PciAddress)head.Address!).Multifunction != true)
+            else if (count > 1 && head is not null && ((PciAddress)head.Address!).Multifunction != true)
             {
                 Fail("pci-multifunction", head,
-                    Inv($"{head.Id}: function 0 of slot {busIndex:x2}:{slot:x2}, which has {fns.Count} functions in use, needs multifunction='on'"));
+                    Inv($"{head.Id}: function 0 of slot {busIndex:x2}:{slot:x2}, which has {count} functions in use, needs multifunction='on'"));
             }
         }
 

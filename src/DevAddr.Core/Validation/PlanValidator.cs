@@ -80,8 +80,8 @@ internal sealed partial class PlanValidator(DeviceCatalog catalog)
         return Sorted();
     }
 
-    private List<PlanError> Sorted() =>
-        _errors.OrderBy(e => e.Rule, StringComparer.Ordinal)
+    private IReadOnlyList<PlanError> Sorted() =>
+        _errors.Count == 0 ? [] : _errors.OrderBy(e => e.Rule, StringComparer.Ordinal)
             .ThenBy(e => e.DeviceId, StringComparer.Ordinal)
             .ThenBy(e => e.Message, StringComparer.Ordinal)
             .ToList();
