@@ -57,7 +57,7 @@ internal static class XmlText
         {
             if (a.IsNamespaceDeclaration || a.Name.Namespace != XNamespace.None) return false;
             sb.Append(' ').Append(a.Name.LocalName).Append("=\"");
-            AppendAttributeValue(sb, a.Value);
+            AppendEscaped(sb, a.Value, attribute: true);
             sb.Append('"');
         }
         if (e.IsEmpty)
@@ -81,7 +81,7 @@ internal static class XmlText
             foreach (var node in e.Nodes())
             {
                 if (node is not XText text || node is XCData) return false;
-                AppendText(sb, text.Value);
+                AppendEscaped(sb, text.Value, attribute: false);
             }
         }
         sb.Append("</").Append(name).Append('>');
@@ -90,47 +90,30 @@ internal static class XmlText
 
     private static void Indent(StringBuilder sb, int depth) => sb.Append('\n').Append(' ', 2 * depth);
 
-    /// <summary>Text content: &amp;, &lt; and &gt; escaped; \r\n and \r become \n.</summary>
-    private static void AppendText(StringBuilder sb, string text)
-    {
-        int start = 0;
-        for (int i = 0; i < text.Length; i++)
-        {
-            string? escape = text[i] switch
-            {
-                '&' => "&amp;",
-                '<' => "&lt;",
-                '>' => "&gt;",
-                '\r' => "\n",
-                _ => null,
-            };
-            if (escape is null) continue;
-            sb.Append(text, start, i - start).Append(escape);
-            if (text[i] == '\r' && i + 1 < text.Length && text[i + 1] == '\n') i++;
-            start = i + 1;
-        }
-        sb.Append(text, start, text.Length - start);
-    }
-
-    /// <summary>An attribute value: &amp;, &lt;, &gt;, the double quote and the white space characters \t, \n and \r escaped.</summary>
-    private static void AppendAttributeValue(StringBuilder sb, string value)
+    /// <summary>
+    /// Escapes as the writer does: in text, &amp;, &lt; and &gt;, with \r\n and \r becoming \n; in an attribute value,
+    /// those three, the double quote and the white space characters \t, \n and \r as character references.
+    /// </summary>
+    private static void AppendEscaped(StringBuilder sb, string value, bool attribute)
     {
         int start = 0;
         for (int i = 0; i < value.Length; i++)
         {
-            string? escape = value[i] switch
+            char c = value[i];
+            string? escape = c switch
             {
                 '&' => "&amp;",
                 '<' => "&lt;",
                 '>' => "&gt;",
-                '"' => "&quot;",
-                '\t' => "&#x9;",
-                '\n' => "&#xA;",
-                '\r' => "&#xD;",
+                '"' when attribute => "&quot;",
+                '\t' when attribute => "&#x9;",
+                '\n' when attribute => "&#xA;",
+                '\r' => attribute ? "&#xD;" : "\n",
                 _ => null,
             };
             if (escape is null) continue;
             sb.Append(value, start, i - start).Append(escape);
+            if (c == '\r' && !attribute && i + 1 < value.Length && value[i + 1] == '\n') i++;
             start = i + 1;
         }
         sb.Append(value, start, value.Length - start);
