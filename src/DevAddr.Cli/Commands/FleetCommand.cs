@@ -11,36 +11,36 @@ internal sealed class FleetCommand : Command
     /// <summary>Exit code when interrupted (Ctrl+C): 128 + SIGINT, as shells report it.</summary>
     public const int Interrupted = 130;
 
-    private static readonly Argument<string> Input = new("IN")
+    private readonly Argument<string> Input = new("IN")
     {
         Description = "JSON Lines, one guest per line: {\"id\": \"vm-1\", \"request\": {...a plan request...}} ('-' reads standard input).",
     };
 
-    private static readonly Option<string> Output = new("--output", "-o")
+    private readonly Option<string> Output = new("--output", "-o")
     {
         Description = "JSON Lines result file, one line per guest in input order: {\"id\", \"plan\"} or {\"id\", \"error\"}. "
             + "Appended to: guests already in it are skipped (resume); a partial last line is cut off.",
         Required = true,
     };
 
-    private static readonly Option<string?> Shard = new("--shard")
+    private readonly Option<string?> Shard = new("--shard")
     {
         Description = "Plan only shard K of N (0 <= K < N), chosen by a stable hash of the id.",
     };
 
-    private static readonly Option<int> Threads = new("--threads")
+    private readonly Option<int> Threads = new("--threads")
     {
         Description = "Planning threads (default: all cores).",
         DefaultValueFactory = _ => Environment.ProcessorCount,
     };
 
-    private static readonly Option<int> CacheMiB = new("--cache-mib")
+    private readonly Option<int> CacheMiB = new("--cache-mib")
     {
         Description = "Memory for planned guest shapes, in MiB (0 plans every guest).",
         DefaultValueFactory = _ => 256,
     };
 
-    private static readonly Option<bool> NoProgress = new("--no-progress")
+    private readonly Option<bool> NoProgress = new("--no-progress")
     {
         Description = "No progress bar (it is shown only when standard error is a terminal).",
     };

@@ -15,13 +15,13 @@ internal sealed class HostCommand : Command
     /// <summary><c>devaddr host scan [--sysfs DIR] [-o HOST.json]</c>.</summary>
     private sealed class ScanCommand : Command
     {
-        private static readonly Option<string> Sysfs = new("--sysfs")
+        private readonly Option<string> Sysfs = new("--sysfs")
         {
             Description = "The sysfs tree to read (default /sys); a copy of one, or a fixture tree, works the same.",
             DefaultValueFactory = _ => "/sys",
         };
 
-        private static readonly Option<string?> Output = new("--output", "-o")
+        private readonly Option<string?> Output = new("--output", "-o")
         {
             Description = "Write the host topology to this file (written whole or not at all). Default: standard output.",
         };

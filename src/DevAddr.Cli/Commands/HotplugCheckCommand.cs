@@ -12,36 +12,36 @@ namespace DevAddr.Cli.Commands;
 /// <summary><c>devaddr hotplug-check LAYOUT DEVICES</c>: can these devices be hot-plugged into the running guest?</summary>
 internal sealed class HotplugCheckCommand : Command
 {
-    private static readonly Argument<string> Layout = new("LAYOUT")
+    private readonly Argument<string> Layout = new("LAYOUT")
     {
         Description = "The running guest: a plan (JSON/YAML, as written by 'devaddr plan') or its expanded libvirt domain XML (virsh dumpxml); '-' reads standard input.",
     };
 
-    private static readonly Argument<string> Devices = new("DEVICES")
+    private readonly Argument<string> Devices = new("DEVICES")
     {
         Description = "The devices to add, in attach order: a JSON/YAML list of devices, or libvirt device XML (one element, or several inside <devices>).",
     };
 
-    private static readonly Option<string[]> Reserve = new("--reserve")
+    private readonly Option<string[]> Reserve = new("--reserve")
     {
         Description = "A window reserve of a port or bridge, INDEX:name=size[,...] with names io, mem, pref32, pref64 (QEMU's *-reserve), e.g. 4:pref64=16G. Repeatable; adds to the XML's <qemu:override>.",
         AllowMultipleArgumentsPerToken = false,
     };
 
-    private static readonly Option<string> Firmware = new("--firmware")
+    private readonly Option<string> Firmware = new("--firmware")
     {
         Description = "Firmware profile for windows of ports and bridges without a reserve: generic (4 KiB I/O, 2 MiB memory, 2 MiB prefetchable) or seabios (measured: no I/O window on empty PCI Express ports).",
         DefaultValueFactory = _ => HotplugOptions.DefaultFirmware,
     };
 
-    private static readonly Option<int?> MemorySlots = new("--memory-slots")
+    private readonly Option<int?> MemorySlots = new("--memory-slots")
     {
         Description = "The guest's memory hotplug slots (maxMemory slots), for DIMMs. Default: from the domain XML, unknown for a plan.",
     };
 
-    private static readonly Option<string?> Acpi = HotplugIo.AcpiOption();
-    private static readonly Option<string> Format = HotplugIo.FormatOption();
-    private static readonly Option<string?> LayoutOut = HotplugIo.LayoutOutOption("with the feasible devices added");
+    private readonly Option<string?> Acpi = HotplugIo.AcpiOption();
+    private readonly Option<string> Format = HotplugIo.FormatOption();
+    private readonly Option<string?> LayoutOut = HotplugIo.LayoutOutOption("with the feasible devices added");
 
     public HotplugCheckCommand() : base("hotplug-check",
         "Check whether devices can be hot-plugged into a running guest (libvirt's live attach, QEMU, BAR windows): the address each gets, every reason when not, and what to change (exit 0: all feasible, 3: some not, 2: bad input).")

@@ -18,14 +18,14 @@ internal sealed class LibvirtCommand : Command
     /// <summary><c>devaddr libvirt domain PLAN</c>: a libvirt domain definition of a plan.</summary>
     private sealed class DomainCommand : Command
     {
-        private static readonly Argument<string> PlanFile = new("PLAN") { Description = "A plan (JSON/YAML, as devaddr plan writes it); '-' reads standard input." };
-        private static readonly Option<string?> Output = new("--output", "-o") { Description = "Write the domain XML to this file (written whole or not at all). Default: standard output." };
-        private static readonly Option<string> DomainName = new("--name") { Description = "The domain's name.", DefaultValueFactory = _ => "devaddr-guest" };
-        private static readonly Option<string> DomainType = new("--type") { Description = "Domain type: kvm, or qemu (TCG).", DefaultValueFactory = _ => "kvm" };
-        private static readonly Option<int> MemoryMiB = new("--memory-mib") { Description = "Guest memory in MiB, split evenly among the NUMA cells.", DefaultValueFactory = _ => 4096 };
-        private static readonly Option<int> Vcpus = new("--vcpus") { Description = "vCPUs, spread over the NUMA cells that have CPUs.", DefaultValueFactory = _ => 2 };
-        private static readonly Option<int?> PhysBits = new("--phys-bits") { Description = "Guest physical address bits (default: the host's for kvm, 46 for qemu)." };
-        private static readonly Option<string?> StandIns = new("--stand-ins")
+        private readonly Argument<string> PlanFile = new("PLAN") { Description = "A plan (JSON/YAML, as devaddr plan writes it); '-' reads standard input." };
+        private readonly Option<string?> Output = new("--output", "-o") { Description = "Write the domain XML to this file (written whole or not at all). Default: standard output." };
+        private readonly Option<string> DomainName = new("--name") { Description = "The domain's name.", DefaultValueFactory = _ => "devaddr-guest" };
+        private readonly Option<string> DomainType = new("--type") { Description = "Domain type: kvm, or qemu (TCG).", DefaultValueFactory = _ => "kvm" };
+        private readonly Option<int> MemoryMiB = new("--memory-mib") { Description = "Guest memory in MiB, split evenly among the NUMA cells.", DefaultValueFactory = _ => 4096 };
+        private readonly Option<int> Vcpus = new("--vcpus") { Description = "vCPUs, spread over the NUMA cells that have CPUs.", DefaultValueFactory = _ => 2 };
+        private readonly Option<int?> PhysBits = new("--phys-bits") { Description = "Guest physical address bits (default: the host's for kvm, 46 for qemu)." };
+        private readonly Option<string?> StandIns = new("--stand-ins")
         {
             Description = "A host topology (devaddr host scan): replace every passed-through PCI device by an emulated stand-in with the size of its largest BAR (ivshmem-plain; nvme for NVMe), so QEMU starts the topology without the host's devices.",
         };
@@ -74,18 +74,18 @@ internal sealed class LibvirtCommand : Command
 
     private sealed class ExpandCommand : Command
     {
-        private static readonly Argument<DirectoryInfo> InDir = new("IN_DIR") { Description = "Directory of libvirt domain XML files (*.xml)." };
-        private static readonly Argument<DirectoryInfo> OutDir = new("OUT_DIR") { Description = "Directory to write NAME.xml (expanded domain) or NAME.error (error message) into." };
-        private static readonly Option<string?> TunablesFile = new("--tunables")
+        private readonly Argument<DirectoryInfo> InDir = new("IN_DIR") { Description = "Directory of libvirt domain XML files (*.xml)." };
+        private readonly Argument<DirectoryInfo> OutDir = new("OUT_DIR") { Description = "Directory to write NAME.xml (expanded domain) or NAME.error (error message) into." };
+        private readonly Option<string?> TunablesFile = new("--tunables")
         {
             Description = "A policy file (JSON/YAML: {\"name\": \"optimize\", \"tunables\": {...}, \"solver\": {...}}) applied to every domain; default: libvirt's own policy.",
         };
-        private static readonly Option<string?> Libvirt = new("--libvirt")
+        private readonly Option<string?> Libvirt = new("--libvirt")
         {
             Description = "The libvirt release whose behaviour to reproduce (9.0, 11.3; default: the newest); with --tunables, the release the optimize policy follows for everything but PCI placement.",
         };
 
-        private static readonly Option<int> Jobs = new("--jobs", "-j")
+        private readonly Option<int> Jobs = new("--jobs", "-j")
         {
             Description = "Domains expanded at once (default 0: one per processor; 1: one at a time). The files written are the same for any value.",
             DefaultValueFactory = _ => 0,

@@ -9,12 +9,12 @@ namespace DevAddr.Cli.Commands;
 /// <summary><c>devaddr mapping PLAN</c>: host address → guest address and PCI path of every passed-through device.</summary>
 internal sealed class MappingCommand : Command
 {
-    private static readonly Argument<string> PlanFile = new("PLAN")
+    private readonly Argument<string> PlanFile = new("PLAN")
     {
         Description = "A plan (JSON/YAML) or a libvirt domain XML with addresses; '-' reads standard input.",
     };
 
-    private static readonly Option<string> Format = HotplugIo.FormatOption();
+    private readonly Option<string> Format = HotplugIo.FormatOption();
 
     public MappingCommand() : base("mapping",
         "Print the host-to-guest table of passed-through devices (devices with a host address): guest address, PCI path (slot/function chain from the root bus, independent of guest bus numbers), the guest bus:slot.function firmware gives it, NUMA node, the guest switch it sits under and (JSON) the controllers above it.")

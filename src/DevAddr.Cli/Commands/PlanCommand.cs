@@ -8,27 +8,27 @@ namespace DevAddr.Cli.Commands;
 /// <summary><c>devaddr plan REQUEST [-o PLAN]</c>: plans a request file.</summary>
 internal sealed class PlanCommand : Command
 {
-    private static readonly Argument<string> Request = new("REQUEST")
+    private readonly Argument<string> Request = new("REQUEST")
     {
         Description = "Planning request (JSON or YAML; '-' reads standard input).",
     };
 
-    private static readonly Option<string?> Output = new("--output", "-o")
+    private readonly Option<string?> Output = new("--output", "-o")
     {
         Description = "Write the plan to this file (written whole or not at all). Default: standard output.",
     };
 
-    private static readonly Option<string?> Prior = new("--prior")
+    private readonly Option<string?> Prior = new("--prior")
     {
         Description = "The guest's current layout (a plan written by 'devaddr plan'): every device in it keeps its address; devices missing from REQUEST are removed.",
     };
 
-    private static readonly Option<bool> AllowMoves = new("--allow-moves")
+    private readonly Option<bool> AllowMoves = new("--allow-moves")
     {
         Description = "With --prior and the optimize policy: existing devices may move, at the prior layout's move weight per moved device.",
     };
 
-    private static readonly Option<bool> JsonErrors = new("--json-errors")
+    private readonly Option<bool> JsonErrors = new("--json-errors")
     {
         Description = "Print errors as a JSON object {code, message, deviceId, rule} on standard error.",
     };

@@ -9,20 +9,20 @@ namespace DevAddr.Cli.Commands;
 /// <summary><c>devaddr unplug-check LAYOUT ID...</c>: can these devices be hot-unplugged from the running guest?</summary>
 internal sealed class UnplugCheckCommand : Command
 {
-    private static readonly Argument<string> Layout = new("LAYOUT")
+    private readonly Argument<string> Layout = new("LAYOUT")
     {
         Description = "The running guest: a plan (JSON/YAML) or its libvirt domain XML; '-' reads standard input.",
     };
 
-    private static readonly Argument<string[]> Ids = new("DEVICE")
+    private readonly Argument<string[]> Ids = new("DEVICE")
     {
         Description = "Devices to remove, in detach order: plan device ids (for domain XML also libvirt aliases such as net0 or ua-NAME, and disk targets such as vdb).",
         Arity = ArgumentArity.OneOrMore,
     };
 
-    private static readonly Option<string?> Acpi = HotplugIo.AcpiOption();
-    private static readonly Option<string> Format = HotplugIo.FormatOption();
-    private static readonly Option<string?> LayoutOut = HotplugIo.LayoutOutOption("after removal");
+    private readonly Option<string?> Acpi = HotplugIo.AcpiOption();
+    private readonly Option<string> Format = HotplugIo.FormatOption();
+    private readonly Option<string?> LayoutOut = HotplugIo.LayoutOutOption("after removal");
 
     public UnplugCheckCommand() : base("unplug-check",
         "Check whether devices can be hot-unplugged from a running guest (they must sit on hot-pluggable places) and give the layout after removal (exit 0: all removable, 3: some not, 2: bad input).")

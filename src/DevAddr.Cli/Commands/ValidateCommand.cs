@@ -10,12 +10,12 @@ namespace DevAddr.Cli.Commands;
 /// <summary><c>devaddr validate PLAN</c>: checks a plan (JSON, YAML or libvirt domain XML) against every addressing invariant.</summary>
 internal sealed class ValidateCommand : Command
 {
-    private static readonly Argument<string> PlanFile = new("PLAN")
+    private readonly Argument<string> PlanFile = new("PLAN")
     {
         Description = "A plan (JSON/YAML, as written by 'devaddr plan') or a libvirt domain XML with addresses; '-' reads standard input.",
     };
 
-    private static readonly Option<bool> Json = new("--json")
+    private readonly Option<bool> Json = new("--json")
     {
         Description = "Print the violations as a JSON array.",
     };

@@ -11,71 +11,71 @@ namespace DevAddr.Cli.Commands;
 /// </summary>
 internal sealed class WhatifCommand : Command
 {
-    private static readonly Argument<string> Request = new("REQUEST")
+    private readonly Argument<string> Request = new("REQUEST")
     {
         Description = "Planning request (JSON or YAML; '-' reads standard input). Its own policy is the first column unless --no-baseline.",
     };
 
-    private static readonly Option<string[]> Policies = new("--policy")
+    private readonly Option<string[]> Policies = new("--policy")
     {
         Description = "A policy to compare (JSON or YAML: {name, tunables, solver}, as the request's 'policy'); repeat for more columns.",
     };
 
-    private static readonly Option<string[]> Libvirt = new("--libvirt")
+    private readonly Option<string[]> Libvirt = new("--libvirt")
     {
         Description = "A libvirt release (9.0, 11.3) to plan the request under, as a column of its own; repeat to compare releases "
                       + "(e.g. --libvirt 9.0 --libvirt 11.3: what an upgrade changes). With these the request's own policy is no column.",
         AllowMultipleArgumentsPerToken = false,
     };
 
-    private static readonly Option<bool> NoBaseline = new("--no-baseline")
+    private readonly Option<bool> NoBaseline = new("--no-baseline")
     {
         Description = "Leave out the request's own policy (with --policy).",
     };
 
-    private static readonly Option<string?> Sweep = new("--sweep")
+    private readonly Option<string?> Sweep = new("--sweep")
     {
         Description = "Sweep one tunable: TUNABLE=FROM..TO[:STEP], planned with the optimize policy and the request's other tunables. "
             + "TUNABLE: hotplugReserve, hotplugReservePerNode.N, compactnessWeight, budgets.busNumbers, budgets.ioBytes, budgets.mmio32Bytes, budgets.mmio64Bytes, sparePortReserve.bus, sparePortReserve.io, sparePortReserve.mem, sparePortReserve.pref64.",
     };
 
-    private static readonly Option<string?> Mirror = new("--mirror")
+    private readonly Option<string?> Mirror = new("--mirror")
     {
         Description = "Compare mirror modes of a request with a host topology: a comma list of numa, root-complex, switch (one column each, the request's other tunables kept).",
     };
 
-    private static readonly Option<string> Format = new("--format")
+    private readonly Option<string> Format = new("--format")
     {
         Description = "Output format: text (a table), csv or json.",
         DefaultValueFactory = _ => "text",
     };
 
-    private static readonly Option<string?> Output = new("--output", "-o")
+    private readonly Option<string?> Output = new("--output", "-o")
     {
         Description = "Write the comparison to this file (written whole or not at all). Default: standard output.",
     };
 
-    private static readonly Option<string?> PlotFile = new("--plot")
+    private readonly Option<string?> PlotFile = new("--plot")
     {
         Description = "With --sweep: draw the sweep into this PNG file (controllers added, spare places, bus numbers, objective).",
     };
 
-    private static readonly Option<bool> Timings = new("--timings")
+    private readonly Option<bool> Timings = new("--timings")
     {
         Description = "Put the measured solve times into csv/json output too (they differ from run to run).",
     };
 
-    private static readonly Option<string?> Prior = new("--prior")
+    private readonly Option<string?> Prior = new("--prior")
     {
         Description = "The guest's current layout (a plan written by 'devaddr plan'): every column keeps its addresses and reports devices moved.",
     };
 
-    private static readonly Option<bool> AllowMoves = new("--allow-moves")
+    private readonly Option<bool> AllowMoves = new("--allow-moves")
     {
         Description = "With --prior: existing devices may move under the optimize policy, at the prior layout's move weight.",
     };
 
-    private static readonly Option<int> Jobs = new("--jobs", "-j")
+    private readonly Option<int> Jobs = new("--jobs", "-j")
     {
         Description = "Columns planned at once (default 0: one per processor; 1: one at a time, for solve times undisturbed by one another). The plans are the same for any value.",
         DefaultValueFactory = _ => 0,
@@ -100,7 +100,7 @@ internal sealed class WhatifCommand : Command
         SetAction(Execute);
     }
 
-    private static int Execute(ParseResult parseResult)
+    private int Execute(ParseResult parseResult)
     {
         var cfg = parseResult.InvocationConfiguration;
         var error = cfg.Error;
