@@ -85,6 +85,13 @@ internal sealed partial class PlanValidator
     private void CheckBudgets()
     {
         long ioSpace = Size(_machine.IoSpace), mmio32 = Size(_machine.Mmio32Window);
+        _onBus = [];
+        foreach (var d in _devices)
+        {
+            if (d.Address is not PciAddress { Domain: 0 } p) continue;
+            if (!_onBus.TryGetValue(p.Bus, out var list)) _onBus[p.Bus] = list = [];
+            list.Add(d);
+        }
         if (ioSpace > 0)
         {
             var (total, windows) = WindowNeed(0, "io", IoWindowGranule, b => b.Model.IoWindow, []);
@@ -109,8 +116,8 @@ internal sealed partial class PlanValidator
         return kind == "io" ? Up(r.Io, granule) : Up(r.Mem, granule) + Up(r.Pref32, granule);
     }
 
-    /// <summary>The devices with a PCI address in domain 0, by bus (in list order), built on first use per plan.</summary>
-    private Dictionary<int, List<Device>>? _onBus;
+    /// <summary>The devices with a PCI address in domain 0, by bus (in list order), as <see cref="CheckBudgets"/> found them.</summary>
+    private Dictionary<int, List<Device>> _onBus = [];
 
     private static readonly List<Device> s_noDevices = [];
 
@@ -122,16 +129,6 @@ internal sealed partial class PlanValidator
     private (long Bytes, int Windows) WindowNeed(int busIndex, string kind, long granule, Func<PciBus, bool> opensWindow, HashSet<int> visiting)
     {
         if (!visiting.Add(busIndex)) return (0, 0);
-        if (_onBus is null)
-        {
-            _onBus = [];
-            foreach (var d in _devices)
-            {
-                if (d.Address is not PciAddress { Domain: 0 } p) continue;
-                if (!_onBus.TryGetValue(p.Bus, out var list)) _onBus[p.Bus] = list = [];
-                list.Add(d);
-            }
-        }
         long bytes = 0;
         int windows = 0;
         foreach (var d in _onBus.TryGetValue(busIndex, out var onBus) ? onBus : s_noDevices)

@@ -65,8 +65,6 @@ internal sealed partial class PlanValidator
         return list;
     }
 
-
-
     /// <summary>The device at a function of a slot, given the slot's mask of functions in use.</summary>
     private static Device? At(Dictionary<(int Bus, int Slot, int Function), Device> atAddress, int bus, int slot, byte mask, int function) =>
         (mask & (1 << function)) != 0 ? atAddress[(bus, slot, function)] : null;

@@ -39,7 +39,6 @@ internal sealed partial class PlanValidator(DeviceCatalog catalog)
         _buses.Clear();
         _devices = [];
         _controllers = null;
-        _onBus = null;
         var all = plan.Devices ?? [];
         var ids = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < all.Count; i++)

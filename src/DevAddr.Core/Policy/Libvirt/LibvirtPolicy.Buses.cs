@@ -31,32 +31,9 @@ internal sealed partial class LibvirtPolicy
     internal static bool ZpciKind(string kind) => kind is not ("serial" or "console" or "channel" or "parallel");
 
     /// <summary>Every device in libvirt's iteration order (within a kind: the order of the device list).</summary>
-    private List<WorkDevice> InIterationOrder()
-    {
-        // Sorted by (kind's rank, position), videos primary first: the keys are unique, so the order is total.
-        int n = _controllers.Count + _devices.Count;
-        var keys = new long[n];
-        var order = new WorkDevice[n];
-        int count = 0;
-        long controllerRank = (long)Array.IndexOf(s_iterationOrder, "controller") << 32;
-        foreach (var c in _controllers)
-        {
-            keys[count] = controllerRank + count;
-            order[count++] = c;
-        }
-        foreach (var d in _devices)
-        {
-            // libvirt iterates controllers from the controller list only.
-            if (d.Kind == "controller") continue;
-            long within = d.Kind == "video" && d.Primary != true ? n + count : count;
-            keys[count] = ((long)IterationRank(d.Kind) << 32) + within;
-            order[count++] = d;
-        }
-        Array.Sort(keys, order, 0, count);
-        var list = new List<WorkDevice>(count);
-        for (int i = 0; i < count; i++) list.Add(order[i]);
-        return list;
-    }
+    private List<WorkDevice> InIterationOrder() =>
+        // libvirt iterates controllers from the controller list only (a device of kind "controller" is left out).
+        [.. SortedByKind((d, onControllerList) => d.Kind == "controller" && !onControllerList ? -1 : IterationRank(d.Kind))];
 
     // ---------------------------------------------------------------- spapr-vio
 

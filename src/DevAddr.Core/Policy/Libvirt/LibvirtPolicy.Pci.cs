@@ -6,8 +6,17 @@ namespace DevAddr.Core.Policy.Libvirt;
 
 internal sealed partial class LibvirtPolicy
 {
-    private IEnumerable<WorkDevice> Videos =>
-        OfKind("video").OrderBy(v => v.Primary == true ? 0 : 1);
+    /// <summary>The videos, primary ones first, each group in list order.</summary>
+    private IEnumerable<WorkDevice> Videos
+    {
+        get
+        {
+            foreach (var v in OfKind("video"))
+                if (v.Primary == true) yield return v;
+            foreach (var v in OfKind("video"))
+                if (v.Primary != true) yield return v;
+        }
+    }
 
     private void AssignPciAddresses()
     {
@@ -212,10 +221,7 @@ internal sealed partial class LibvirtPolicy
                         if (!c.IsPciController && c.Rule.Pass == "controller") AssignSlot(set, c);
                     break;
                 case "video":
-                    foreach (var v in _devices)
-                        if (v.Kind == "video" && v.Primary == true) AssignSlot(set, v);
-                    foreach (var v in _devices)
-                        if (v.Kind == "video" && v.Primary != true) AssignSlot(set, v);
+                    foreach (var v in Videos) AssignSlot(set, v);
                     break;
                 case "hostdev":
                     // libvirt's host device list starts with the host devices of <interface type='hostdev'> (read before <hostdev>).
@@ -260,9 +266,9 @@ internal sealed partial class LibvirtPolicy
         }
     }
 
-    /// <summary>Options libvirt fills in for PCI controllers after placement (chassis, port, busNr, QEMU model).</summary>
     private static readonly ControllerOptions s_noOptions = new();
 
+    /// <summary>Options libvirt fills in for PCI controllers after placement (chassis, port, busNr, QEMU model).</summary>
     private void FillPciControllerDefaults()
     {
         foreach (var c in ControllersOf("pci"))

@@ -13,20 +13,9 @@ internal sealed partial class LibvirtPolicy
                 if (order[k] == kind) return k;
             return order.Count;
         }
-        // Devices in the catalog's kind order; within a kind in list order, primary videos first. Keys are unique, so
-        // the order is total and any sort gives it.
-        int n = _controllers.Count + _devices.Count;
-        var keys = new long[n];
-        var work = new WorkDevice[n];
-        _controllers.CopyTo(work, 0);
-        _devices.CopyTo(work, _controllers.Count);
-        for (int pos = 0; pos < n; pos++)
-        {
-            var d = work[pos];
-            long within = !d.IsController && d.Kind == "video" && d.Primary == true ? pos : n + pos;
-            keys[pos] = ((long)Rank(d.Kind) << 32) + within;
-        }
-        Array.Sort(keys, work);
+        // Devices in the catalog's kind order.
+        var work = SortedByKind((d, _) => Rank(d.Kind));
+        int n = work.Length;
         var devices = new List<Device>(n);
         int added = 0;
         foreach (var d in work)

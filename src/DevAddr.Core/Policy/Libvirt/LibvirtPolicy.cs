@@ -97,6 +97,31 @@ internal sealed partial class LibvirtPolicy
 
     private IEnumerable<WorkDevice> All => _controllers.Concat(_devices);
 
+    /// <summary>
+    /// The controllers, then the devices, sorted by the rank of each (given the device and whether it is on the
+    /// controller list; a negative rank leaves it out); within a rank in that order, primary videos first. The keys are
+    /// unique, so the order is total and any sort gives it.
+    /// </summary>
+    private WorkDevice[] SortedByKind(Func<WorkDevice, bool, int> rank)
+    {
+        int n = _controllers.Count + _devices.Count;
+        var keys = new long[n];
+        var sorted = new WorkDevice[n];
+        int count = 0, pos = 0;
+        foreach (var d in All)
+        {
+            int r = rank(d, pos < _controllers.Count);
+            if (r >= 0)
+            {
+                keys[count] = ((long)r << 32) + (d.Kind == "video" && d.Primary == true ? pos : n + pos);
+                sorted[count++] = d;
+            }
+            pos++;
+        }
+        Array.Sort(keys, sorted, 0, count);
+        return count == n ? sorted : sorted[..count];
+    }
+
     private Matching OfKind(string kind) => new(_devices, kind, byType: false);
 
     /// <summary>The devices of one kind (or the controllers of one type), in list order: a foreach over it allocates nothing.</summary>
