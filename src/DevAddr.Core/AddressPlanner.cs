@@ -74,7 +74,7 @@ public static class AddressPlanner
     /// </summary>
     private static Plan Checked(Plan plan, DeviceCatalog catalog)
     {
-        var findings = new PlanValidator(catalog).Validate(plan);
+        var findings = PlanValidator.For(catalog).Validate(plan);
         if (findings.Count == 0) return plan;
         var errors = findings.Where(ValidationRules.IsError).ToList();
         if (errors.Count > 0)
@@ -96,7 +96,7 @@ public static class AddressPlanner
     public static IReadOnlyList<PlanError> Validate(Plan plan, DeviceCatalog? catalog = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        return new PlanValidator(catalog ?? DeviceCatalog.Default).Validate(plan);
+        return PlanValidator.For(catalog ?? DeviceCatalog.Default).Validate(plan);
     }
 
     /// <summary>

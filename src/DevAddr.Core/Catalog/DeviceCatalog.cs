@@ -55,9 +55,22 @@ public sealed class DeviceCatalog
         NicModels.FirstOrDefault(m => string.Equals(m, model, StringComparison.OrdinalIgnoreCase)) ?? model;
 
     /// <summary>Finds the machine type for an architecture and a machine name (or alias), or null.</summary>
-    public MachineType? FindMachine(string arch, string machine) =>
-        Machines.FirstOrDefault(m => m.Arches.Contains(arch, StringComparer.Ordinal) &&
-                                     m.Aliases.Any(a => AliasMatches(a, machine)));
+    public MachineType? FindMachine(string arch, string machine)
+    {
+        return _machines.TryGetValue((arch, machine), out var known) ? known : Find(arch, machine);
+
+        // (A method of its own: the search's closure is allocated only when the lookup misses.)
+        MachineType? Find(string arch, string machine)
+        {
+            var found = Machines.FirstOrDefault(m => m.Arches.Contains(arch, StringComparer.Ordinal) &&
+                                                     m.Aliases.Any(a => AliasMatches(a, machine)));
+            if (_machines.Count < ResolvedLimit) _machines.TryAdd((arch, machine), found);
+            return found;
+        }
+    }
+
+    /// <summary>Machine names looked up so far (bounded like <see cref="_resolved"/>).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), MachineType?> _machines = new();
 
     /// <summary>The PCI controller model of that name, or null.</summary>
     public PciControllerModel? FindPciController(string model) => _pciByModel.GetValueOrDefault(model);
@@ -65,12 +78,16 @@ public sealed class DeviceCatalog
     /// <summary>The first device rule matching a device, or null when no rule matches.</summary>
     public DeviceModelRule? Resolve(string kind, string? type, string? bus, string? model)
     {
-        var key = (kind, type, bus, model);
-        if (_resolved.TryGetValue(key, out var known)) return known;
-        var rule = DeviceRules.FirstOrDefault(r => r.Matches(kind, type, bus, model));
-        // Remembered for the combinations guests use; a stream of made-up model names does not grow it without end.
-        if (_resolved.Count < ResolvedLimit) _resolved.TryAdd(key, rule);
-        return rule;
+        return _resolved.TryGetValue((kind, type, bus, model), out var known) ? known : Find(kind, type, bus, model);
+
+        // (A method of its own: the search's closure is allocated only when the lookup misses.)
+        DeviceModelRule? Find(string kind, string? type, string? bus, string? model)
+        {
+            var rule = DeviceRules.FirstOrDefault(r => r.Matches(kind, type, bus, model));
+            // Remembered for the combinations guests use; a stream of made-up model names does not grow it without end.
+            if (_resolved.Count < ResolvedLimit) _resolved.TryAdd((kind, type, bus, model), rule);
+            return rule;
+        }
     }
 
     private const int ResolvedLimit = 4096;

@@ -17,7 +17,8 @@ internal sealed partial class PlanValidator
     /// <summary>Drive addresses: the controller exists, the address is unique and within the controller's buses, targets and units.</summary>
     private void CheckDrives()
     {
-        var seen = new Dictionary<(string, int, int, int, int), Device>();
+        var seen = _drives;
+        seen.Clear();
         foreach (var d in _devices)
         {
             if (d.Address is not DriveAddress a) continue;
@@ -59,29 +60,35 @@ internal sealed partial class PlanValidator
         }
     }
 
+    private readonly Dictionary<(string, int, int, int, int), Device> _drives = [];
+
     /// <summary>USB: controller exists, ports attribute fits the model, port paths parse, are in range, hang off hubs, and are unique.</summary>
     private void CheckUsb()
     {
-        var controllers = _devices.Where(c => IsController(c, "usb") && c.Model != "none").ToList();
-        foreach (var c in controllers)
-        {
-            if (c.Controller?.Ports is not int ports) continue;
-            var rule = Rule(c);
-            if (rule?.MaxUsbPorts is not int max)
-                Fail("usb-port-count", c, Inv($"{c.Id}: USB controller model '{c.Model}' does not take a ports attribute"));
-            else if (ports < 1 || ports > max)
-                Fail("usb-port-count", c, Inv($"{c.Id}: '{c.Model}' supports 1-{max} ports, not {ports}"));
-        }
         // Companion controllers share their master's index: a bus has the most ports any of them gives.
-        var rootPorts = new Dictionary<int, (int Ports, Device Controller)>();
-        foreach (var c in controllers)
+        var rootPorts = _usbRootPorts;
+        rootPorts.Clear();
+        for (int i = 0; i < _devices.Count; i++)
         {
-            int ports = c.Controller?.Ports ?? Rule(c)?.UsbPorts ?? 0;
+            var c = _devices[i];
+            if (!IsController(c, "usb") || c.Model == "none") continue;
+            if (c.Controller?.Ports is int given)
+            {
+                if (_rules[i]?.MaxUsbPorts is not int max)
+                    Fail("usb-port-count", c, Inv($"{c.Id}: USB controller model '{c.Model}' does not take a ports attribute"));
+                else if (given < 1 || given > max)
+                    Fail("usb-port-count", c, Inv($"{c.Id}: '{c.Model}' supports 1-{max} ports, not {given}"));
+            }
+            int ports = c.Controller?.Ports ?? _rules[i]?.UsbPorts ?? 0;
             int idx = c.Index ?? 0;
             if (!rootPorts.TryGetValue(idx, out var have) || ports > have.Ports) rootPorts[idx] = (ports, c);
         }
+        if (rootPorts.Count == 0 && !HasUsbAddress()) return;
 
-        var located = new List<(Device Device, int Bus, int[] Path)>();
+        var located = _usbLocated;
+        located.Clear();
+        var hubs = _usbHubs;
+        hubs.Clear();
         foreach (var d in _devices)
         {
             if (d.Address is not UsbAddress a) continue;
@@ -90,58 +97,96 @@ internal sealed partial class PlanValidator
                 Fail("usb-bus-exists", d, Inv($"{d.Id}: USB address names bus {a.Bus}, which has no USB controller"));
                 continue;
             }
-            var path = ParsePortPath(a.Port);
-            if (path is null)
+            if (UsbPath.Parse(a.Bus, a.Port) is not { } path)
             {
                 Fail("usb-port-path", d, Inv($"{d.Id}: USB port '{a.Port}' is not a dot-separated path of 1 to {MaxUsbDepth} port numbers"));
                 continue;
             }
-            located.Add((d, a.Bus, path));
+            located.Add((d, path));
+            if (d.Kind == "hub") hubs.Add(path);
         }
 
-        var hubs = located.Where(x => x.Device.Kind == "hub").Select(x => PathKey(x.Bus, x.Path)).ToHashSet(StringComparer.Ordinal);
-        var seen = new Dictionary<string, Device>(StringComparer.Ordinal);
-        foreach (var (d, bus, path) in located)
+        var seen = _usbSeen;
+        seen.Clear();
+        foreach (var (d, path) in located)
         {
-            var (ports, cont) = rootPorts[bus];
+            var (ports, cont) = rootPorts[path.Bus];
             if (path[0] > ports)
-                Fail("usb-port-range", d, Inv($"{d.Id}: root port {path[0]} is outside 1-{ports} of {cont.Model} (bus {bus})"));
+                Fail("usb-port-range", d, Inv($"{d.Id}: root port {path[0]} is outside 1-{ports} of {cont.Model} (bus {path.Bus})"));
             for (int i = 1; i < path.Length; i++)
             {
-                if (!hubs.Contains(PathKey(bus, path[..i])))
-                    Fail("usb-hub-exists", d, Inv($"{d.Id}: no hub at USB port {string.Join('.', path[..i])} of bus {bus}"));
+                if (!hubs.Contains(path.Prefix(i)))
+                    Fail("usb-hub-exists", d, Inv($"{d.Id}: no hub at USB port {path.Prefix(i)} of bus {path.Bus}"));
                 if (path[i] > HubPorts)
                     Fail("usb-port-range", d, Inv($"{d.Id}: hub port {path[i]} is outside 1-{HubPorts}"));
             }
-            string key = PathKey(bus, path);
-            if (!seen.TryAdd(key, d))
-                Fail("usb-address-unique", d, Inv($"{d.Id} and {seen[key].Id} share USB port {string.Join('.', path)} of bus {bus}"));
+            if (!seen.TryAdd(path, d))
+                Fail("usb-address-unique", d, Inv($"{d.Id} and {seen[path].Id} share USB port {path} of bus {path.Bus}"));
         }
+        located.Clear();
+        hubs.Clear();
+        seen.Clear();
+        rootPorts.Clear();
     }
 
-    private static string PathKey(int bus, int[] path) =>
-        bus.ToString(CultureInfo.InvariantCulture) + ":" + string.Join('.', path.Select(p => p.ToString(CultureInfo.InvariantCulture)));
-
-    /// <summary>A port path (1 to 4 positive numbers separated by dots), or null.</summary>
-    private static int[]? ParsePortPath(string? port)
+    private bool HasUsbAddress()
     {
-        if (string.IsNullOrEmpty(port)) return null;
-        var parts = port.Split('.');
-        if (parts.Length > MaxUsbDepth) return null;
-        var path = new int[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out path[i]) || path[i] < 1)
-                return null;
-        return path;
+        foreach (var d in _devices)
+            if (d.Address is UsbAddress) return true;
+        return false;
+    }
+
+    private readonly Dictionary<int, (int Ports, Device Controller)> _usbRootPorts = [];
+    private readonly List<(Device Device, UsbPath Path)> _usbLocated = [];
+    private readonly HashSet<UsbPath> _usbHubs = [];
+    private readonly Dictionary<UsbPath, Device> _usbSeen = [];
+
+    /// <summary>A USB port path on a bus: 1 to 4 port numbers (each at least 1).</summary>
+    private readonly record struct UsbPath(int Bus, int Length, int P0, int P1, int P2, int P3)
+    {
+        public int this[int i] => i switch { 0 => P0, 1 => P1, 2 => P2, _ => P3 };
+
+        /// <summary>The path of the first <paramref name="length"/> ports (the hub a port hangs off).</summary>
+        public UsbPath Prefix(int length) =>
+            new(Bus, length, P0, length > 1 ? P1 : 0, length > 2 ? P2 : 0, length > 3 ? P3 : 0);
+
+        /// <summary>The dotted form (1.2.3).</summary>
+        public override string ToString()
+        {
+            var sb = new System.Text.StringBuilder();
+            for (int i = 0; i < Length; i++)
+            {
+                if (i > 0) sb.Append('.');
+                sb.Append(this[i].ToString(CultureInfo.InvariantCulture));
+            }
+            return sb.ToString();
+        }
+
+        /// <summary>A port path (1 to 4 positive numbers separated by dots), or null.</summary>
+        public static UsbPath? Parse(int bus, string? port)
+        {
+            if (string.IsNullOrEmpty(port)) return null;
+            Span<int> p = stackalloc int[MaxUsbDepth];
+            int n = 0;
+            foreach (var range in port.AsSpan().Split('.'))
+            {
+                if (n == MaxUsbDepth) return null;
+                if (!int.TryParse(port.AsSpan()[range], NumberStyles.None, CultureInfo.InvariantCulture, out p[n]) || p[n] < 1)
+                    return null;
+                n++;
+            }
+            return new UsbPath(bus, n, p[0], p[1], p[2], p[3]);
+        }
     }
 
     /// <summary>virtio-serial: the controller exists, bus 0, port within its ports (0 only for consoles), unique.</summary>
     private void CheckVirtioSerial()
     {
-        var seen = new Dictionary<(int, int), Device>();
+        Dictionary<(int, int), Device>? seen = null;
         foreach (var d in _devices)
         {
             if (d.Address is not VirtioSerialAddress a) continue;
+            seen ??= [];
             var cont = FindController("virtio-serial", a.Controller);
             if (cont is null)
             {
@@ -163,10 +208,13 @@ internal sealed partial class PlanValidator
     /// <summary>CCID slots name an existing controller and are unique; DIMM slots are unique.</summary>
     private void CheckCcidAndDimm()
     {
-        var ccid = new Dictionary<(int, int), Device>();
-        var dimm = new Dictionary<int, Device>();
+        Dictionary<(int, int), Device>? ccid = null;
+        Dictionary<int, Device>? dimm = null;
         foreach (var d in _devices)
         {
+            if (d.Address is not (CcidAddress or DimmAddress)) continue;
+            ccid ??= [];
+            dimm ??= [];
             switch (d.Address)
             {
                 case CcidAddress c when FindController("ccid", c.Controller) is null:
@@ -186,14 +234,15 @@ internal sealed partial class PlanValidator
     /// The kind of address a device attaches by (<c>pci</c>, <c>drive</c>, <c>usb</c>, ...); null when it takes none
     /// (ISA and chipset devices, the root PCI controller) or its model is unknown (reported elsewhere).
     /// </summary>
-    private string? WantedAddressKind(Device d)
+    private string? WantedAddressKind(int i)
     {
+        var d = _devices[i];
         if (IsPciController(d))
         {
             var m = d.Model is null ? null : catalog.FindPciController(d.Model);
             return m is null || m.Root ? null : "pci";
         }
-        var rule = Rule(d);
+        var rule = _rules[i];
         if (rule is null) return null;
         return rule.Attach switch
         {
@@ -216,12 +265,12 @@ internal sealed partial class PlanValidator
     /// CCW) or virtio-mmio (ARM and RISC-V virt, and a virtio device on x86), and a NIC, controller or serial on
     /// spapr-vio (pseries), as libvirt keeps them.
     /// </summary>
-    private bool AcceptsOtherKind(Device d, string wanted, DeviceAddress a) => a switch
+    private bool AcceptsOtherKind(int i, string wanted, DeviceAddress a) => a switch
     {
-        CcwAddress => wanted == "pci" && _machine.Ccw && !(d.Kind == "hostdev" && d.Type == "pci"),
-        VirtioMmioAddress => Rule(d)?.Connect is { } connect && connect != "none" &&
+        CcwAddress => wanted == "pci" && _machine.Ccw && !(_devices[i].Kind == "hostdev" && _devices[i].Type == "pci"),
+        VirtioMmioAddress => _rules[i]?.Connect is { } connect && connect != "none" &&
                              (_machine.VirtioMmio || (!_machine.Ccw && !_machine.SpaprVio && connect == "virtio")),
-        SpaprVioAddress => _machine.SpaprVio && s_spaprVioKinds.Contains(d.Kind),
+        SpaprVioAddress => _machine.SpaprVio && s_spaprVioKinds.Contains(_devices[i].Kind),
         _ => false,
     };
 
@@ -229,31 +278,32 @@ internal sealed partial class PlanValidator
     /// libvirt's "assign me an address" placeholder, 0000:00:00.0, kept (as a bare <c>&lt;address type='pci'/&gt;</c>)
     /// on a device that takes no address at all (e.g. an fdc controller, a tpm-crb): not a place on the PCI bus.
     /// </summary>
-    private bool IsUnassignedPlaceholder(Device d) =>
-        d.Address is PciAddress { Domain: 0, Bus: 0, Slot: 0, Function: 0 } && !IsPciController(d) && WantedAddressKind(d) is null;
+    private bool IsUnassignedPlaceholder(int i) =>
+        _devices[i].Address is PciAddress { Domain: 0, Bus: 0, Slot: 0, Function: 0 } && !IsPciController(_devices[i]) && WantedAddressKind(i) is null;
 
     /// <summary>Every device that needs an address has one, of the kind its attachment uses.</summary>
     private void CheckAddressPresence()
     {
-        foreach (var d in _devices)
+        for (int i = 0; i < _devices.Count; i++)
         {
+            var d = _devices[i];
             if (IsPciController(d) && d.Model is not null && catalog.FindPciController(d.Model) is { Root: true })
             {
                 if (d.Address is not null)
                     Fail("address-kind", d, Inv($"{d.Id}: the root PCI controller has no address, but {d.Address} is given"));
                 continue;
             }
-            string? wanted = WantedAddressKind(d);
+            string? wanted = WantedAddressKind(i);
             if (wanted is null)
             {
                 // A console keeps whatever address it was given (a virtio console on s390x may hold a CCW device number).
-                if (d.Kind != "console" && d.Address is SpaprVioAddress or CcwAddress or VirtioMmioAddress && !AcceptsOtherKind(d, "none", d.Address))
+                if (d.Kind != "console" && d.Address is SpaprVioAddress or CcwAddress or VirtioMmioAddress && !AcceptsOtherKind(i, "none", d.Address))
                     Fail("address-kind", d, Inv($"{d.Id} ({d.Kind}{(d.Model is null ? "" : " " + d.Model)}) takes no address on machine type {_machine.Name}, not {d.Address.Kind} ({d.Address}){(d.Address is SpaprVioAddress ? ": only pseries has the spapr-vio bus" : "")}"));
                 continue;
             }
             if (d.Address is null)
                 Fail("address-present", d, Inv($"{d.Id} ({d.Kind}{(d.Model is null ? "" : " " + d.Model)}) needs a {wanted} address"));
-            else if (d.Address is not OtherAddress && d.Address.Kind != wanted && !AcceptsOtherKind(d, wanted, d.Address))
+            else if (d.Address is not OtherAddress && d.Address.Kind != wanted && !AcceptsOtherKind(i, wanted, d.Address))
                 Fail("address-kind", d, Inv($"{d.Id} ({d.Kind}{(d.Model is null ? "" : " " + d.Model)}) needs a {wanted} address, not {d.Address.Kind} ({d.Address})"));
         }
     }

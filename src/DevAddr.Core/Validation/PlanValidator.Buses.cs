@@ -15,8 +15,8 @@ internal sealed partial class PlanValidator
     /// </summary>
     private PciBus? ExpanderOf(int busIndex)
     {
-        var seen = new HashSet<int>();
-        while (busIndex != 0 && seen.Add(busIndex) && _buses.TryGetValue(busIndex, out var bus))
+        // A walk that takes more steps than there are buses has gone round a cycle.
+        for (int steps = 0; busIndex != 0 && steps <= _buses.Count && _buses.TryGetValue(busIndex, out var bus); steps++)
         {
             if (IsExpander(bus)) return bus;
             if (bus.Device.Address is not PciAddress a) return null;
@@ -32,32 +32,44 @@ internal sealed partial class PlanValidator
     /// </summary>
     private void CheckBusNumbers()
     {
-        var expanders = new List<(PciBus Bus, int Nr)>();
-        var byNr = new Dictionary<int, PciBus>();
-        foreach (var e in _buses.Values.Where(IsExpander).OrderBy(b => b.Index))
+        List<(PciBus Bus, int Nr)>? expanders = null;
+        Dictionary<int, PciBus>? byNr = null;
+        foreach (var e in _buses.Values)
         {
-            if (e.Device.Controller?.BusNr is not int nr)
-                Fail("busnr-present", e.Device, Inv($"{e.Device.Id}: expander bus {e.Index} has no busNr"));
-            else if (nr is < 1 or > 254)
-                Fail("busnr-range", e.Device, Inv($"{e.Device.Id}: expander bus {e.Index} has busNr {nr}, outside 1-254"));
-            else if (!byNr.TryAdd(nr, e))
-                Fail("busnr-unique", e.Device, Inv($"{e.Device.Id} and {byNr[nr].Device.Id} share busNr {nr}"));
-            else
-                expanders.Add((e, nr));
+            if (!IsExpander(e)) continue;
+            (expanders ??= []).Add((e, 0));
+        }
+        bool anyExpander = expanders is not null;
+        if (expanders is not null)
+        {
+            var all = expanders.OrderBy(e => e.Bus.Index).ToList();
+            expanders.Clear();
+            foreach (var (e, _) in all)
+            {
+                if (e.Device.Controller?.BusNr is not int nr)
+                    Fail("busnr-present", e.Device, Inv($"{e.Device.Id}: expander bus {e.Index} has no busNr"));
+                else if (nr is < 1 or > 254)
+                    Fail("busnr-range", e.Device, Inv($"{e.Device.Id}: expander bus {e.Index} has busNr {nr}, outside 1-254"));
+                else if (!(byNr ??= []).TryAdd(nr, e))
+                    Fail("busnr-unique", e.Device, Inv($"{e.Device.Id} and {byNr[nr].Device.Id} share busNr {nr}"));
+                else
+                    expanders.Add((e, nr));
+            }
         }
         // Bus numbers each hierarchy needs: the root bus 0, each expander its own, plus every bridge or port in it
         // (and the bus numbers a root port reserves for hotplug).
         int rootNeed = 1;
-        var need = expanders.ToDictionary(e => e.Bus.Index, e => e.Bus.Model.BusNumbers);
-        foreach (var b in _buses.Values.Where(b => !b.Model.Root && !IsExpander(b)))
+        var need = expanders is { Count: > 0 } ? expanders.ToDictionary(e => e.Bus.Index, e => e.Bus.Model.BusNumbers) : null;
+        foreach (var b in _buses.Values)
         {
-            if (b.Device.Address is not PciAddress a) continue;
+            if (b.Model.Root || IsExpander(b) || b.Device.Address is not PciAddress a) continue;
             int numbers = b.Model.BusNumbers + Math.Max(0, b.Device.Controller?.Reserve?.Bus ?? 0);
-            var owner = ExpanderOf(a.Bus);
+            // (Behind an expander without a usable busNr, the numbers count nowhere: that expander is reported.)
+            var owner = anyExpander ? ExpanderOf(a.Bus) : null;
             if (owner is null) rootNeed += numbers;
-            else if (need.ContainsKey(owner.Index)) need[owner.Index] += numbers;
+            else if (need is not null && need.ContainsKey(owner.Value.Index)) need[owner.Value.Index] += numbers;
         }
-        if (expanders.Count == 0)
+        if (expanders is not { Count: > 0 } || need is null)
         {
             if (rootNeed > 256)
                 Fail("busnr-space", null, Inv($"the bridges and ports (with their bus reserves) need {rootNeed} bus numbers, but a PCI domain has 256"));
@@ -85,83 +97,116 @@ internal sealed partial class PlanValidator
     private void CheckBudgets()
     {
         long ioSpace = Size(_machine.IoSpace), mmio32 = Size(_machine.Mmio32Window);
-        _onBus = [];
-        foreach (var d in _devices)
+        if (ioSpace <= 0 && mmio32 <= 0) return;
+        GroupByBus();
+        var need = WindowNeed(0);
+        _visiting.Clear();
+        if (ioSpace > 0 && need.IoBytes > ioSpace)
+            Fail("io-window-budget", null,
+                Inv($"the plan needs {need.IoBytes / 1024.0:0.#} KiB of I/O space ({need.IoWindows} bridge/port window(s) of at least 4 KiB plus the devices' I/O BARs), but machine type {_machine.Name} has {ioSpace / 1024} KiB"));
+        if (mmio32 > 0 && need.MemBytes > mmio32)
+            Fail("mmio32-budget", null,
+                Inv($"the plan needs {need.MemBytes >> 20} MiB of 32-bit MMIO ({need.MemWindows} bridge/port window(s) plus the devices' 32-bit BARs), but machine type {_machine.Name} has {mmio32 >> 20} MiB below 4 GiB"));
+    }
+
+    /// <summary>
+    /// Groups the devices with a PCI address in domain 0 by bus: <see cref="_byBus"/> holds their positions, by bus and
+    /// then in list order, and <see cref="_onBus"/> each bus's range of it.
+    /// </summary>
+    private void GroupByBus()
+    {
+        _byBus.Clear();
+        _onBus.Clear();
+        for (int i = 0; i < _devices.Count; i++)
+            if (_devices[i].Address is PciAddress { Domain: 0 } p)
+                _byBus.Add(((long)p.Bus << 32) | (uint)i);
+        _byBus.Sort();
+        for (int k = 0; k < _byBus.Count; k++)
         {
-            if (d.Address is not PciAddress { Domain: 0 } p) continue;
-            if (!_onBus.TryGetValue(p.Bus, out var list)) _onBus[p.Bus] = list = [];
-            list.Add(d);
-        }
-        if (ioSpace > 0)
-        {
-            var (total, windows) = WindowNeed(0, "io", IoWindowGranule, b => b.Model.IoWindow, []);
-            if (total > ioSpace)
-                Fail("io-window-budget", null,
-                    Inv($"the plan needs {total / 1024.0:0.#} KiB of I/O space ({windows} bridge/port window(s) of at least 4 KiB plus the devices' I/O BARs), but machine type {_machine.Name} has {ioSpace / 1024} KiB"));
-        }
-        if (mmio32 > 0)
-        {
-            var (total, windows) = WindowNeed(0, "mem32", MemWindowGranule, b => !b.Model.Root && !IsExpander(b), []);
-            if (total > mmio32)
-                Fail("mmio32-budget", null,
-                    Inv($"the plan needs {total >> 20} MiB of 32-bit MMIO ({windows} bridge/port window(s) plus the devices' 32-bit BARs), but machine type {_machine.Name} has {mmio32 >> 20} MiB below 4 GiB"));
+            int bus = (int)(_byBus[k] >> 32);
+            _onBus[bus] = _onBus.TryGetValue(bus, out var range) ? (range.Start, range.Count + 1) : (k, 1);
         }
     }
 
     /// <summary>The window a port's reserve asks for (I/O, or 32-bit memory plus 32-bit prefetchable), in granules.</summary>
-    private static long ReservedWindow(PciBus bus, string kind, long granule)
+    private static (long Io, long Mem) ReservedWindows(PciBus bus)
     {
-        if (bus.Device.Controller?.Reserve is not { } r) return 0;
+        if (bus.Device.Controller?.Reserve is not { } r) return (0, 0);
         static long Up(long? v, long g) => v is > 0 ? (v.Value + g - 1) / g * g : 0;
-        return kind == "io" ? Up(r.Io, granule) : Up(r.Mem, granule) + Up(r.Pref32, granule);
+        return (Up(r.Io, IoWindowGranule), Up(r.Mem, MemWindowGranule) + Up(r.Pref32, MemWindowGranule));
     }
 
-    /// <summary>The devices with a PCI address in domain 0, by bus (in list order), as <see cref="CheckBudgets"/> found them.</summary>
-    private Dictionary<int, List<Device>> _onBus = [];
+    /// <summary>The positions of the devices with a PCI address in domain 0, by bus (in list order) in the low 32 bits.</summary>
+    private readonly List<long> _byBus = [];
+    /// <summary>Each bus's range of <see cref="_byBus"/>.</summary>
+    private readonly Dictionary<int, (int Start, int Count)> _onBus = [];
+    private readonly HashSet<int> _visiting = [];
 
-    private static readonly List<Device> s_noDevices = [];
+    /// <summary>What a bus needs of I/O space and of 32-bit MMIO, and how many windows of each sit below it.</summary>
+    private readonly record struct Need(long IoBytes, int IoWindows, long MemBytes, int MemWindows);
+
+    private static long RoundUp(long bytes, long granule) => (bytes + granule - 1) / granule * granule;
 
     /// <summary>
-    /// What bus <paramref name="busIndex"/> needs of one resource: its endpoints' BARs plus, per child
-    /// controller, the child's need rounded up to a window granule (when the child opens a window) or passed
+    /// What bus <paramref name="busIndex"/> needs of I/O space and 32-bit MMIO: its endpoints' BARs plus, per child
+    /// controller, the child's need rounded up to a window granule (when the child opens a window of that kind) or passed
     /// through (expanders and switch upstream ports without a window of their own).
     /// </summary>
-    private (long Bytes, int Windows) WindowNeed(int busIndex, string kind, long granule, Func<PciBus, bool> opensWindow, HashSet<int> visiting)
+    private Need WindowNeed(int busIndex)
     {
-        if (!visiting.Add(busIndex)) return (0, 0);
-        long bytes = 0;
-        int windows = 0;
-        foreach (var d in _onBus.TryGetValue(busIndex, out var onBus) ? onBus : s_noDevices)
+        if (!_visiting.Add(busIndex)) return default;
+        long io = 0, mem = 0;
+        int ioWindows = 0, memWindows = 0;
+        var (start, count) = _onBus.GetValueOrDefault(busIndex);
+        for (int k = start; k < start + count; k++)
         {
+            int i = (int)(_byBus[k] & 0xffffffffL);
+            var d = _devices[i];
             if (IsPciController(d))
             {
                 int idx = d.Index ?? 0;
                 if (idx == busIndex || !_buses.TryGetValue(idx, out var child) || !ReferenceEquals(child.Device, d)) continue;
-                var (childBytes, childWindows) = WindowNeed(idx, kind, granule, opensWindow, visiting);
-                windows += childWindows;
-                long reserved = ReservedWindow(child, kind, granule);
-                if (childBytes == 0 && reserved == 0) continue;
-                if (opensWindow(child))
+                var below = WindowNeed(idx);
+                ioWindows += below.IoWindows;
+                memWindows += below.MemWindows;
+                var (ioReserved, memReserved) = ReservedWindows(child);
+                if (below.IoBytes != 0 || ioReserved != 0)
                 {
-                    bytes += Math.Max((childBytes + granule - 1) / granule * granule, reserved);
-                    windows++;
+                    if (child.Model.IoWindow)
+                    {
+                        io += Math.Max(RoundUp(below.IoBytes, IoWindowGranule), ioReserved);
+                        ioWindows++;
+                    }
+                    else
+                    {
+                        io += below.IoBytes;
+                    }
                 }
-                else
+                if (below.MemBytes != 0 || memReserved != 0)
                 {
-                    bytes += childBytes;
+                    if (!child.Model.Root && !IsExpander(child))
+                    {
+                        mem += Math.Max(RoundUp(below.MemBytes, MemWindowGranule), memReserved);
+                        memWindows++;
+                    }
+                    else
+                    {
+                        mem += below.MemBytes;
+                    }
                 }
                 continue;
             }
-            var bars = d.Tunables?.Bars ?? Rule(d)?.Bars;
+            var bars = d.Tunables?.Bars ?? _rules[i]?.Bars;
             if (bars is null) continue;
-            foreach (var bar in bars)
+            for (int b = 0; b < bars.Count; b++)
             {
+                var bar = bars[b];
                 if (bar is null) continue;
-                bool counts = kind == "io" ? bar.Kind == "io" : bar.Kind is "mem32" or "mem32pref";
-                if (counts) bytes += Size(bar.Size);
+                if (bar.Kind == "io") io += Size(bar.Size);
+                else if (bar.Kind is "mem32" or "mem32pref") mem += Size(bar.Size);
             }
         }
-        visiting.Remove(busIndex);
-        return (bytes, windows);
+        _visiting.Remove(busIndex);
+        return new Need(io, ioWindows, mem, memWindows);
     }
 }

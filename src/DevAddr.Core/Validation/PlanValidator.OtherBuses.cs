@@ -9,10 +9,11 @@ internal sealed partial class PlanValidator
     /// <summary>spapr-vio registers present, at most 0xffffffff and unique.</summary>
     private void CheckSpaprVio()
     {
-        var holders = new Dictionary<long, Device>();
+        Dictionary<long, Device>? holders = null;
         foreach (var d in _devices)
         {
             if (d.Address is not SpaprVioAddress v) continue;
+            holders ??= [];
             if (v.Reg is not long reg || reg < 0 || reg > SpaprVioAddress.RegLast)
             {
                 Fail("spapr-vio-reg-range", d, Inv($"{d.Id}: spapr-vio reg {(v.Reg is long r ? "0x" + r.ToString("x", System.Globalization.CultureInfo.InvariantCulture) : "is missing")}; it must be 0-0xffffffff"));
@@ -26,10 +27,11 @@ internal sealed partial class PlanValidator
     /// <summary>CCW addresses complete, in range and unique.</summary>
     private void CheckCcw()
     {
-        var holders = new Dictionary<(int, int, int), Device>();
+        Dictionary<(int, int, int), Device>? holders = null;
         foreach (var d in _devices)
         {
             if (d.Address is not CcwAddress c) continue;
+            holders ??= [];
             if (!c.IsComplete || c.Cssid is < 0 or > CcwAddress.CssidLast || c.Ssid is < 0 or > CcwAddress.SsidLast || c.Devno is < 0 or > CcwAddress.DevnoLast)
             {
                 Fail("ccw-address-range", d, Inv($"{d.Id}: CCW address cssid={c.Cssid} ssid={c.Ssid} devno={c.Devno} must have cssid 0-0xfe, ssid 0-3, devno 0-0xffff"));
@@ -43,11 +45,13 @@ internal sealed partial class PlanValidator
     /// <summary>zPCI ids only on machines that have them, both present and in range, each unique.</summary>
     private void CheckZpci()
     {
-        var uids = new Dictionary<int, Device>();
-        var fids = new Dictionary<long, Device>();
+        Dictionary<int, Device>? uids = null;
+        Dictionary<long, Device>? fids = null;
         foreach (var d in _devices)
         {
             if (d.Address is not PciAddress { Zpci: { } z }) continue;
+            uids ??= [];
+            fids ??= [];
             if (!_machine.Zpci)
             {
                 Fail("zpci-machine", d, Inv($"{d.Id}: zPCI ids are set, but machine type {_machine.Name} has no zPCI"));
@@ -68,9 +72,9 @@ internal sealed partial class PlanValidator
     /// <summary>pseries PCI host bridges: target index 0 exactly for index 0, others 1-30; other machines' roots have none.</summary>
     private void CheckTargetIndexes()
     {
-        foreach (var c in _devices.Where(IsPciController))
+        foreach (var c in _devices)
         {
-            if (c.Controller?.TargetIndex is not int t) continue;
+            if (!IsPciController(c) || c.Controller?.TargetIndex is not int t) continue;
             int idx = c.Index ?? 0;
             if (!_machine.RootTargetIndex || c.Model != _machine.PciRoot)
                 Fail("pci-target-index", c, Inv($"{c.Id}: only pseries PCI host bridges (pci-root) have a target index"));

@@ -8,8 +8,11 @@ internal sealed partial class PlanValidator
     /// <summary>PCI controllers: known models, unique indexes, the root, and a tree hanging off the root.</summary>
     private void CheckPciControllers()
     {
-        foreach (var c in _devices.Where(IsPciController))
+        bool rootPresent = false;
+        foreach (var c in _devices)
         {
+            if (!IsPciController(c)) continue;
+            if ((c.Index ?? 0) == 0) rootPresent = true;
             var m = c.Model is null ? null : catalog.FindPciController(c.Model);
             if (m is null)
             {
@@ -26,7 +29,7 @@ internal sealed partial class PlanValidator
                     ? Inv($"{c.Id}: machine type {_machine.Name} has no PCI")
                     : Inv($"{c.Id}: PCI controller 0 must be {_machine.PciRoot}, not {m.Model}"));
         }
-        if (_machine.PciRoot is not null && !_devices.Any(c => IsPciController(c) && (c.Index ?? 0) == 0))
+        if (_machine.PciRoot is not null && !rootPresent)
             Fail("pci-root-present", null, Inv($"machine type {_machine.Name} needs its {_machine.PciRoot} controller (index 0)"));
 
         foreach (var bus in _buses.Values)
@@ -47,38 +50,60 @@ internal sealed partial class PlanValidator
         }
 
         // PCI Express ports identify themselves by (chassis, port); QEMU refuses two with the same pair.
-        var ports = new Dictionary<(int, int), Device>();
-        foreach (var bus in _buses.Values.Where(b => b.Model.Defaults is "chassis-port" or "chassis-slot").OrderBy(b => b.Index))
+        // (In index order: the second of a pair is the one reported.)
+        _portBuses.Clear();
+        foreach (var bus in _buses.Values)
+            if (bus.Model.Defaults is "chassis-port" or "chassis-slot" && bus.Device.Controller is { Chassis: int, Port: int })
+                _portBuses.Add(bus);
+        _portBuses.Sort(static (a, b) => a.Index.CompareTo(b.Index));
+        _ports.Clear();
+        foreach (var bus in _portBuses)
         {
-            if (bus.Device.Controller is not { Chassis: int chassis, Port: int port }) continue;
-            if (!ports.TryAdd((chassis, port), bus.Device))
-                Fail("chassis-port-unique", bus.Device, Inv($"{bus.Device.Id} and {ports[(chassis, port)].Id} both have chassis {chassis} port {port}"));
+            var (chassis, port) = (bus.Device.Controller!.Chassis!.Value, bus.Device.Controller.Port!.Value);
+            if (!_ports.TryAdd((chassis, port), bus.Device))
+                Fail("chassis-port-unique", bus.Device, Inv($"{bus.Device.Id} and {_ports[(chassis, port)].Id} both have chassis {chassis} port {port}"));
         }
+        _portBuses.Clear();
+        _ports.Clear();
     }
+
+    private readonly List<PciBus> _portBuses = [];
+    private readonly Dictionary<(int, int), Device> _ports = [];
 
     /// <summary>The chipset functions a machine reserves, as (bus, slot, function) (a handful: searched in order).</summary>
-    private List<(int Bus, int Slot, int Function)> ReservedFunctions()
-    {
-        var list = new List<(int, int, int)>(_machine.ReservedAddresses.Count);
-        foreach (var text in _machine.ReservedAddresses)
-            if (RootAddress.TryParse(text, out var r)) list.Add(r);
-        return list;
-    }
+    private (int Bus, int Slot, int Function)[] ReservedFunctions() =>
+        s_reserved.GetValue(_machine, static machine =>
+        {
+            var list = new List<(int, int, int)>(machine.ReservedAddresses.Count);
+            foreach (var text in machine.ReservedAddresses)
+                if (RootAddress.TryParse(text, out var r)) list.Add(r);
+            return [.. list];
+        });
+
+    /// <summary>Each machine type's reserved chipset functions, parsed once.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<MachineType, (int Bus, int Slot, int Function)[]> s_reserved = [];
+
+    /// <summary>A key for a PCI function (slot and function in range).</summary>
+    private static long FunctionKey(int bus, int slot, int function) => ((long)bus << 8) | ((long)slot << 3) | (long)function;
+
+    /// <summary>The device at each PCI function, and per slot (the key of its function 0) a bit for each function in use.</summary>
+    private readonly Dictionary<long, Device> _atAddress = [];
+    private readonly Dictionary<long, byte> _slotFunctions = [];
 
     /// <summary>The device at a function of a slot, given the slot's mask of functions in use.</summary>
-    private static Device? At(Dictionary<(int Bus, int Slot, int Function), Device> atAddress, int bus, int slot, byte mask, int function) =>
-        (mask & (1 << function)) != 0 ? atAddress[(bus, slot, function)] : null;
+    private Device? At(int bus, int slot, byte mask, int function) =>
+        (mask & (1 << function)) != 0 ? _atAddress[FunctionKey(bus, slot, function)] : null;
 
     /// <summary>PCI addresses: bus exists and accepts the device, slot and function in range, unique, functions and multifunction.</summary>
     private void CheckPciAddresses()
     {
         var reserved = ReservedFunctions();
-        // The device at each (bus, slot, function), and per (bus, slot) a bit for each function in use.
-        var atAddress = new Dictionary<(int Bus, int Slot, int Function), Device>();
-        var slotFunctions = new Dictionary<(int Bus, int Slot), byte>();
-        foreach (var d in _devices)
+        _atAddress.Clear();
+        _slotFunctions.Clear();
+        for (int i = 0; i < _devices.Count; i++)
         {
-            if (d.Address is not PciAddress a || IsUnassignedPlaceholder(d)) continue;
+            var d = _devices[i];
+            if (d.Address is not PciAddress a || IsUnassignedPlaceholder(i)) continue;
             if (a.Domain != 0)
             {
                 Fail("pci-domain", d, Inv($"{d.Id}: PCI address {a} is not in domain 0"));
@@ -101,10 +126,11 @@ internal sealed partial class PlanValidator
             }
             if (reserved.Contains((a.Bus, a.Slot, a.Function)))
                 Fail("pci-reserved-address", d, Inv($"{d.Id}: PCI address {a} is a chipset function of machine type {_machine.Name}"));
-            if (!atAddress.TryAdd((a.Bus, a.Slot, a.Function), d))
-                Fail("pci-address-unique", d, Inv($"{d.Id} and {atAddress[(a.Bus, a.Slot, a.Function)].Id} both use PCI address {a}"));
+            long key = FunctionKey(a.Bus, a.Slot, a.Function);
+            if (!_atAddress.TryAdd(key, d))
+                Fail("pci-address-unique", d, Inv($"{d.Id} and {_atAddress[key].Id} both use PCI address {a}"));
             else
-                slotFunctions[(a.Bus, a.Slot)] = (byte)(slotFunctions.GetValueOrDefault((a.Bus, a.Slot)) | (1 << a.Function));
+                _slotFunctions[key & ~7L] = (byte)(_slotFunctions.GetValueOrDefault(key & ~7L) | (1 << a.Function));
 
             string? needs = "endpoint";
             if (IsPciController(d))
@@ -122,27 +148,28 @@ internal sealed partial class PlanValidator
             };
             if (!ok)
                 Fail("pci-bus-accepts-device", d, Inv($"{d.Id} at {a}: {bus.Model.Model} (index {a.Bus}) does not accept a {(needs == "endpoint" ? "PCI endpoint" : needs)}"));
-            if (!IsPciController(d) && Rule(d)?.Integrated == true && a.Bus != 0)
+            if (!IsPciController(d) && _rules[i]?.Integrated == true && a.Bus != 0)
                 Fail("pci-integrated", d, Inv($"{d.Id} is an integrated device and must sit on bus 0, not at {a}"));
             if (IsPciController(d) && d.Model == "pci-bridge" && (d.Index ?? 0) <= a.Bus)
                 Fail("bridge-index-order", d, Inv($"{d.Id}: pci-bridge index {d.Index ?? 0} must be larger than its bus {a.Bus}"));
         }
 
         // (The errors are sorted at the end: the slots need no order here.)
-        foreach (var ((busIndex, slot), mask) in slotFunctions)
+        foreach (var (slotKey, mask) in _slotFunctions)
         {
+            int busIndex = (int)(slotKey >> 8), slot = (int)((slotKey >> 3) & 31);
             int count = System.Numerics.BitOperations.PopCount(mask);
             bool chipsetZero = reserved.Contains((busIndex, slot, 0));
             bool multifunction = count > 1;
             for (int f = 0; !multifunction && f <= PciAddress.FunctionLast; f++)
-                if (At(atAddress, busIndex, slot, mask, f) is { } fd && ((PciAddress)fd.Address!).Multifunction == true) multifunction = true;
-            var head = At(atAddress, busIndex, slot, mask, 0);
+                if (At(busIndex, slot, mask, f) is { } fd && ((PciAddress)fd.Address!).Multifunction == true) multifunction = true;
+            var head = At(busIndex, slot, mask, 0);
             if (multifunction && head is null && !chipsetZero)
             {
                 var functions = new List<int>(count);
                 for (int f = 0; f <= PciAddress.FunctionLast; f++)
                     if ((mask & (1 << f)) != 0) functions.Add(f);
-                var first = At(atAddress, busIndex, slot, mask, functions[0])!;
+                var first = At(busIndex, slot, mask, functions[0])!;
                 Fail("pci-function-zero", first,
                     Inv($"{first.Id}: slot {busIndex:x2}:{slot:x2} uses function(s) {string.Join(",", functions)} but nothing sits at function 0"));
             }
@@ -153,15 +180,27 @@ internal sealed partial class PlanValidator
             }
         }
 
-        foreach (var c in _devices.Where(d => d.Kind == "controller"))
+        _atAddress.Clear();
+        _slotFunctions.Clear();
+
+        foreach (var c in _devices)
         {
-            int idx = c.Index ?? 0;
-            var fixedController = _machine.FixedControllers.FirstOrDefault(f =>
-                f.Type == c.Type && f.Index == idx && (f.Models.Count == 0 || f.Models.Contains(c.Model ?? "default")));
-            if (fixedController is null || c.Address is not PciAddress p || !RootAddress.TryParse(fixedController.Address, out var want))
+            if (c.Kind != "controller" || c.Address is not PciAddress p) continue;
+            var fixedController = FixedController(c);
+            if (fixedController is null || !RootAddress.TryParse(fixedController.Address, out var want))
                 continue;
             if (p.Domain != 0 || p.Bus != want.Bus || p.Slot != want.Slot || p.Function != want.Function)
                 Fail("fixed-chipset-address", c, Inv($"{c.Id}: {fixedController.Error}, not {p}"));
         }
+    }
+
+    /// <summary>The machine's fixed chipset controller a controller is (by type, index and model), or null.</summary>
+    private FixedController? FixedController(Device c)
+    {
+        int idx = c.Index ?? 0;
+        foreach (var f in _machine.FixedControllers)
+            if (f.Type == c.Type && f.Index == idx && (f.Models.Count == 0 || f.Models.Contains(c.Model ?? "default")))
+                return f;
+        return null;
     }
 }

@@ -15,16 +15,36 @@ namespace DevAddr.Core.Validation;
 /// auto-assign and hotplug preferences of automatic placement do not apply. The validator never throws for a
 /// plan whose fields are in the ranges the model allows; an instance checks one plan at a time.
 /// </remarks>
-internal sealed partial class PlanValidator(DeviceCatalog catalog)
+internal sealed partial class PlanValidator
 {
+    private readonly DeviceCatalog catalog;
+
+    private PlanValidator(DeviceCatalog catalog) => this.catalog = catalog;
+
+    /// <summary>The validator this thread used last: its collections keep their capacity from plan to plan.</summary>
+    [ThreadStatic]
+    private static PlanValidator? t_last;
+
+    /// <summary>A validator for <paramref name="catalog"/>, reused on this thread (an instance checks one plan at a time).</summary>
+    public static PlanValidator For(DeviceCatalog catalog)
+    {
+        var last = t_last;
+        if (last is not null && ReferenceEquals(last.catalog, catalog) && !last._busy) return last;
+        return t_last = new PlanValidator(catalog);
+    }
+
+    private bool _busy;
     private readonly List<PlanError> _errors = [];
     private MachineType _machine = null!;
-    private List<Device> _devices = [];
+    private readonly List<Device> _devices = [];
+    /// <summary>The device rule of each device of <see cref="_devices"/>, at the same position.</summary>
+    private readonly List<DeviceModelRule?> _rules = [];
+    private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
 
     /// <summary>PCI controllers by index (the first one of each index).</summary>
     private readonly Dictionary<int, PciBus> _buses = [];
 
-    private sealed record PciBus(Device Device, PciControllerModel Model, int Index);
+    private readonly record struct PciBus(Device Device, PciControllerModel Model, int Index);
 
     private void Fail(string rule, Device? d, string message) =>
         _errors.Add(new PlanError
@@ -35,12 +55,33 @@ internal sealed partial class PlanValidator(DeviceCatalog catalog)
 
     public IReadOnlyList<PlanError> Validate(Plan plan)
     {
-        _errors.Clear();
-        _buses.Clear();
-        _devices = [];
-        _controllers = null;
+        _busy = true;
+        try
+        {
+            return Run(plan);
+        }
+        finally
+        {
+            // Nothing of this plan is held on to once it is checked.
+            _errors.Clear();
+            _devices.Clear();
+            _rules.Clear();
+            _ids.Clear();
+            _buses.Clear();
+            _controllers.Clear();
+            _controllersFound = false;
+            _onBus.Clear();
+            _drives.Clear();
+            _byBus.Clear();
+            _visiting.Clear();
+            _machine = null!;
+            _busy = false;
+        }
+    }
+
+    private IReadOnlyList<PlanError> Run(Plan plan)
+    {
         var all = plan.Devices ?? [];
-        var ids = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < all.Count; i++)
         {
             var d = all[i];
@@ -50,8 +91,9 @@ internal sealed partial class PlanValidator(DeviceCatalog catalog)
                 continue;
             }
             _devices.Add(d);
+            _rules.Add(Rule(d));
             if (string.IsNullOrEmpty(d.Id)) Fail("device-id", d, Inv($"devices[{i}] has no id"));
-            else if (!ids.Add(d.Id)) Fail("device-id-unique", d, Inv($"duplicate device id '{d.Id}'"));
+            else if (!_ids.Add(d.Id)) Fail("device-id-unique", d, Inv($"duplicate device id '{d.Id}'"));
         }
 
         var machine = plan.Machine is { Arch: not null, Type: not null } m ? catalog.FindMachine(m.Arch, m.Type) : null;
@@ -96,9 +138,9 @@ internal sealed partial class PlanValidator(DeviceCatalog catalog)
     /// <summary>The first controller of a type with an index, or null.</summary>
     private Device? FindController(string type, int index)
     {
-        if (_controllers is null)
+        if (!_controllersFound)
         {
-            _controllers = new Dictionary<(string, int), Device>();
+            _controllersFound = true;
             foreach (var c in _devices)
                 if (c.Kind == "controller" && c.Type is not null) _controllers.TryAdd((c.Type, c.Index ?? 0), c);
         }
@@ -106,7 +148,8 @@ internal sealed partial class PlanValidator(DeviceCatalog catalog)
     }
 
     /// <summary>The first controller of each type and index, built on first use per plan.</summary>
-    private Dictionary<(string Type, int Index), Device>? _controllers;
+    private readonly Dictionary<(string Type, int Index), Device> _controllers = [];
+    private bool _controllersFound;
 
     /// <summary>Options of every controller: index range, chassis, port, NUMA node, hotplug.</summary>
     private void CheckControllerOptions()

@@ -142,18 +142,18 @@ internal sealed partial class LibvirtPolicy
         ];
         foreach (var (kind, message) in singles)
         {
-            var second = OfKind(kind).Skip(1).FirstOrDefault();
+            var second = OfKind(kind).ElementAtOrDefault(1);
             if (second is not null) throw Error(ErrorCodes.InvalidInput, message, second, $"{kind}-single");
         }
-        if (!_rules.MultipleWatchdogs && OfKind("watchdog").Skip(1).FirstOrDefault() is { } secondWatchdog)
+        if (!_rules.MultipleWatchdogs && OfKind("watchdog").ElementAtOrDefault(1) is { } secondWatchdog)
             throw Error(ErrorCodes.InvalidInput, "only a single watchdog device is supported", secondWatchdog, "watchdog-single");
         // Where several are allowed, each model but i6300esb once (qemuValidateDomainDefWatchdogs).
         if (_rules.MultipleWatchdogs && OfKind("watchdog").Where(w => w.Model != "i6300esb").GroupBy(w => w.Model).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw Error(ErrorCodes.Unsupported, $"domain can only have one watchdog with model '{twice.Key}'", twice.ElementAt(1), "watchdog-single");
-        var tpm = OfKind("tpm").Where(t => t.Model != "spapr-tpm-proxy").Skip(1).FirstOrDefault();
+        var tpm = OfKind("tpm").Where(t => t.Model != "spapr-tpm-proxy").ElementAtOrDefault(1);
         if (tpm is not null)
             throw Error(ErrorCodes.Unsupported, "only a single TPM non-proxy device is supported", tpm, "tpm-single");
-        var proxy = OfKind("tpm").Where(t => t.Model == "spapr-tpm-proxy").Skip(1).FirstOrDefault();
+        var proxy = OfKind("tpm").Where(t => t.Model == "spapr-tpm-proxy").ElementAtOrDefault(1);
         if (proxy is not null)
             throw Error(ErrorCodes.Unsupported, "only a single TPM Proxy device is supported", proxy, "tpm-single");
     }

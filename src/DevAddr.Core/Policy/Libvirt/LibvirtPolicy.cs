@@ -95,7 +95,8 @@ internal sealed partial class LibvirtPolicy
         }
     }
 
-    private IEnumerable<WorkDevice> All => _controllers.Concat(_devices);
+    /// <summary>The controllers, then the devices.</summary>
+    private Matching All => new(_controllers, _devices, null, byType: false, null);
 
     /// <summary>
     /// The controllers, then the devices, sorted by the rank of each (given the device and whether it is on the
@@ -122,33 +123,111 @@ internal sealed partial class LibvirtPolicy
         return count == n ? sorted : sorted[..count];
     }
 
-    private Matching OfKind(string kind) => new(_devices, kind, byType: false);
+    private Matching OfKind(string kind) => new(_devices, null, kind, byType: false, null);
 
-    /// <summary>The devices of one kind (or the controllers of one type), in list order: a foreach over it allocates nothing.</summary>
-    private readonly struct Matching(List<WorkDevice> devices, string value, bool byType) : IEnumerable<WorkDevice>
+    /// <summary>
+    /// The devices of one kind (or the controllers of one type, or every controller and device), in list order, that
+    /// pass an optional filter. A foreach over it allocates nothing, and its own Any, FirstOrDefault, Count,
+    /// ElementAtOrDefault and Where are used instead of LINQ's (which would box it).
+    /// </summary>
+    private readonly struct Matching(List<WorkDevice> first, List<WorkDevice>? second, string? value, bool byType, Func<WorkDevice, bool>? filter)
+        : IEnumerable<WorkDevice>
     {
-        public Enumerator GetEnumerator() => new(devices, value, byType);
+        public Enumerator GetEnumerator() => new(first, second, value, byType, filter);
 
         IEnumerator<WorkDevice> IEnumerable<WorkDevice>.GetEnumerator() => GetEnumerator();
 
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
-        public struct Enumerator(List<WorkDevice> devices, string value, bool byType) : IEnumerator<WorkDevice>
+        /// <summary>These that also pass <paramref name="predicate"/>.</summary>
+        public Matching Where(Func<WorkDevice, bool> predicate)
+        {
+            var before = filter;
+            return new(first, second, value, byType, before is null ? predicate : d => before(d) && predicate(d));
+        }
+
+        public bool Any()
+        {
+            foreach (var _ in this) return true;
+            return false;
+        }
+
+        public bool Any(Func<WorkDevice, bool> predicate)
+        {
+            foreach (var d in this)
+                if (predicate(d)) return true;
+            return false;
+        }
+
+        public WorkDevice? FirstOrDefault()
+        {
+            foreach (var d in this) return d;
+            return null;
+        }
+
+        public WorkDevice? FirstOrDefault(Func<WorkDevice, bool> predicate)
+        {
+            foreach (var d in this)
+                if (predicate(d)) return d;
+            return null;
+        }
+
+        public WorkDevice First() => FirstOrDefault() ?? throw new InvalidOperationException("no such device");
+
+        /// <summary>The device at <paramref name="index"/> of these, or null.</summary>
+        public WorkDevice? ElementAtOrDefault(int index)
+        {
+            foreach (var d in this)
+                if (index-- == 0) return d;
+            return null;
+        }
+
+        public int Count(Func<WorkDevice, bool> predicate)
+        {
+            int n = 0;
+            foreach (var d in this)
+                if (predicate(d)) n++;
+            return n;
+        }
+
+        public List<WorkDevice> ToList()
+        {
+            var list = new List<WorkDevice>();
+            foreach (var d in this) list.Add(d);
+            return list;
+        }
+
+        public struct Enumerator(List<WorkDevice> first, List<WorkDevice>? second, string? value, bool byType, Func<WorkDevice, bool>? filter)
+            : IEnumerator<WorkDevice>
         {
             private int _index = -1;
+            private bool _inSecond;
 
-            public readonly WorkDevice Current => devices[_index];
+            public readonly WorkDevice Current => (_inSecond ? second! : first)[_index];
 
             readonly object System.Collections.IEnumerator.Current => Current;
 
             public bool MoveNext()
             {
-                while (++_index < devices.Count)
-                    if ((byType ? devices[_index].Type : devices[_index].Kind) == value) return true;
-                return false;
+                while (true)
+                {
+                    var list = _inSecond ? second! : first;
+                    while (++_index < list.Count)
+                    {
+                        var d = list[_index];
+                        if ((value is null || (byType ? d.Type : d.Kind) == value) && (filter is null || filter(d))) return true;
+                    }
+                    if (_inSecond || second is null) return false;
+                    _inSecond = true;
+                    _index = -1;
+                }
             }
 
-            public void Reset() => _index = -1;
+            public void Reset()
+            {
+                _index = -1;
+                _inSecond = false;
+            }
 
             public readonly void Dispose()
             {
@@ -156,7 +235,7 @@ internal sealed partial class LibvirtPolicy
         }
     }
 
-    private Matching ControllersOf(string type) => new(_controllers, type, byType: true);
+    private Matching ControllersOf(string type) => new(_controllers, null, type, byType: true, null);
 
     private WorkDevice? FindController(string type, int index)
     {
