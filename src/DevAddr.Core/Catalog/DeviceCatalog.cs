@@ -22,6 +22,10 @@ public sealed class DeviceCatalog
         PlanOrder = devices.PlanOrder;
         NicModels = devices.NicModels;
         _pciByModel = pci.Controllers.ToFrozenDictionary(c => c.Model, StringComparer.Ordinal);
+        _planRank = PlanOrder.Select((k, i) => (k, i)).DistinctBy(x => x.k, StringComparer.Ordinal)
+            .ToFrozenDictionary(x => x.k, x => x.i, StringComparer.Ordinal);
+        _passRank = PciPassOrder.Select((p, i) => (p, i)).DistinctBy(x => x.p, StringComparer.Ordinal)
+            .ToFrozenDictionary(x => x.p, x => x.i, StringComparer.Ordinal);
     }
 
     /// <summary>The catalog shipped with DevAddr.</summary>
@@ -72,8 +76,31 @@ public sealed class DeviceCatalog
     /// <summary>Machine names looked up so far (bounded like <see cref="_resolved"/>).</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), MachineType?> _machines = new();
 
+    /// <summary>The position of a PCI placement pass in <see cref="PciPassOrder"/>, or -1 (no pass, or an unknown one).</summary>
+    internal int PassRank(string? pass) => pass is not null && _passRank.TryGetValue(pass, out int rank) ? rank : -1;
+
+    private readonly FrozenDictionary<string, int> _passRank;
+
+    /// <summary>The position of a device kind in <see cref="PlanOrder"/> (kinds it does not list come last).</summary>
+    internal int PlanRank(string kind) => _planRank.TryGetValue(kind, out int rank) ? rank : PlanOrder.Count;
+
+    private readonly FrozenDictionary<string, int> _planRank;
+
     /// <summary>The PCI controller model of that name, or null.</summary>
     public PciControllerModel? FindPciController(string model) => _pciByModel.GetValueOrDefault(model);
+
+    /// <summary>
+    /// What the planner derives from a PCI controller model, derived once per model: its device rule, its flags
+    /// upstream (what it plugs into) and downstream (what its slots accept). Null for an unknown model.
+    /// </summary>
+    internal PciControllerInfo? PciControllerInfo(string model)
+    {
+        if (_pciInfo.TryGetValue(model, out var info)) return info;
+        if (FindPciController(model) is not { } m) return null;
+        return _pciInfo.GetOrAdd(model, new PciControllerInfo(m));
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, PciControllerInfo> _pciInfo = new(StringComparer.Ordinal);
 
     /// <summary>The first device rule matching a device, or null when no rule matches.</summary>
     public DeviceModelRule? Resolve(string kind, string? type, string? bus, string? model)

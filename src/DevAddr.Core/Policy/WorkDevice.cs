@@ -43,8 +43,25 @@ internal sealed class WorkDevice
     public int Order { get; }
 
     /// <summary>The catalog rule for this device (resolved after models are defaulted).</summary>
-    public DeviceModelRule Rule { get; set; } = null!;
+    public DeviceModelRule Rule
+    {
+        get => _rule;
+        set
+        {
+            _rule = value;
+            PassRank = -2;
+        }
+    }
+
+    private DeviceModelRule _rule = null!;
+
+    /// <summary>The rank of the rule's PCI placement pass in the catalog's pass order (-1: none; -2: not known yet).</summary>
+    public int PassRank { get; set; } = -2;
     public ConnectFlags PciFlags { get; set; }
+
+    /// <summary>The position of this device's kind in libvirt's iteration order (computed once: the kind never changes).</summary>
+    public int IterationRank => _iterationRank >= 0 ? _iterationRank : _iterationRank = Libvirt.LibvirtPolicy.IterationRank(Kind);
+    private int _iterationRank = -1;
 
     public bool IsController => Kind == "controller";
     public bool IsPciController => Kind == "controller" && Type == "pci";

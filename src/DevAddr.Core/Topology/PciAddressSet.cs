@@ -13,14 +13,11 @@ internal sealed class PciBus
     public byte[] Functions { get; } = new byte[PciAddress.SlotLast + 1];
     public bool[] Aggregate { get; } = new bool[PciAddress.SlotLast + 1];
 
-    public void SetModel(PciControllerModel model, bool allowHotplug)
+    public void SetModel(PciControllerInfo info, bool allowHotplug)
     {
+        var model = info.Model;
         Model = model.Model;
-        var flags = ConnectFlags.None;
-        foreach (var t in model.Accepts) flags |= ConnectTypes.Parse(t);
-        if (model.AutoAssign) flags |= ConnectFlags.AutoAssign;
-        if (model.Hotplug && allowHotplug) flags |= ConnectFlags.Hotpluggable;
-        Flags = flags;
+        Flags = info.Accepts | (model.Hotplug && allowHotplug ? ConnectFlags.Hotpluggable : ConnectFlags.None);
         MinSlot = model.MinSlot;
         MaxSlot = model.MaxSlot;
     }
@@ -59,8 +56,8 @@ internal sealed class PciAddressSet
     public bool DryRun { get; }
     public int Count => Buses.Count;
 
-    public PciControllerModel ControllerModel(string model) =>
-        _catalog.FindPciController(model) ?? throw PlanningException.Create(ErrorCodes.UnknownModel, $"unknown PCI controller model '{model}'");
+    public PciControllerInfo ControllerModel(string model) =>
+        _catalog.PciControllerInfo(model) ?? throw PlanningException.Create(ErrorCodes.UnknownModel, $"unknown PCI controller model '{model}'");
 
     public void SetBusModel(int index, string model, bool allowHotplug) =>
         Buses[index].SetModel(ControllerModel(model), allowHotplug);

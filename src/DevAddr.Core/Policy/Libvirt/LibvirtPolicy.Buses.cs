@@ -31,9 +31,9 @@ internal sealed partial class LibvirtPolicy
     internal static bool ZpciKind(string kind) => kind is not ("serial" or "console" or "channel" or "parallel");
 
     /// <summary>Every device in libvirt's iteration order (within a kind: the order of the device list).</summary>
-    private List<WorkDevice> InIterationOrder() =>
+    private WorkDevice[] InIterationOrder() =>
         // libvirt iterates controllers from the controller list only (a device of kind "controller" is left out).
-        [.. SortedByKind((d, onControllerList) => d.Kind == "controller" && !onControllerList ? -1 : IterationRank(d.Kind))];
+        SortedByKind(static (d, onControllerList) => d.IsController && !onControllerList ? -1 : d.IterationRank);
 
     // ---------------------------------------------------------------- spapr-vio
 

@@ -30,8 +30,8 @@ internal sealed partial class LibvirtPolicy
             string model = set.Buses[i].Model!;
             var gap = MaybeAddController("pci", i, model, "PCI controller indexes must not leave gaps");
             var cm = set.ControllerModel(model);
-            gap.Rule = new DeviceModelRule { Kind = "controller", Type = "pci", Model = model, Connect = "none", Pass = "pci-controller" };
-            gap.PciFlags = ConnectTypes.Parse(cm.Is) | (cm.AggregateSlot ? ConnectFlags.AggregateSlot : ConnectFlags.None);
+            gap.Rule = cm.Rule;
+            gap.PciFlags = cm.Upstream;
         }
         pciControllers = ControllersOf("pci").ToList();
         ApplyChipset(set, allowAuto: false);
@@ -96,9 +96,9 @@ internal sealed partial class LibvirtPolicy
         foreach (var added in result.AddedControllers)
         {
             var c = new WorkDevice(added with { Id = NewId(added.Id) }, int.MaxValue) { Added = true, Reason = added.Reason };
-            var model = _catalog.FindPciController(c.Model!)!;
-            c.Rule = new DeviceModelRule { Kind = "controller", Type = "pci", Model = c.Model, Connect = "none", Pass = "pci-controller" };
-            c.PciFlags = ConnectTypes.Parse(model.Is) | (model.AggregateSlot ? ConnectFlags.AggregateSlot : ConnectFlags.None);
+            var model = _catalog.PciControllerInfo(c.Model!)!;
+            c.Rule = model.Rule;
+            c.PciFlags = model.Upstream;
             AddController(c);
         }
         foreach (var (index, busNr) in result.ExpanderBusNumbers)

@@ -48,9 +48,8 @@ internal sealed partial class LibvirtPolicy
             var c = MaybeAddController("pci", i, model, AddedBusReason(model));
             _noZpci.Add(c);
             var cm = dry.ControllerModel(model);
-            c.Rule = new DeviceModelRule { Kind = "controller", Type = "pci", Model = model, Connect = "none", Pass = "pci-controller" };
-            c.PciFlags = cm.Is == "none" ? ConnectFlags.None
-                : ConnectTypes.Parse(cm.Is) | (cm.AggregateSlot ? ConnectFlags.AggregateSlot : ConnectFlags.None);
+            c.Rule = cm.Rule;
+            c.PciFlags = cm.Upstream;
             // A PCI root (another pseries PHB) plugs into nothing.
             if (c.PciFlags != ConnectFlags.None) dry.ReserveNextAddr(c.PciFlags, -1, c.Id);
         }
@@ -208,9 +207,10 @@ internal sealed partial class LibvirtPolicy
     /// <summary>The automatic placement passes, in catalog order.</summary>
     private void AssignDeviceSlots(PciAddressSet set)
     {
-        foreach (var pass in _catalog.PciPassOrder)
+        var passes = _catalog.PciPassOrder;
+        for (int rank = 0; rank < passes.Count; rank++)
         {
-            switch (pass)
+            switch (passes[rank])
             {
                 case "pci-controller":
                     foreach (var c in _controllers)
@@ -218,7 +218,7 @@ internal sealed partial class LibvirtPolicy
                     break;
                 case "controller":
                     foreach (var c in _controllers)
-                        if (!c.IsPciController && c.Rule.Pass == "controller") AssignSlot(set, c);
+                        if (!c.IsPciController && PassRank(c) == rank) AssignSlot(set, c);
                     break;
                 case "video":
                     foreach (var v in Videos) AssignSlot(set, v);
@@ -226,17 +226,20 @@ internal sealed partial class LibvirtPolicy
                 case "hostdev":
                     // libvirt's host device list starts with the host devices of <interface type='hostdev'> (read before <hostdev>).
                     foreach (var d in _devices)
-                        if (d.Kind == "interface" && d.Rule.Pass == pass) AssignSlot(set, d);
+                        if (d.Kind == "interface" && PassRank(d) == rank) AssignSlot(set, d);
                     foreach (var d in _devices)
-                        if (d.Kind != "interface" && d.Rule.Pass == pass) AssignSlot(set, d);
+                        if (d.Kind != "interface" && PassRank(d) == rank) AssignSlot(set, d);
                     break;
                 default:
                     foreach (var d in _devices)
-                        if (d.Rule.Pass == pass) AssignSlot(set, d);
+                        if (PassRank(d) == rank) AssignSlot(set, d);
                     break;
             }
         }
     }
+
+    /// <summary>The rank of a device's placement pass, looked up once per rule.</summary>
+    private int PassRank(WorkDevice d) => d.PassRank != -2 ? d.PassRank : d.PassRank = _catalog.PassRank(d.Rule.Pass);
 
     private void AssignSlot(PciAddressSet set, WorkDevice d)
     {
@@ -274,38 +277,44 @@ internal sealed partial class LibvirtPolicy
         foreach (var c in ControllersOf("pci"))
         {
             var model = _catalog.FindPciController(c.Model!)!;
-            var o = c.Options;
-            if (o.ModelName is null && model.QemuModel is not null) o = o with { ModelName = model.QemuModel };
-            if (o.ModelName is null && model.Root && _machine.RootModelName is string rootName) o = o with { ModelName = rootName };
-            if (model.Root && _machine.RootTargetIndex && o.TargetIndex is null)
+            // The options are read once and copied at most once (a plan fills them in for every PCI controller).
+            var given = c.Controller ?? s_noOptions;
+            string? modelName = given.ModelName ?? model.QemuModel ?? (model.Root ? _machine.RootModelName : null);
+            int? targetIndex = given.TargetIndex, chassisNr = given.ChassisNr, chassis = given.Chassis, port = given.Port, busNr = given.BusNr;
+            if (model.Root && _machine.RootTargetIndex && targetIndex is null)
             {
-                c.Controller = o;  // this PHB counts with its model name from now on, as in libvirt's walk
+                c.Controller = given with { ModelName = modelName };  // this PHB counts with its model name from now on, as in libvirt's walk
                 int target = c.Idx == 0 ? 0 : NewTargetIndex();
                 if (target < 0)
                     throw Error(ErrorCodes.NoSpace, $"No usable target index found for {c.Pci?.Bus ?? 0}", c, "pci-target-index");
-                o = o with { TargetIndex = target };
+                targetIndex = target;
             }
             var p = c.Pci;
             switch (model.Defaults)
             {
                 case "chassisNr":
-                    o = o with { ChassisNr = o.ChassisNr ?? c.Idx };
+                    chassisNr ??= c.Idx;
                     break;
                 case "chassis-port" when p is not null:
-                    o = o with { Chassis = o.Chassis ?? c.Idx, Port = o.Port ?? ((p.Slot << 3) + p.Function) };
+                    chassis ??= c.Idx;
+                    port ??= (p.Slot << 3) + p.Function;
                     break;
                 case "chassis-slot" when p is not null:
-                    o = o with { Chassis = o.Chassis ?? c.Idx, Port = o.Port ?? p.Slot };
+                    chassis ??= c.Idx;
+                    port ??= p.Slot;
                     break;
-                case "busNr" when o.BusNr is null:
-                    c.Controller = o;
+                case "busNr" when busNr is null:
                     int lowest = ControllersOf("pci").Select(x => x.Controller?.BusNr).Where(b => b is not null).Select(b => b!.Value).DefaultIfEmpty(256).Min();
                     if (lowest <= 2)
                         throw Error(ErrorCodes.NoSpace,
                             $"No free busNr lower than current lowest busNr is available to auto-assign to bus {p?.Bus ?? 0}. Must be manually assigned", c, "busnr-free");
-                    o = o with { BusNr = lowest - 2 };
+                    busNr = lowest - 2;
                     break;
             }
+            var o = modelName == given.ModelName && targetIndex == given.TargetIndex && chassisNr == given.ChassisNr &&
+                    chassis == given.Chassis && port == given.Port && busNr == given.BusNr
+                ? given
+                : given with { ModelName = modelName, TargetIndex = targetIndex, ChassisNr = chassisNr, Chassis = chassis, Port = port, BusNr = busNr };
             c.Controller = o == s_noOptions ? null : o;
             if (c.Model == "pci-bridge" && p is not null && c.Idx <= p.Bus)
                 throw Error(ErrorCodes.AddressConflict,
@@ -316,14 +325,14 @@ internal sealed partial class LibvirtPolicy
     /// <summary>Function 0 of every slot with other functions in use gets multifunction='on' (unless set).</summary>
     private void SetAllMultifunction()
     {
+        if (!All.Any(static d => d.Address is PciAddress { Function: not 0 })) return;
         // The first device at function 0 of each slot, in list order.
-        Dictionary<(int, int, int), WorkDevice>? heads = null;
+        var heads = new Dictionary<(int, int, int), WorkDevice>();
         foreach (var d in All)
         {
             if (d.Address is PciAddress { Function: 0 } h)
-                (heads ??= []).TryAdd((h.Domain, h.Bus, h.Slot), d);
+                heads.TryAdd((h.Domain, h.Bus, h.Slot), d);
         }
-        if (heads is null) return;
         foreach (var d in All)
         {
             if (d.Address is not PciAddress a || a.Function == 0) continue;

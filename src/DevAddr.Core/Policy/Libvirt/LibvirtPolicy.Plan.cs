@@ -6,15 +6,9 @@ internal sealed partial class LibvirtPolicy
 {
     private Plan BuildPlan()
     {
-        var order = _catalog.PlanOrder;
-        int Rank(string kind)
-        {
-            for (int k = 0; k < order.Count; k++)
-                if (order[k] == kind) return k;
-            return order.Count;
-        }
         // Devices in the catalog's kind order.
-        var work = SortedByKind((d, _) => Rank(d.Kind));
+        var catalog = _catalog;
+        var work = SortedByKind((d, _) => catalog.PlanRank(d.Kind));
         int n = work.Length;
         var devices = new List<Device>(n);
         int added = 0;

@@ -747,11 +747,10 @@ internal sealed partial class LibvirtPolicy
         {
             if (d.IsPciController)
             {
-                var model = _catalog.FindPciController(d.Model!)
+                var model = _catalog.PciControllerInfo(d.Model!)
                     ?? throw Error(ErrorCodes.UnknownModel, $"unknown PCI controller model '{d.Model}'", d, "known-model");
-                d.Rule = new Catalog.DeviceModelRule { Kind = "controller", Type = "pci", Model = d.Model, Connect = "none", Pass = "pci-controller" };
-                d.PciFlags = model.Is == "none" ? ConnectFlags.None
-                    : ConnectTypes.Parse(model.Is) | (model.AggregateSlot ? ConnectFlags.AggregateSlot : ConnectFlags.None);
+                d.Rule = model.Rule;
+                d.PciFlags = model.Upstream;
                 continue;
             }
             d.Rule = _catalog.Resolve(d.Kind, d.Type, d.Bus, d.Model)
