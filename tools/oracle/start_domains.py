@@ -3,9 +3,10 @@
 usage: libvirt-start IN_DIR [--qom PATH:PROPERTY ...]
 
 Defines and starts every IN_DIR/*.xml paused in one throw-away embedded libvirt, lets them all run for a few seconds
-at once (the firmware enumerates PCI and sizes every window; no guest OS is needed; PCI_WAIT seconds, default 4),
-then asks each QEMU for query-pci and for the QOM properties given with --qom (PATH:PROPERTY, e.g.
-/machine/q35:pci-hole64-size or /machine/peripheral/pci.1:numa_node), and destroys it.
+at once (the firmware enumerates PCI and sizes every window; no guest OS is needed; PCI_WAIT seconds, default 4, then
+until query-pci stops changing, at most PCI_SETTLE seconds more, default 60), then asks each QEMU for query-pci and
+for the QOM properties given with --qom (PATH:PROPERTY, e.g. /machine/q35:pci-hole64-size or
+/machine/peripheral/pci.1:numa_node), and destroys it.
 Prints one JSON object keyed by file name (without .xml):
   {"NAME": {"started": bool, "error": str|null, "pci": [...query-pci...], "qom": {"PATH:PROPERTY": value|null}}}
 """
@@ -32,6 +33,28 @@ def monitor(dom, command, **arguments):
         request["arguments"] = arguments
     reply = json.loads(libvirt_qemu.qemuMonitorCommand(dom, json.dumps(request), 0))
     return reply.get("return")
+
+
+def settled_trees(running):
+    """Each domain's query-pci once the firmware is done with it: after PCI_WAIT seconds (default 4), polled every
+    second until no domain's tree changed since the last poll (a firmware still sizing BARs shows them moving), for at
+    most PCI_SETTLE seconds more (default 60; a domain still changing then is read as it is)."""
+    if not running:
+        return {}
+    time.sleep(float(os.environ.get("PCI_WAIT", "4")))
+    deadline = time.monotonic() + float(os.environ.get("PCI_SETTLE", "60"))
+    last = {}
+    while True:
+        trees = {}
+        for key, dom in running:
+            try:
+                trees[key] = monitor(dom, "query-pci")
+            except libvirt.libvirtError:
+                pass  # read again (and its error reported) by the caller
+        if trees == last or time.monotonic() > deadline:
+            return trees
+        last = trees
+        time.sleep(1)
 
 
 def main(argv):
@@ -70,12 +93,11 @@ def main(argv):
                 dom.undefine()
         for _, dom in running:
             dom.resume()
-        if running:
-            time.sleep(float(os.environ.get("PCI_WAIT", "4")))
+        trees = settled_trees(running)
         for key, dom in running:
             out = results[key]
             try:
-                out["pci"] = monitor(dom, "query-pci")
+                out["pci"] = trees[key] if key in trees else monitor(dom, "query-pci")
                 for item in qom:
                     path, _, prop = item.rpartition(":")
                     try:
