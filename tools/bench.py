@@ -9,7 +9,8 @@ output file), wall time, the best of --runs (default 3) runs unless the row says
      profile from ../shared/oracle/gen-cases when it is beside the repository, else 300 arches and 100 rules
      guests from fixtures/conformance), `devaddr libvirt expand --libvirt 9.0` against tools/oracle/libvirt-expand
      (libvirt 9.0 define + dumpxml; skipped without python3-libvirt: tools/oracle/install-libvirt.sh); every run
-     writes into an output directory of its own, and nothing is deleted before the last run;
+     writes into an output directory of its own, nothing is deleted before the last run, and every timed
+     run starts after a sync (no run pays for writing back another's files);
   2. marginal wall cost per guest: (900 guests - 1 guest) / 899;
   3. start-up: `devaddr plan fixtures/examples/q35-basic.json`, median of 10;
   4. large guests: 4,000 SCSI disks planned, 60,000 devices refused (wall and peak memory);
@@ -41,6 +42,8 @@ def run(cmd, cwd=None, check=True):
         fd, peak_file = tempfile.mkstemp(prefix="devaddr-bench-rss.")
         os.close(fd)
         cmd = ["/usr/bin/time", "-f", "%M", "-o", peak_file] + cmd
+    # Files earlier runs wrote are flushed first: their write-back would otherwise be charged to this run.
+    os.sync()
     start = time.perf_counter()
     p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - start

@@ -115,7 +115,7 @@ public static class LibvirtExpander
         string text;
         try
         {
-            text = File.ReadAllText(file, StrictUtf8);
+            text = ReadText(file);
         }
         catch (DecoderFallbackException ex)
         {
@@ -129,6 +129,51 @@ public static class LibvirtExpander
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
     private static readonly UTF8Encoding Utf8 = new(false);
 
+    /// <summary>A worker's buffer for the bytes of the file it reads or writes (kept only up to <see cref="KeptBuffer"/>).</summary>
+    [ThreadStatic] private static byte[]? t_buffer;
+
+    private const int KeptBuffer = 1 << 20;
+
+    private static byte[] Buffer(long size)
+    {
+        if (t_buffer is { } b && b.Length >= size) return b;
+        var buffer = new byte[Math.Max(size, 64 << 10)];
+        if (buffer.Length <= KeptBuffer) t_buffer = buffer;
+        return buffer;
+    }
+
+    /// <summary>
+    /// A file's text as strict UTF-8, read into the worker's buffer (a UTF-8 byte order mark is skipped, as
+    /// <see cref="File.ReadAllText(string, Encoding)"/> does; a file starting with a UTF-16 or UTF-32 byte order mark is read
+    /// by it).
+    /// </summary>
+    private static string ReadText(string file)
+    {
+        int n = 0;
+        byte[] buffer;
+        using (var handle = File.OpenHandle(file))
+        {
+            long length = RandomAccess.GetLength(handle);
+            if (length > KeptBuffer) return File.ReadAllText(file, StrictUtf8);
+            buffer = Buffer(length + 1);
+            // Up to its length, or to the end of a file that reports none.
+            for (int r; (length == 0 || n < length) && (r = RandomAccess.Read(handle, buffer.AsSpan(n), n)) > 0;)
+            {
+                n += r;
+                if (n == buffer.Length)
+                {
+                    if (n >= KeptBuffer) return File.ReadAllText(file, StrictUtf8);
+                    Array.Resize(ref buffer, 2 * n);
+                    if (buffer.Length <= KeptBuffer) t_buffer = buffer;
+                }
+            }
+        }
+        var bytes = buffer.AsSpan(0, n);
+        if (bytes is [0xFE, 0xFF, ..] or [0xFF, 0xFE, ..] or [0, 0, 0xFE, 0xFF, ..]) return File.ReadAllText(file, StrictUtf8);
+        if (bytes is [0xEF, 0xBB, 0xBF, ..]) bytes = bytes[3..];
+        return StrictUtf8.GetString(bytes);
+    }
+
     /// <summary>
     /// Writes NAME.xml or NAME.error whole (a temporary file renamed over it) and removes the other one if an earlier
     /// run left it.
@@ -140,9 +185,11 @@ public static class LibvirtExpander
         if (existing.Contains(other)) File.Delete(Path.Combine(outDir, other));
         string target = Path.Combine(outDir, file);
         string tmp = target + ".tmp";
-        byte[] bytes = Utf8.GetBytes(xml ?? (error!.TrimEnd() + "\n"));
+        string text = xml ?? (error!.TrimEnd() + "\n");
+        var buffer = Buffer(Utf8.GetMaxByteCount(text.Length));
+        int count = Utf8.GetBytes(text, buffer);
         using (var handle = File.OpenHandle(tmp, FileMode.Create, FileAccess.Write))
-            RandomAccess.Write(handle, bytes, 0);
+            RandomAccess.Write(handle, buffer.AsSpan(0, count), 0);
         File.Move(tmp, target, overwrite: true);
     }
 }

@@ -53,6 +53,39 @@ public sealed class LibvirtCommandTests
         Assert.StartsWith("XML error", File.ReadAllText(Path.Combine(output, "broken.error")), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Input files are read as UTF-8 whatever their size: a UTF-8 byte order mark is skipped, a UTF-16 file with its byte
+    /// order mark is read as UTF-16, a file larger than a worker's read buffer is read whole, and bytes that are not UTF-8
+    /// give an error file naming the encoding.
+    /// </summary>
+    [Fact]
+    public void Expand_InputEncodings_ReadLikeTheTextTheyHold()
+    {
+        using var dir = new TempDirectory();
+        string input = dir.File("in"), output = dir.File("out");
+        Directory.CreateDirectory(input);
+        File.WriteAllText(Path.Combine(input, "plain.xml"), GoodDomain, new System.Text.UTF8Encoding(false));
+        File.WriteAllText(Path.Combine(input, "bom.xml"), GoodDomain, new System.Text.UTF8Encoding(true));
+        File.WriteAllText(Path.Combine(input, "utf16.xml"), GoodDomain, new System.Text.UnicodeEncoding(false, true));
+        // 200 KiB of comment (past the read buffer's first size) and a non-ASCII name after it.
+        string large = GoodDomain.Replace("<devices>", "<!--" + new string('x', 200 << 10) + "--><devices>", StringComparison.Ordinal)
+            .Replace("<name>good</name>", "<name>g\u00fct</name>", StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(input, "large.xml"), large, new System.Text.UTF8Encoding(false));
+        File.WriteAllBytes(Path.Combine(input, "latin1.xml"), System.Text.Encoding.Latin1.GetBytes(GoodDomain.Replace("good", "g\u00fct", StringComparison.Ordinal)));
+
+        var result = CliRun.Run("libvirt", "expand", input, output);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        string plain = File.ReadAllText(Path.Combine(output, "plain.xml"));
+        Assert.Equal(plain, File.ReadAllText(Path.Combine(output, "bom.xml")));
+        Assert.Equal(plain, File.ReadAllText(Path.Combine(output, "utf16.xml")));
+        string[] expanded = File.ReadAllLines(Path.Combine(output, "large.xml"));
+        Assert.Equal(1, expanded.Count(l => l.Contains("<!--" + new string('x', 200 << 10) + "-->", StringComparison.Ordinal)));
+        Assert.Equal(plain.Replace("<name>good</name>", "<name>g\u00fct</name>", StringComparison.Ordinal),
+            string.Join("\n", expanded.Where(l => !l.Contains("<!--", StringComparison.Ordinal))) + "\n");
+        Assert.StartsWith("XML error: input is not valid UTF-8", File.ReadAllText(Path.Combine(output, "latin1.error")), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(new string[0], true)]
     [InlineData(new[] { "--libvirt", "11.3" }, true)]
