@@ -184,29 +184,60 @@ public sealed class DomainXml
         string? A(string name) => el.Attribute(name)?.Value;
         var target = el.Element("target");
         var modelEl = el.Element("model");
-        var d = new Device { Id = id, Kind = tag, Address = ReadAddress(el.Element("address"), id) };
-        return tag switch
+        var address = ReadAddress(el.Element("address"), id);
+        // The fields each kind reads (one device built: a plan reads every device of every guest).
+        string? type = null, model = null, bus = null, targetName = null;
+        int? index = null;
+        ControllerOptions? controller = null;
+        HostDevice? host = null;
+        bool? primary = null;
+        switch (tag)
         {
-            "disk" => d with { Type = A("device") ?? "disk", Bus = target?.Attribute("bus")?.Value, Target = target?.Attribute("dev")?.Value, Model = A("model") },
-            "controller" => d with
-            {
-                Type = A("type"),
-                Index = Int(el, "index"),
-                Model = A("model"),
-                Controller = ReadControllerOptions(el),
-            },
-            "interface" => d with { Type = A("type"), Model = modelEl?.Attribute("type")?.Value },
-            "video" => d with { Model = modelEl?.Attribute("type")?.Value, Primary = modelEl?.Attribute("primary")?.Value == "yes" ? true : null },
-            "input" => d with { Type = A("type"), Bus = A("bus"), Model = A("model") },
-            "hostdev" => d with { Type = A("type"), Model = A("model"), Host = ReadHost(el) },
-            "shmem" => d with { Model = modelEl?.Attribute("type")?.Value },
-            // An MTP share (<driver type='mtp'>) is a USB device.
-            "filesystem" => d with { Type = A("type"), Model = A("model"), Bus = el.Element("driver")?.Attribute("type")?.Value == "mtp" ? "usb" : null },
-            "serial" or "console" or "channel" or "parallel" => d with { Type = target?.Attribute("type")?.Value, Target = target?.Attribute("name")?.Value },
-            "hub" => d with { Type = A("type") },
-            "redirdev" => d with { Type = A("type"), Bus = A("bus") },
-            "smartcard" => d with { Type = A("mode") },
-            _ => d with { Model = A("model") },
+            case "disk":
+                (type, bus, targetName, model) = (A("device") ?? "disk", target?.Attribute("bus")?.Value, target?.Attribute("dev")?.Value, A("model"));
+                break;
+            case "controller":
+                (type, index, model, controller) = (A("type"), Int(el, "index"), A("model"), ReadControllerOptions(el));
+                break;
+            case "interface":
+                (type, model) = (A("type"), modelEl?.Attribute("type")?.Value);
+                break;
+            case "video":
+                (model, primary) = (modelEl?.Attribute("type")?.Value, modelEl?.Attribute("primary")?.Value == "yes" ? true : null);
+                break;
+            case "input":
+                (type, bus, model) = (A("type"), A("bus"), A("model"));
+                break;
+            case "hostdev":
+                (type, model, host) = (A("type"), A("model"), ReadHost(el));
+                break;
+            case "shmem":
+                model = modelEl?.Attribute("type")?.Value;
+                break;
+            case "filesystem":
+                // An MTP share (<driver type='mtp'>) is a USB device.
+                (type, model, bus) = (A("type"), A("model"), el.Element("driver")?.Attribute("type")?.Value == "mtp" ? "usb" : null);
+                break;
+            case "serial" or "console" or "channel" or "parallel":
+                (type, targetName) = (target?.Attribute("type")?.Value, target?.Attribute("name")?.Value);
+                break;
+            case "hub":
+                type = A("type");
+                break;
+            case "redirdev":
+                (type, bus) = (A("type"), A("bus"));
+                break;
+            case "smartcard":
+                type = A("mode");
+                break;
+            default:
+                model = A("model");
+                break;
+        }
+        return new Device
+        {
+            Id = id, Kind = tag, Address = address, Type = type, Model = model, Bus = bus, Target = targetName, Index = index,
+            Controller = controller, Host = host, Primary = primary,
         };
     }
 
