@@ -380,6 +380,18 @@ public sealed class LibvirtRulesTests
         Assert.EndsWith(message, Rejected(machine, devices));
     }
 
+    /// <summary>
+    /// Of two repeated controller indexes among many controllers, the one named is the first of the two in the list
+    /// (index 3 below), not the first to repeat (12).
+    /// </summary>
+    [Fact]
+    public void Expand_ManyControllersTwoRepeatedIndexes_NamesTheFirstInListOrder()
+    {
+        string controllers = string.Concat(Enumerable.Range(0, 20).Select(i => $"<controller type='virtio-serial' index='{i}'/>"));
+        Assert.EndsWith("Multiple 'virtio-serial' controllers with index '3'",
+            Rejected("q35", controllers + "<controller type='virtio-serial' index='12'/><controller type='virtio-serial' index='3'/>"));
+    }
+
     [Theory]
     [InlineData("<maxMemory slots='16' unit='MiB'>16384</maxMemory>", "", "At least one numa node has to be configured when enabling memory hotplug")]
     [InlineData("<cpu><numa><cell id='0' cpus='0' memory='512' unit='MiB'/></numa></cpu>",

@@ -198,9 +198,13 @@ internal sealed partial class PlanValidator
     private FixedController? FixedController(Device c)
     {
         int idx = c.Index ?? 0;
-        foreach (var f in _machine.FixedControllers)
+        var fixedControllers = _machine.FixedControllers;
+        for (int i = 0; i < fixedControllers.Count; i++)
+        {
+            var f = fixedControllers[i];
             if (f.Type == c.Type && f.Index == idx && (f.Models.Count == 0 || f.Models.Contains(c.Model ?? "default")))
                 return f;
+        }
         return null;
     }
 }

@@ -109,8 +109,12 @@ internal sealed partial class LibvirtPolicy
     /// <summary>The machine's fixed chipset place for this controller, if it has one.</summary>
     private FixedController? FixedControllerOf(WorkDevice c)
     {
-        foreach (var f in _machine.FixedControllers)
+        var fixedControllers = _machine.FixedControllers;
+        for (int i = 0; i < fixedControllers.Count; i++)
+        {
+            var f = fixedControllers[i];
             if (f.Type == c.Type && f.Index == c.Idx && (f.Models.Count == 0 || f.Models.Contains(c.Model ?? "default"))) return f;
+        }
         return null;
     }
 
@@ -171,7 +175,7 @@ internal sealed partial class LibvirtPolicy
             set.ReserveAddr(new PciAddress(0, r.Bus, r.Slot, r.Function), flags, fromConfig: true, null);
         }
 
-        var primary = Videos.FirstOrDefault();
+        var primary = OfKind("video").FirstOrDefault(static v => v.Primary == true) ?? OfKind("video").FirstOrDefault();
         if (_machine.PrimaryVideoSlot is int videoSlot && primary is not null && primary.PciFlags != ConnectFlags.None && primary.PciWanted)
         {
             if (set.SlotInUse(0, videoSlot))
@@ -221,7 +225,11 @@ internal sealed partial class LibvirtPolicy
                         if (!c.IsPciController && PassRank(c) == rank) AssignSlot(set, c);
                     break;
                 case "video":
-                    foreach (var v in Videos) AssignSlot(set, v);
+                    // Primary videos first (Videos, without its iterator).
+                    foreach (var v in OfKind("video"))
+                        if (v.Primary == true) AssignSlot(set, v);
+                    foreach (var v in OfKind("video"))
+                        if (v.Primary != true) AssignSlot(set, v);
                     break;
                 case "hostdev":
                     // libvirt's host device list starts with the host devices of <interface type='hostdev'> (read before <hostdev>).

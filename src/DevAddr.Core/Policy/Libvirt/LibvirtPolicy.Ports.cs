@@ -18,14 +18,16 @@ internal sealed partial class LibvirtPolicy
     /// </summary>
     private void AssignVirtioSerialPorts()
     {
-        var channels = _devices.Where(d => d.Kind == "channel" && d.Rule.Attach == "virtio-serial").ToList();
-        var consoles = _devices.Where(d => d.Kind == "console" && d.Type == "virtio").ToList();
+        var channels = _devices.FindAll(static d => d.Kind == "channel" && d.Rule.Attach == "virtio-serial");
+        var consoles = _devices.FindAll(static d => d.Kind == "console" && d.Type == "virtio");
         var used = new Dictionary<int, HashSet<int>>();
         HashSet<int> Used(int controller) => used.TryGetValue(controller, out var s) ? s : used[controller] = [];
         int Ports(WorkDevice c) => c.Controller?.Ports ?? c.Rule.SerialPorts ?? 31;
 
-        foreach (var d in channels.Concat(consoles))
+        // The channels, then the consoles.
+        for (int k = 0; k < channels.Count + consoles.Count; k++)
         {
+            var d = k < channels.Count ? channels[k] : consoles[k - channels.Count];
             if (d.Address is not VirtioSerialAddress { Port: > 0 } a) continue;
             var cont = FindController("virtio-serial", a.Controller)
                 ?? throw Error(ErrorCodes.AddressConflict, $"virtio serial controller {a.Controller} is missing", d, "virtio-serial-controller-exists");
@@ -59,8 +61,8 @@ internal sealed partial class LibvirtPolicy
             return port;
         }
 
-        foreach (var console in consoles.Where(c => c.Address is VirtioSerialAddress { Port: 0 }))
-            PortOn(0, console);
+        foreach (var console in consoles)
+            if (console.Address is VirtioSerialAddress { Port: 0 }) PortOn(0, console);
 
         foreach (var ch in channels)
         {
@@ -72,14 +74,12 @@ internal sealed partial class LibvirtPolicy
             }
             WorkDevice? target = null;
             int free = -1;
-            foreach (var cont in ControllersOf("virtio-serial").OrderBy(c => c.Idx))
+            // The controller of lowest index with a free port (indexes are unique).
+            foreach (var cont in ControllersOf("virtio-serial"))
             {
-                free = FreePort(cont);
-                if (free >= 0)
-                {
-                    target = cont;
-                    break;
-                }
+                if (target is not null && cont.Idx >= target.Idx) continue;
+                int port = FreePort(cont);
+                if (port >= 0) (target, free) = (cont, port);
             }
             if (target is null)
             {
@@ -100,7 +100,7 @@ internal sealed partial class LibvirtPolicy
     /// <summary>Memory DIMMs take the lowest free slot.</summary>
     private void AssignDimmSlots()
     {
-        var dimms = _devices.Where(d => d.Rule.Attach == "dimm").ToList();
+        var dimms = _devices.FindAll(static d => d.Rule.Attach == "dimm");
         var used = new HashSet<int>();
         foreach (var d in dimms)
         {
@@ -143,7 +143,8 @@ internal sealed partial class LibvirtPolicy
         }
         int RootPorts(WorkDevice c) => c.Controller?.Ports ?? c.Rule.UsbPorts ?? 0;
         // Like libvirt, controllers without ports (the ICH9 UHCI companions of an EHCI1) give no bus of their own.
-        var controllers = ControllersOf("usb").Where(c => c.Model != "none" && RootPorts(c) > 0).OrderBy(c => c.Idx).ToList();
+        var controllers = ControllersOf("usb").Where(c => c.Model != "none" && RootPorts(c) > 0).ToList();
+        if (controllers.Count > 1) controllers = [.. controllers.OrderBy(c => c.Idx)];
         // A USB2 companion (or any controller given a <master>) needs its master, the ich9-ehci1 at its index.
         bool IsMaster(WorkDevice c) => c.Rule.CompanionFunction is not null && RootPorts(c) > 0;
         var orphan = ControllersOf("usb").FirstOrDefault(c =>

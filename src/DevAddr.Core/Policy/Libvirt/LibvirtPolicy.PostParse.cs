@@ -99,7 +99,8 @@ internal sealed partial class LibvirtPolicy
             _devices.Insert(first, primaries[0]);
         }
 
-        var usbControllers = ControllersOf("usb").OrderBy(c => c.Order).ToList();
+        var usbControllers = ControllersOf("usb").ToList();
+        if (usbControllers.Count > 1) usbControllers = [.. usbControllers.OrderBy(c => c.Order)];
         if (usbControllers.Count > 1 && usbControllers.Any(c => c.Model == "none"))
             throw Error(ErrorCodes.InvalidInput, "Can't add another USB controller: USB is disabled for this domain", usbControllers[1], "usb-enabled");
         if (usbControllers.Any(c => c.Model == "none"))
@@ -117,10 +118,15 @@ internal sealed partial class LibvirtPolicy
             }
         }
 
+        var unknownModels = _rules.UnknownModels;
         foreach (var d in _devices)
         {
-            if (_rules.UnknownModels.FirstOrDefault(u => u.Kind == d.Kind && (u.Model is null || u.Model == d.Model) && (u.Bus is null || u.Bus == d.Bus)) is { } unknown)
-                throw Error(ErrorCodes.UnknownModel, unknown.Message, d, "known-model");
+            for (int i = 0; i < unknownModels.Count; i++)
+            {
+                var unknown = unknownModels[i];
+                if (unknown.Kind == d.Kind && (unknown.Model is null || unknown.Model == d.Model) && (unknown.Bus is null || unknown.Bus == d.Bus))
+                    throw Error(ErrorCodes.UnknownModel, unknown.Message, d, "known-model");
+            }
         }
 
         // Console 0 of type serial is the first serial port shown again: libvirt skips it wherever devices are walked,
@@ -334,8 +340,8 @@ internal sealed partial class LibvirtPolicy
         foreach (var t in OfKind("tpm")) t.Model ??= _machine.DefaultTpmModel;
         // libvirt drops an 'assign one' PCI address (all zero) of a device that is not there; other devices
         // without a PCI slot keep it, and it is written as <address type='pci'/>.
-        foreach (var d in _devices.Where(d => d.Kind is "memballoon" or "video" && d.Model == "none" && d.Address is PciAddress && d.PciWanted))
-            d.Address = null;
+        foreach (var d in _devices)
+            if (d.Kind is "memballoon" or "video" && d.Model == "none" && d.Address is PciAddress && d.PciWanted) d.Address = null;
     }
 
     /// <summary>The model of a controller given without one (qemuDomainControllerDefPostParse).</summary>
@@ -475,16 +481,40 @@ internal sealed partial class LibvirtPolicy
     /// virDomainDefPostParseCommon: duplicate controllers and panics, the serial console, implicit controllers
     /// and video, the primary video, and the model of SCSI controllers added on the way.
     /// </summary>
+    private void AddVirtioSerialFor(WorkDevice d) =>
+        MaybeAddController("virtio-serial", d.Address is VirtioSerialAddress v ? v.Controller : 0, null,
+            "virtio channels and consoles need a virtio-serial controller");
+
+    /// <summary>Whether two controllers other than USB ones share a type and an index.</summary>
+    private bool HasDuplicateControllerIndex()
+    {
+        var c = _controllers;
+        if (c.Count <= 16)
+        {
+            for (int i = 0; i < c.Count; i++)
+                for (int j = i + 1; j < c.Count; j++)
+                    if (c[i].Idx == c[j].Idx && c[i].Type == c[j].Type && c[i].Type != "usb") return true;
+            return false;
+        }
+        var seen = new HashSet<(string?, int)>();
+        foreach (var x in c)
+            if (x.Type != "usb" && !seen.Add((x.Type, x.Idx))) return true;
+        return false;
+    }
+
     private void PostParseCommon()
     {
         var root = _controllers.FirstOrDefault(c => c.IsPciController && c.Idx != 0 && _catalog.FindPciController(c.Model!) is { Root: true }
             && !(_machine.MultipleRoots && c.Model == _machine.PciRoot));
         if (root is not null)
             throw Error(ErrorCodes.InvalidInput, "pci-root and pcie-root controllers should have index 0", root, "pci-root-index");
-        foreach (var dup in _controllers.Where(c => c.Type != "usb").GroupBy(c => (c.Type, c.Idx)).Where(g => g.Count() > 1))
-            throw Error(ErrorCodes.InvalidInput, $"Multiple '{dup.Key.Type}' controllers with index '{dup.Key.Idx}'", dup.ElementAt(1), "controller-unique");
-        foreach (var dup in OfKind("panic").GroupBy(p => p.Model).Where(g => g.Count() > 1))
-            throw Error(ErrorCodes.InvalidInput, $"Multiple panic devices with model '{dup.Key}'", dup.ElementAt(1), "panic-unique");
+        // Grouped (to name the first duplicate in libvirt's order) only when some controller type and index repeat.
+        if (HasDuplicateControllerIndex())
+            foreach (var dup in _controllers.Where(c => c.Type != "usb").GroupBy(c => (c.Type, c.Idx)).Where(g => g.Count() > 1))
+                throw Error(ErrorCodes.InvalidInput, $"Multiple '{dup.Key.Type}' controllers with index '{dup.Key.Idx}'", dup.ElementAt(1), "controller-unique");
+        if (OfKind("panic").ElementAtOrDefault(1) is not null)
+            foreach (var dup in OfKind("panic").GroupBy(p => p.Model).Where(g => g.Count() > 1))
+                throw Error(ErrorCodes.InvalidInput, $"Multiple panic devices with model '{dup.Key}'", dup.ElementAt(1), "panic-unique");
 
         AddConsoleCompat();
         AddImplicitControllers();
@@ -557,11 +587,11 @@ internal sealed partial class LibvirtPolicy
             for (int i = 0; i <= max; i++)
                 MaybeAddController(bus, i, null, $"{bus} disks use controller {i}");
         }
-        foreach (var d in OfKind("channel").Concat(OfKind("console")).Where(d => d.Type == "virtio"))
-        {
-            int idx = d.Address is VirtioSerialAddress v ? v.Controller : 0;
-            MaybeAddController("virtio-serial", idx, null, "virtio channels and consoles need a virtio-serial controller");
-        }
+        // Virtio channels, then virtio consoles.
+        foreach (var d in OfKind("channel"))
+            if (d.Type == "virtio") AddVirtioSerialFor(d);
+        foreach (var d in OfKind("console"))
+            if (d.Type == "virtio") AddVirtioSerialFor(d);
         foreach (var card in OfKind("smartcard"))
         {
             if (card.Address is null)
@@ -593,8 +623,9 @@ internal sealed partial class LibvirtPolicy
             throw Error(ErrorCodes.Unsupported, "this QEMU binary lacks multiple smartcard support", cards.Count > 1 ? cards[1] : cards[0], "smartcard-single");
 
         var seen = new Dictionary<string, WorkDevice>(StringComparer.Ordinal);
-        foreach (var h in _devices.Where(d => d.Kind == "hostdev" && d.Host?.Address is not null))
+        foreach (var h in _devices)
         {
+            if (h.Kind != "hostdev" || h.Host?.Address is null) continue;
             string key = h.Type + "|" + h.Host!.Address;
             if (!seen.TryAdd(key, h))
                 throw Error(ErrorCodes.InvalidInput, "Hostdev already exists in the domain configuration", h, "hostdev-unique");
