@@ -52,7 +52,8 @@ public static class LibvirtExpander
     /// <summary>
     /// For every <c>inDir/*.xml</c> writes <c>outDir/NAME.xml</c> (the expanded domain XML) or
     /// <c>outDir/NAME.error</c> (the error message). Returns the number of cases processed.
-    /// Each output file is written to a temporary name first and renamed, so no partial file is left.
+    /// Each output file is written unnamed and then named (Linux), or to a temporary name and renamed, so no partial
+    /// file is left.
     /// </summary>
     public static int ExpandDirectory(string inDir, string outDir) => ExpandDirectory(inDir, outDir, null, null);
 
@@ -175,7 +176,7 @@ public static class LibvirtExpander
     }
 
     /// <summary>
-    /// Writes NAME.xml or NAME.error whole (a temporary file renamed over it) and removes the other one if an earlier
+    /// Writes NAME.xml or NAME.error whole (see <see cref="UnnamedFile"/>, or a temporary file renamed over it) and removes the other one if an earlier
     /// run left it.
     /// </summary>
     private static void WriteResult(string outDir, string name, string? xml, string? error, HashSet<string?> existing)
@@ -188,6 +189,8 @@ public static class LibvirtExpander
         string text = xml ?? (error!.TrimEnd() + "\n");
         var buffer = Buffer(Utf8.GetMaxByteCount(text.Length));
         int count = Utf8.GetBytes(text, buffer);
+        // A new file is created whole under its name; one from an earlier run is replaced through a temporary name.
+        if (!existing.Contains(file) && UnnamedFile.TryCreate(target, buffer.AsSpan(0, count))) return;
         using (var handle = File.OpenHandle(tmp, FileMode.Create, FileAccess.Write))
             RandomAccess.Write(handle, buffer.AsSpan(0, count), 0);
         File.Move(tmp, target, overwrite: true);
