@@ -175,7 +175,7 @@ internal sealed partial class LibvirtPolicy
             set.ReserveAddr(new PciAddress(0, r.Bus, r.Slot, r.Function), flags, fromConfig: true, null);
         }
 
-        var primary = OfKind("video").FirstOrDefault(static v => v.Primary == true) ?? OfKind("video").FirstOrDefault();
+        var primary = Videos.FirstOrDefault();
         if (_machine.PrimaryVideoSlot is int videoSlot && primary is not null && primary.PciFlags != ConnectFlags.None && primary.PciWanted)
         {
             if (set.SlotInUse(0, videoSlot))
@@ -225,11 +225,7 @@ internal sealed partial class LibvirtPolicy
                         if (!c.IsPciController && PassRank(c) == rank) AssignSlot(set, c);
                     break;
                 case "video":
-                    // Primary videos first (Videos, without its iterator).
-                    foreach (var v in OfKind("video"))
-                        if (v.Primary == true) AssignSlot(set, v);
-                    foreach (var v in OfKind("video"))
-                        if (v.Primary != true) AssignSlot(set, v);
+                    foreach (var v in Videos) AssignSlot(set, v);
                     break;
                 case "hostdev":
                     // libvirt's host device list starts with the host devices of <interface type='hostdev'> (read before <hostdev>).

@@ -481,27 +481,6 @@ internal sealed partial class LibvirtPolicy
     /// virDomainDefPostParseCommon: duplicate controllers and panics, the serial console, implicit controllers
     /// and video, the primary video, and the model of SCSI controllers added on the way.
     /// </summary>
-    private void AddVirtioSerialFor(WorkDevice d) =>
-        MaybeAddController("virtio-serial", d.Address is VirtioSerialAddress v ? v.Controller : 0, null,
-            "virtio channels and consoles need a virtio-serial controller");
-
-    /// <summary>Whether two controllers other than USB ones share a type and an index.</summary>
-    private bool HasDuplicateControllerIndex()
-    {
-        var c = _controllers;
-        if (c.Count <= 16)
-        {
-            for (int i = 0; i < c.Count; i++)
-                for (int j = i + 1; j < c.Count; j++)
-                    if (c[i].Idx == c[j].Idx && c[i].Type == c[j].Type && c[i].Type != "usb") return true;
-            return false;
-        }
-        var seen = new HashSet<(string?, int)>();
-        foreach (var x in c)
-            if (x.Type != "usb" && !seen.Add((x.Type, x.Idx))) return true;
-        return false;
-    }
-
     private void PostParseCommon()
     {
         var root = _controllers.FirstOrDefault(c => c.IsPciController && c.Idx != 0 && _catalog.FindPciController(c.Model!) is { Root: true }
@@ -525,6 +504,28 @@ internal sealed partial class LibvirtPolicy
         foreach (var v in videos) v.Primary = v == videos[0] && v.Model != "none" ? true : null;
 
         foreach (var c in ControllersOf("scsi")) ResolveControllerModel(c);
+    }
+
+    /// <summary>A virtio-serial controller for a virtio channel or console (the one its address names, else 0).</summary>
+    private void AddVirtioSerialFor(WorkDevice d) =>
+        MaybeAddController("virtio-serial", d.Address is VirtioSerialAddress v ? v.Controller : 0, null,
+            "virtio channels and consoles need a virtio-serial controller");
+
+    /// <summary>Whether two controllers other than USB ones share a type and an index.</summary>
+    private bool HasDuplicateControllerIndex()
+    {
+        var c = _controllers;
+        if (c.Count <= 16)
+        {
+            for (int i = 0; i < c.Count; i++)
+                for (int j = i + 1; j < c.Count; j++)
+                    if (c[i].Idx == c[j].Idx && c[i].Type == c[j].Type && c[i].Type != "usb") return true;
+            return false;
+        }
+        var seen = new HashSet<(string?, int)>();
+        foreach (var x in c)
+            if (x.Type != "usb" && !seen.Add((x.Type, x.Idx))) return true;
+        return false;
     }
 
     /// <summary>
