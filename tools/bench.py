@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""tools/bench.py [--devaddr PATH] [--native PATH] [--runs N] [--quick] [--markdown FILE]
+"""tools/bench.py [--devaddr PATH] [--native PATH] [--runs N] [--quick] [--markdown FILE] [--settle S] [--quiet-fs US]
 
 Measures DevAddr's performance figures in one run, on this machine, and prints them as one table with the target
 and, against libvirt, the ratio. Every timing is a whole process (start-up, reading, planning, writing every
@@ -20,6 +20,14 @@ output file), wall time, the best of --runs (default 3) runs unless the row says
 --devaddr  the devaddr to measure (default: the managed Release build, src/DevAddr.Cli/bin/Release/net10.0/devaddr,
            built first); --native adds a second devaddr (e.g. the NativeAOT binary, tools/publish-native.sh) as its
            own column. --quick: 1 run, 10,000-guest default fleet. --markdown writes the table to FILE too.
+
+The file system's state is measured too, because it can cost more than the planning: on ext4 without a journal,
+for a few minutes after thousands of files were deleted (another run's clean-up, for example), creating each new
+file scans past every recently deleted inode of its block group (the kernel's recently_deleted check). Before the
+900-guest runs a probe creates 300 files of 3 KB in a fresh directory beside the outputs; while it takes more than
+--quiet-fs microseconds a file (default 40; about 18 on the development machine in its quiet state), the script
+waits and probes again every 15 s, for up to --settle seconds (default 400; 0: do not wait). The probe's figures
+before and after the 900-guest runs are printed under the table, so a run in the slow state says so.
 """
 import argparse
 import itertools
@@ -58,6 +66,34 @@ def run(cmd, cwd=None, check=True):
     return wall, peak, p
 
 
+def fs_probe(parent, count=300):
+    """Microseconds to create, write (3 KB) and close one new file in a fresh directory under parent."""
+    d = tempfile.mkdtemp(prefix="fs-probe.", dir=parent)
+    data = b"x" * 3072
+    os.sync()
+    start = time.perf_counter()
+    for i in range(count):
+        fd = os.open(os.path.join(d, f"{i}.xml"), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+    return (time.perf_counter() - start) / count * 1e6
+
+
+def settle_fs(parent, quiet_us, max_wait):
+    """Probes the file system until a new file costs at most quiet_us or max_wait seconds have passed: (last probe, seconds waited)."""
+    waited = 0
+    us = fs_probe(parent)
+    while us > quiet_us and waited < max_wait:
+        print(f"bench: creating a file takes {us:.0f} us (quiet: <= {quiet_us:.0f}); waiting for the file system "
+              f"({waited} of at most {max_wait} s)", file=sys.stderr)
+        time.sleep(15)
+        waited += 15
+        us = fs_probe(parent)
+    return us, waited
+
+
 def disk_name(i):
     """libvirt's disk target name of index i: sda..sdz, sdaa, ..."""
     letters = ""
@@ -79,6 +115,8 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--markdown")
+    ap.add_argument("--settle", type=int, default=400)
+    ap.add_argument("--quiet-fs", type=float, default=40.0)
     a = ap.parse_args()
     runs = 1 if a.quick else max(1, a.runs)
 
@@ -89,6 +127,7 @@ def main():
     tools = [("devaddr", a.devaddr)] + ([("devaddr native", a.native)] if a.native else [])
     work = tempfile.mkdtemp(prefix="devaddr-bench.")
     rows = []  # (figure, target, {tool: text}, ratio text)
+    fs_state = None
 
     def add(figure, target, values, ratio=""):
         rows.append((figure, target, values, ratio))
@@ -131,10 +170,15 @@ def main():
         outs = itertools.count()
         fresh = lambda: os.path.join(work, f"out-{next(outs)}")
         full, single = {}, {}
+        before, waited = settle_fs(work, a.quiet_fs, a.settle)
         for name, exe in tools:
             run([exe, "libvirt", "expand", "--libvirt", "9.0", corpus, fresh()])  # warm-up (disk cache)
             full[name] = min(run([exe, "libvirt", "expand", "--libvirt", "9.0", corpus, fresh()])[0] for _ in range(runs))
             single[name] = min(run([exe, "libvirt", "expand", "--libvirt", "9.0", one, fresh()])[0] for _ in range(runs))
+        after = fs_probe(work)
+        state = "quiet" if max(before, after) <= a.quiet_fs else "SLOW: file creation, not planning, dominates the marginal figure"
+        fs_state = (f"File system probe (one new 3 KB file, {a.quiet_fs:.0f} us or less is quiet): {before:.0f} us before the "
+                    f"{n}-guest devaddr runs{f' (after waiting {waited} s)' if waited else ''}, {after:.0f} us after them: {state}.")
         libvirt = None
         expand = os.path.join(ROOT, "tools/oracle/libvirt-expand")
         if subprocess.run(["/usr/bin/python3", "-c", "import libvirt"], stderr=subprocess.DEVNULL).returncode == 0:
@@ -218,6 +262,9 @@ def main():
     load = os.getloadavg()
     lines.append("")
     lines.append(f"{os.cpu_count()} cores, load {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min) when the run ended.")
+    if fs_state:
+        lines.append("")
+        lines.append(fs_state)
     table = "\n".join(lines)
     print(table)
     if a.markdown:
