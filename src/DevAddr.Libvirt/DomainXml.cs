@@ -51,26 +51,26 @@ public sealed class DomainXml
         if (root is null || root.Name.LocalName != "domain")
             throw new DomainXmlException("XML error: the root element must be <domain>");
 
-        var type = root.Element("os")?.Element("type");
-        string arch = type?.Attribute("arch")?.Value ?? "x86_64";
-        string machine = type?.Attribute("machine")?.Value ?? arch switch
+        var type = root.Element(XmlNames.Os)?.Element(XmlNames.Type);
+        string arch = type?.Attribute(XmlNames.Arch)?.Value ?? "x86_64";
+        string machine = type?.Attribute(XmlNames.Machine)?.Value ?? arch switch
         {
             "aarch64" or "armv7l" or "riscv64" => "virt",
             "ppc64" or "ppc64le" => "pseries",
             "s390x" => "s390-ccw-virtio",
             _ => "pc",
         };
-        var cells = root.Element("cpu")?.Element("numa")?.Elements("cell").ToList() ?? [];
+        var cells = root.Element(XmlNames.Cpu)?.Element(XmlNames.Numa)?.Elements(XmlNames.Cell).ToList() ?? [];
         int numa = cells.Count;
         // Shared memory: the memory backing's access mode, overridden per NUMA cell by memAccess.
-        bool sharedBacking = root.Element("memoryBacking")?.Element("access")?.Attribute("mode")?.Value == "shared";
+        bool sharedBacking = root.Element(XmlNames.MemoryBacking)?.Element(XmlNames.Access)?.Attribute(XmlNames.Mode)?.Value == "shared";
         bool shared = cells.Count == 0 ? sharedBacking
-            : cells.All(c => (c.Attribute("memAccess")?.Value ?? (sharedBacking ? "shared" : null)) == "shared");
-        int? slots = Int(root.Element("maxMemory"), "slots");
+            : cells.All(c => (c.Attribute(XmlNames.MemAccess)?.Value ?? (sharedBacking ? "shared" : null)) == "shared");
+        int? slots = Int(root.Element(XmlNames.MaxMemory), "slots");
 
         var devices = new List<Device>();
         var elements = new Dictionary<string, XElement>(StringComparer.Ordinal);
-        var devicesEl = root.Element("devices");
+        var devicesEl = root.Element(XmlNames.Devices);
         var known = LibvirtXmlFacts.Default.KnownDeviceElements;
         int position = 0;
         foreach (var el in devicesEl?.Elements() ?? [])
@@ -96,19 +96,51 @@ public sealed class DomainXml
             Machine = new MachineSpec(arch, machine),
             NumaNodes = numa,
             SharedMemory = shared,
-            Vcpus = root.Element("vcpu") is { } vcpu ? ParseInt(vcpu.Value, "vcpu") : 0,
+            Vcpus = root.Element(XmlNames.Vcpu) is { } vcpu ? ParseInt(vcpu.Value, "vcpu") : 0,
             MemorySlots = slots,
             Devices = devices,
         };
         return new DomainXml(doc, request, elements);
     }
 
-    private static readonly XmlReaderSettings s_readerSettings = new()
+    /// <summary>
+    /// A thread's reader settings, with the name table its documents share: each element and attribute name is then
+    /// one string for every document the thread reads, and its <see cref="XName"/> is found by reference. The table is
+    /// replaced after <see cref="NameTableChars"/> characters of documents, so what it keeps stays bounded.
+    /// </summary>
+    [ThreadStatic] private static ReaderState? t_reader;
+
+    private const long NameTableChars = 16L << 20;
+
+    private sealed class ReaderState
     {
-        DtdProcessing = DtdProcessing.Prohibit,
-        XmlResolver = null,
-        MaxCharactersInDocument = 64L << 20,
-    };
+        public readonly XmlReaderSettings Settings = new()
+        {
+            DtdProcessing = DtdProcessing.Prohibit,
+            XmlResolver = null,
+            MaxCharactersInDocument = 64L << 20,
+            NameTable = new NameTable(),
+        };
+
+        /// <summary>Unprefixed names (elements, and attributes without a namespace) by their name table string.</summary>
+        public readonly Dictionary<string, XName> Names = new(ReferenceEqualityComparer.Instance);
+
+        public long Chars;
+
+        public XName Name(string localName)
+        {
+            if (!Names.TryGetValue(localName, out var name)) Names.Add(localName, name = XNamespace.None.GetName(localName));
+            return name;
+        }
+    }
+
+    private static ReaderState Reader(int chars)
+    {
+        var state = t_reader;
+        if (state is null || state.Chars > NameTableChars) t_reader = state = new ReaderState();
+        state.Chars += chars;
+        return state;
+    }
 
     /// <summary>
     /// Reads the document in one pass, refusing nesting deeper than <see cref="MaxDepth"/> as it goes (a deeply nested
@@ -117,7 +149,8 @@ public sealed class DomainXml
     /// </summary>
     private static XDocument Load(string text)
     {
-        using var reader = XmlReader.Create(new StringReader(text), s_readerSettings);
+        var state = Reader(text.Length);
+        using var reader = XmlReader.Create(new StringReader(text), state.Settings);
         var doc = new XDocument();
         XContainer current = doc;
         // Whether the open element has had white space only so far: it is then written empty (<a/>), while <a></a>
@@ -131,13 +164,13 @@ public sealed class DomainXml
                 {
                     if (reader.Depth > MaxDepth)
                         throw new DomainXmlException($"XML error: the document nests deeper than {MaxDepth} elements (line {((IXmlLineInfo)reader).LineNumber})");
-                    var e = new XElement(reader.NamespaceURI.Length == 0 ? XNamespace.None.GetName(reader.LocalName) : XName.Get(reader.LocalName, reader.NamespaceURI));
+                    var e = new XElement(reader.NamespaceURI.Length == 0 ? state.Name(reader.LocalName) : XName.Get(reader.LocalName, reader.NamespaceURI));
                     if (reader.MoveToFirstAttribute())
                     {
                         do
                         {
                             // As XDocument.Load names them: an unprefixed attribute (xmlns too) has no namespace.
-                            var name = reader.Prefix.Length == 0 ? XNamespace.None.GetName(reader.LocalName) : XName.Get(reader.LocalName, reader.NamespaceURI);
+                            var name = reader.Prefix.Length == 0 ? state.Name(reader.LocalName) : XName.Get(reader.LocalName, reader.NamespaceURI);
                             e.Add(new XAttribute(name, reader.Value));
                         }
                         while (reader.MoveToNextAttribute());
@@ -181,10 +214,10 @@ public sealed class DomainXml
     private static Device ReadDevice(XElement el, string id)
     {
         string tag = el.Name.LocalName;
-        string? A(string name) => el.Attribute(name)?.Value;
-        var target = el.Element("target");
-        var modelEl = el.Element("model");
-        var address = ReadAddress(el.Element("address"), id);
+        string? A(XName name) => el.Attribute(name)?.Value;
+        var target = el.Element(XmlNames.Target);
+        var modelEl = el.Element(XmlNames.Model);
+        var address = ReadAddress(el.Element(XmlNames.Address), id);
         // The fields each kind reads (one device built: a plan reads every device of every guest).
         string? type = null, model = null, bus = null, targetName = null;
         int? index = null;
@@ -194,44 +227,44 @@ public sealed class DomainXml
         switch (tag)
         {
             case "disk":
-                (type, bus, targetName, model) = (A("device") ?? "disk", target?.Attribute("bus")?.Value, target?.Attribute("dev")?.Value, A("model"));
+                (type, bus, targetName, model) = (A(XmlNames.Device) ?? "disk", target?.Attribute(XmlNames.Bus)?.Value, target?.Attribute(XmlNames.Dev)?.Value, A(XmlNames.Model));
                 break;
             case "controller":
-                (type, index, model, controller) = (A("type"), Int(el, "index"), A("model"), ReadControllerOptions(el));
+                (type, index, model, controller) = (A(XmlNames.Type), Int(el, XmlNames.Index), A(XmlNames.Model), ReadControllerOptions(el));
                 break;
             case "interface":
-                (type, model) = (A("type"), modelEl?.Attribute("type")?.Value);
+                (type, model) = (A(XmlNames.Type), modelEl?.Attribute(XmlNames.Type)?.Value);
                 break;
             case "video":
-                (model, primary) = (modelEl?.Attribute("type")?.Value, modelEl?.Attribute("primary")?.Value == "yes" ? true : null);
+                (model, primary) = (modelEl?.Attribute(XmlNames.Type)?.Value, modelEl?.Attribute(XmlNames.Primary)?.Value == "yes" ? true : null);
                 break;
             case "input":
-                (type, bus, model) = (A("type"), A("bus"), A("model"));
+                (type, bus, model) = (A(XmlNames.Type), A(XmlNames.Bus), A(XmlNames.Model));
                 break;
             case "hostdev":
-                (type, model, host) = (A("type"), A("model"), ReadHost(el));
+                (type, model, host) = (A(XmlNames.Type), A(XmlNames.Model), ReadHost(el));
                 break;
             case "shmem":
-                model = modelEl?.Attribute("type")?.Value;
+                model = modelEl?.Attribute(XmlNames.Type)?.Value;
                 break;
             case "filesystem":
                 // An MTP share (<driver type='mtp'>) is a USB device.
-                (type, model, bus) = (A("type"), A("model"), el.Element("driver")?.Attribute("type")?.Value == "mtp" ? "usb" : null);
+                (type, model, bus) = (A(XmlNames.Type), A(XmlNames.Model), el.Element(XmlNames.Driver)?.Attribute(XmlNames.Type)?.Value == "mtp" ? "usb" : null);
                 break;
             case "serial" or "console" or "channel" or "parallel":
-                (type, targetName) = (target?.Attribute("type")?.Value, target?.Attribute("name")?.Value);
+                (type, targetName) = (target?.Attribute(XmlNames.Type)?.Value, target?.Attribute(XmlNames.Name)?.Value);
                 break;
             case "hub":
-                type = A("type");
+                type = A(XmlNames.Type);
                 break;
             case "redirdev":
-                (type, bus) = (A("type"), A("bus"));
+                (type, bus) = (A(XmlNames.Type), A(XmlNames.Bus));
                 break;
             case "smartcard":
-                type = A("mode");
+                type = A(XmlNames.Mode);
                 break;
             default:
-                model = A("model");
+                model = A(XmlNames.Model);
                 break;
         }
         return new Device
@@ -243,21 +276,21 @@ public sealed class DomainXml
 
     private static ControllerOptions? ReadControllerOptions(XElement el)
     {
-        var t = el.Element("target");
+        var t = el.Element(XmlNames.Target);
         var o = new ControllerOptions
         {
-            Ports = Int(el, "ports"),
-            Vectors = Int(el, "vectors"),
-            Chassis = Int(t, "chassis"),
-            Port = Int(t, "port"),
-            ChassisNr = Int(t, "chassisNr"),
-            BusNr = Int(t, "busNr"),
-            NumaNode = t?.Element("node") is { } n ? ParseInt(n.Value, "node") : null,
-            TargetIndex = Int(t, "index"),
-            Hotplug = t?.Attribute("hotplug")?.Value switch { "on" => true, "off" => false, _ => null },
-            ModelName = el.Element("model")?.Attribute("name")?.Value,
-            MasterStartPort = Int(el.Element("master"), "startport"),
-            PciHole64 = el.Element("pcihole64") is { } hole ? PciHole64Bytes(hole) : null,
+            Ports = Int(el, XmlNames.Ports),
+            Vectors = Int(el, XmlNames.Vectors),
+            Chassis = Int(t, XmlNames.Chassis),
+            Port = Int(t, XmlNames.Port),
+            ChassisNr = Int(t, XmlNames.ChassisNr),
+            BusNr = Int(t, XmlNames.BusNr),
+            NumaNode = t?.Element(XmlNames.Node) is { } n ? ParseInt(n.Value, "node") : null,
+            TargetIndex = Int(t, XmlNames.Index),
+            Hotplug = t?.Attribute(XmlNames.Hotplug)?.Value switch { "on" => true, "off" => false, _ => null },
+            ModelName = el.Element(XmlNames.Model)?.Attribute(XmlNames.Name)?.Value,
+            MasterStartPort = Int(el.Element(XmlNames.Master), "startport"),
+            PciHole64 = el.Element(XmlNames.Pcihole64) is { } hole ? PciHole64Bytes(hole) : null,
         };
         return o == new ControllerOptions() ? null : o;
     }
@@ -265,7 +298,7 @@ public sealed class DomainXml
     /// <summary>The size of a <c>&lt;pcihole64&gt;</c> in bytes (libvirt's unit attribute, KiB when absent).</summary>
     private static long PciHole64Bytes(XElement hole)
     {
-        long unit = (hole.Attribute("unit")?.Value ?? "KiB") switch
+        long unit = (hole.Attribute(XmlNames.Unit)?.Value ?? "KiB") switch
         {
             "b" or "bytes" => 1,
             "KiB" or "k" or "K" => 1L << 10,
@@ -281,20 +314,20 @@ public sealed class DomainXml
 
     private static HostDevice? ReadHost(XElement el)
     {
-        var src = el.Element("source");
+        var src = el.Element(XmlNames.Source);
         if (src is null) return null;
-        string? type = el.Attribute("type")?.Value;
+        string? type = el.Attribute(XmlNames.Type)?.Value;
         string? address = type switch
         {
-            "pci" when src.Element("address") is { } a =>
-                string.Create(CultureInfo.InvariantCulture, $"{ParseInt(a.Attribute("domain")?.Value ?? "0", "domain"):x4}:{ParseInt(a.Attribute("bus")?.Value ?? "0", "bus"):x2}:{ParseInt(a.Attribute("slot")?.Value ?? "0", "slot"):x2}.{ParseInt(a.Attribute("function")?.Value ?? "0", "function"):x}"),
-            "usb" => $"{src.Element("vendor")?.Attribute("id")?.Value}:{src.Element("product")?.Attribute("id")?.Value}:{src.Element("address")?.Attribute("bus")?.Value}:{src.Element("address")?.Attribute("device")?.Value}",
+            "pci" when src.Element(XmlNames.Address) is { } a =>
+                string.Create(CultureInfo.InvariantCulture, $"{ParseInt(a.Attribute(XmlNames.Domain)?.Value ?? "0", "domain"):x4}:{ParseInt(a.Attribute(XmlNames.Bus)?.Value ?? "0", "bus"):x2}:{ParseInt(a.Attribute(XmlNames.Slot)?.Value ?? "0", "slot"):x2}.{ParseInt(a.Attribute(XmlNames.Function)?.Value ?? "0", "function"):x}"),
+            "usb" => $"{src.Element(XmlNames.Vendor)?.Attribute(XmlNames.Id)?.Value}:{src.Element(XmlNames.Product)?.Attribute(XmlNames.Id)?.Value}:{src.Element(XmlNames.Address)?.Attribute(XmlNames.Bus)?.Value}:{src.Element(XmlNames.Address)?.Attribute(XmlNames.Device)?.Value}",
             // libvirt tells SCSI host devices apart by adapter and address, iSCSI ones by target name and host.
-            "scsi" when src.Attribute("protocol")?.Value is string protocol =>
-                $"{protocol}:{src.Attribute("name")?.Value}@{src.Element("host")?.Attribute("name")?.Value}",
-            "scsi" => $"{src.Element("adapter")?.Attribute("name")?.Value}:{src.Element("address")?.Attribute("bus")?.Value}:{src.Element("address")?.Attribute("target")?.Value}:{src.Element("address")?.Attribute("unit")?.Value}",
-            "scsi_host" => src.Attribute("wwpn")?.Value,
-            "mdev" => src.Element("address")?.Attribute("uuid")?.Value,
+            "scsi" when src.Attribute(XmlNames.Protocol)?.Value is string protocol =>
+                $"{protocol}:{src.Attribute(XmlNames.Name)?.Value}@{src.Element(XmlNames.Host)?.Attribute(XmlNames.Name)?.Value}",
+            "scsi" => $"{src.Element(XmlNames.Adapter)?.Attribute(XmlNames.Name)?.Value}:{src.Element(XmlNames.Address)?.Attribute(XmlNames.Bus)?.Value}:{src.Element(XmlNames.Address)?.Attribute(XmlNames.Target)?.Value}:{src.Element(XmlNames.Address)?.Attribute(XmlNames.Unit)?.Value}",
+            "scsi_host" => src.Attribute(XmlNames.Wwpn)?.Value,
+            "mdev" => src.Element(XmlNames.Address)?.Attribute(XmlNames.Uuid)?.Value,
             _ => null,
         };
         return address is null ? null : new HostDevice { Address = address };
@@ -303,20 +336,20 @@ public sealed class DomainXml
     internal static DeviceAddress? ReadAddress(XElement? a, string id)
     {
         if (a is null) return null;
-        string type = a.Attribute("type")?.Value ?? "";
-        int N(string name) => ParseInt(a.Attribute(name)?.Value ?? "0", name, id);
+        string type = a.Attribute(XmlNames.Type)?.Value ?? "";
+        int N(XName name) => ParseInt(a.Attribute(name)?.Value ?? "0", name.LocalName, id);
         return type switch
         {
-            "pci" => new PciAddress(N("domain"), N("bus"), N("slot"), N("function"),
-                a.Attribute("multifunction")?.Value switch { "on" => true, "off" => false, _ => null }) { Zpci = ReadZpci(a.Element("zpci")) },
-            "spapr-vio" => new SpaprVioAddress(UInt(a, "reg", 16, uint.MaxValue + 1L)),
-            "ccw" => new CcwAddress((int?)UInt(a, "cssid", 0), (int?)UInt(a, "ssid", 0), (int?)UInt(a, "devno", 0)),
+            "pci" => new PciAddress(N(XmlNames.Domain), N(XmlNames.Bus), N(XmlNames.Slot), N(XmlNames.Function),
+                a.Attribute(XmlNames.Multifunction)?.Value switch { "on" => true, "off" => false, _ => null }) { Zpci = ReadZpci(a.Element(XmlNames.Zpci)) },
+            "spapr-vio" => new SpaprVioAddress(UInt(a, XmlNames.Reg, 16, uint.MaxValue + 1L)),
+            "ccw" => new CcwAddress((int?)UInt(a, XmlNames.Cssid, 0), (int?)UInt(a, XmlNames.Ssid, 0), (int?)UInt(a, XmlNames.Devno, 0)),
             "virtio-mmio" => new VirtioMmioAddress(),
-            "drive" => new DriveAddress(N("controller"), N("bus"), N("target"), N("unit")),
-            "usb" => new UsbAddress(N("bus"), a.Attribute("port")?.Value ?? ""),
-            "virtio-serial" => new VirtioSerialAddress(N("controller"), N("bus"), N("port")),
-            "ccid" => new CcidAddress(N("controller"), N("slot")),
-            "dimm" => new DimmAddress(N("slot"), a.Attribute("base")?.Value),
+            "drive" => new DriveAddress(N(XmlNames.Controller), N(XmlNames.Bus), N(XmlNames.Target), N(XmlNames.Unit)),
+            "usb" => new UsbAddress(N(XmlNames.Bus), a.Attribute(XmlNames.Port)?.Value ?? ""),
+            "virtio-serial" => new VirtioSerialAddress(N(XmlNames.Controller), N(XmlNames.Bus), N(XmlNames.Port)),
+            "ccid" => new CcidAddress(N(XmlNames.Controller), N(XmlNames.Slot)),
+            "dimm" => new DimmAddress(N(XmlNames.Slot), a.Attribute(XmlNames.Base)?.Value),
             // Like libvirt, only attributes without a namespace count (a:iobase and iobase are not the same attribute).
             _ => new OtherAddress(type, a.Attributes().Where(x => !x.IsNamespaceDeclaration && x.Name.Namespace == XNamespace.None && x.Name.LocalName != "type")
                 .ToDictionary(x => x.Name.LocalName, x => x.Value, StringComparer.Ordinal)),
@@ -325,13 +358,13 @@ public sealed class DomainXml
 
     /// <summary>The zPCI ids of a PCI address (&lt;zpci uid fid/&gt;), each parsed like libvirt (0x hex, 0 octal, decimal), or null.</summary>
     private static ZpciIds? ReadZpci(XElement? zpci) =>
-        zpci is null ? null : new ZpciIds((int?)UInt(zpci, "uid", 0), UInt(zpci, "fid", 0));
+        zpci is null ? null : new ZpciIds((int?)UInt(zpci, XmlNames.Uid, 0), UInt(zpci, XmlNames.Fid, 0));
 
     /// <summary>
     /// An unsigned attribute as libvirt's virXMLPropUInt reads it: in <paramref name="radix"/> (0: 0x hex, a leading 0
     /// octal, else decimal; 16: hex with an optional 0x), below <paramref name="limit"/> (default: 32 bits); null when absent.
     /// </summary>
-    internal static long? UInt(XElement el, string attr, int radix, long limit = uint.MaxValue + 1L)
+    internal static long? UInt(XElement el, XName attr, int radix, long limit = uint.MaxValue + 1L)
     {
         if (el.Attribute(attr)?.Value is not string text) return null;
         string t = text.Trim();
@@ -359,12 +392,12 @@ public sealed class DomainXml
             v = (v * b) + digit;
         }
         if (!ok || v >= limit)
-            throw new DomainXmlException($"XML error: Invalid value for attribute '{attr}' in element '{el.Name.LocalName}': '{text}'. Expected non-negative integer value");
+            throw new DomainXmlException($"XML error: Invalid value for attribute '{attr.LocalName}' in element '{el.Name.LocalName}': '{text}'. Expected non-negative integer value");
         return v;
     }
 
-    private static int? Int(XElement? el, string attr) =>
-        el?.Attribute(attr)?.Value is string v ? ParseInt(v, attr) : null;
+    private static int? Int(XElement? el, XName attr) =>
+        el?.Attribute(attr)?.Value is string v ? ParseInt(v, attr.LocalName) : null;
 
     /// <summary>A number as libvirt reads it (decimal or 0x hex) rendered in decimal, or the text itself.</summary>
     internal static string ParseIntOrText(string text)

@@ -16,7 +16,7 @@ internal static class DomainXmlChecks
     /// <summary>Checks of the devices alone (also right for a device XML to hot-plug).</summary>
     public static void CheckDevices(XElement root)
     {
-        var devices = root.Element("devices")?.Elements().ToList() ?? [];
+        var devices = root.Element(XmlNames.Devices)?.Elements().ToList() ?? [];
         CheckDiskTargets(devices);
         CheckIsaSerials(devices);
         CheckVideos(devices);
@@ -25,43 +25,43 @@ internal static class DomainXmlChecks
     /// <summary>Checks of a whole domain definition (libvirt's define), as the libvirt release of <paramref name="rules"/> makes them.</summary>
     public static void CheckDomain(XElement root, Core.Catalog.LibvirtRules rules)
     {
-        var devices = root.Element("devices")?.Elements().ToList() ?? [];
+        var devices = root.Element(XmlNames.Devices)?.Elements().ToList() ?? [];
 
         // Memory hotplug (<maxMemory> with slots) needs guest NUMA cells, and memory devices need memory hotplug.
-        if (rules.MaxMemoryNeedsSlots && root.Element("maxMemory") is { } max && Size(max, "slots") == 0)
+        if (rules.MaxMemoryNeedsSlots && root.Element(XmlNames.MaxMemory) is { } max && Size(max, XmlNames.Slots) == 0)
             throw new DomainXmlException("XML error: both maximum memory size and memory slot count must be specified");
-        bool hotplug = root.Element("maxMemory") is { } maxMemory && (Size(maxMemory, "slots") > 0 || !rules.MaxMemoryNeedsSlots);
-        string? arch = root.Element("os")?.Element("type")?.Attribute("arch")?.Value;
+        bool hotplug = root.Element(XmlNames.MaxMemory) is { } maxMemory && (Size(maxMemory, XmlNames.Slots) > 0 || !rules.MaxMemoryNeedsSlots);
+        string? arch = root.Element(XmlNames.Os)?.Element(XmlNames.Type)?.Attribute(XmlNames.Arch)?.Value;
         // ppc64 guests get memory hotplug without NUMA cells (QEMU enables one node there).
         // (Later releases add NUMA cell 0 instead.)
-        if (hotplug && rules.MemoryHotplugNeedsNuma && arch is not ("ppc64" or "ppc64le") && root.Element("cpu")?.Element("numa")?.Elements("cell").Any() != true)
+        if (hotplug && rules.MemoryHotplugNeedsNuma && arch is not ("ppc64" or "ppc64le") && root.Element(XmlNames.Cpu)?.Element(XmlNames.Numa)?.Elements(XmlNames.Cell).Any() != true)
             throw new DomainXmlException("unsupported configuration: At least one numa node has to be configured when enabling memory hotplug");
         if (!hotplug && devices.Any(d => d.Name.LocalName == "memory"))
             throw new DomainXmlException("unsupported configuration: cannot use/hotplug a memory device when domain 'maxMemory' is not defined");
 
-        bool acpi = root.Element("features")?.Element("acpi") is not null;
-        var os = root.Element("os");
-        bool uefi = os?.Attribute("firmware")?.Value == "efi" || os?.Element("loader")?.Attribute("type")?.Value == "pflash";
+        bool acpi = root.Element(XmlNames.Features)?.Element(XmlNames.Acpi) is not null;
+        var os = root.Element(XmlNames.Os);
+        bool uefi = os?.Attribute(XmlNames.Firmware)?.Value == "efi" || os?.Element(XmlNames.Loader)?.Attribute(XmlNames.Type)?.Value == "pflash";
         if (acpi && arch == "aarch64" && !uefi)
             throw new DomainXmlException("unsupported configuration: ACPI requires UEFI on this architecture");
-        if (!acpi && devices.Any(d => d.Name.LocalName == "iommu" && d.Attribute("model")?.Value == "virtio"))
+        if (!acpi && devices.Any(d => d.Name.LocalName == "iommu" && d.Attribute(XmlNames.Model)?.Value == "virtio"))
             throw new DomainXmlException("unsupported configuration: IOMMU device: 'virtio' requires ACPI");
 
         if (rules.MultipleWatchdogs)
         {
             // Several watchdogs, but one action for all (qemuValidateDomainDefWatchdogs).
-            var actions = devices.Where(d => d.Name.LocalName == "watchdog").Select(w => w.Attribute("action")?.Value ?? "reset").Distinct().Count();
+            var actions = devices.Where(d => d.Name.LocalName == "watchdog").Select(w => w.Attribute(XmlNames.Action)?.Value ?? "reset").Distinct().Count();
             if (actions > 1)
                 throw new DomainXmlException("unsupported configuration: watchdogs with different actions are not supported with this QEMU binary");
         }
         if (!rules.DroppedDeviceKinds.Contains("crypto") &&
-            devices.FirstOrDefault(d => d.Name.LocalName == "crypto" && d.Element("backend")?.Attribute("model")?.Value is string b && b != "builtin") is { } crypto)
-            throw new DomainXmlException($"unsupported configuration: crypto backend {crypto.Element("backend")!.Attribute("model")!.Value} is not supported");
-        if (rules.UsbDiskNeedsSource && devices.Any(d => d.Name.LocalName == "disk" && d.Element("target")?.Attribute("bus")?.Value == "usb" && d.Element("source") is null))
+            devices.FirstOrDefault(d => d.Name.LocalName == "crypto" && d.Element(XmlNames.Backend)?.Attribute(XmlNames.Model)?.Value is string b && b != "builtin") is { } crypto)
+            throw new DomainXmlException($"unsupported configuration: crypto backend {crypto.Element(XmlNames.Backend)!.Attribute(XmlNames.Model)!.Value} is not supported");
+        if (rules.UsbDiskNeedsSource && devices.Any(d => d.Name.LocalName == "disk" && d.Element(XmlNames.Target)?.Attribute(XmlNames.Bus)?.Value == "usb" && d.Element(XmlNames.Source) is null))
             throw new DomainXmlException("unsupported configuration: 'usb' disk must not be empty");
 
-        bool spice = devices.Any(d => d.Name.LocalName == "graphics" && d.Attribute("type")?.Value == "spice");
-        if (!spice && devices.Any(d => d.Name.LocalName is "channel" or "smartcard" or "redirdev" && d.Attribute("type")?.Value == "spicevmc"))
+        bool spice = devices.Any(d => d.Name.LocalName == "graphics" && d.Attribute(XmlNames.Type)?.Value == "spice");
+        if (!spice && devices.Any(d => d.Name.LocalName is "channel" or "smartcard" or "redirdev" && d.Attribute(XmlNames.Type)?.Value == "spicevmc"))
             throw new DomainXmlException("unsupported configuration: chardev 'spicevmc' not supported without spice graphics");
     }
 
@@ -71,7 +71,7 @@ internal static class DomainXmlChecks
         var seen = new Dictionary<string, XElement>(StringComparer.Ordinal);
         foreach (var disk in devices.Where(d => d.Name.LocalName == "disk"))
         {
-            if (disk.Element("target")?.Attribute("dev")?.Value is not string dev) continue;
+            if (disk.Element(XmlNames.Target)?.Attribute(XmlNames.Dev)?.Value is not string dev) continue;
             if (seen.TryGetValue(dev, out var first))
                 throw new DomainXmlException($"XML error: target '{dev}' duplicated for disk sources '{Source(first)}' and '{Source(disk)}'");
             seen[dev] = disk;
@@ -79,8 +79,8 @@ internal static class DomainXmlChecks
 
         static string Source(XElement disk)
         {
-            var s = disk.Element("source");
-            return s?.Attribute("file")?.Value ?? s?.Attribute("dev")?.Value ?? s?.Attribute("dir")?.Value ?? s?.Attribute("name")?.Value ?? "<null>";
+            var s = disk.Element(XmlNames.Source);
+            return s?.Attribute(XmlNames.File)?.Value ?? s?.Attribute(XmlNames.Dev)?.Value ?? s?.Attribute(XmlNames.Dir)?.Value ?? s?.Attribute(XmlNames.Name)?.Value ?? "<null>";
         }
     }
 
@@ -89,9 +89,9 @@ internal static class DomainXmlChecks
     {
         var used = new HashSet<int>();
         int count = 0;
-        foreach (var target in devices.Where(d => d.Name.LocalName == "serial").Select(d => d.Element("target")))
+        foreach (var target in devices.Where(d => d.Name.LocalName == "serial").Select(d => d.Element(XmlNames.Target)))
         {
-            if (target?.Attribute("type")?.Value != "isa-serial") continue;
+            if (target?.Attribute(XmlNames.Type)?.Value != "isa-serial") continue;
             int port = CharPort(target);
             if (count++ >= MaxIsaSerialPorts || port >= MaxIsaSerialPorts)
                 throw new DomainXmlException($"internal error: Maximum supported number of ISA serial ports is '{MaxIsaSerialPorts}'");
@@ -103,11 +103,11 @@ internal static class DomainXmlChecks
     /// <summary>Video memory sizes and heads (virDomainVideoDefValidate, qemuValidateDomainDeviceDefVideo).</summary>
     private static void CheckVideos(List<XElement> devices)
     {
-        foreach (var model in devices.Where(d => d.Name.LocalName == "video").Select(v => v.Element("model")))
+        foreach (var model in devices.Where(d => d.Name.LocalName == "video").Select(v => v.Element(XmlNames.Model)))
         {
-            string? type = model?.Attribute("type")?.Value;
+            string? type = model?.Attribute(XmlNames.Type)?.Value;
             if (model is null || type == "none") continue;
-            long ram = Size(model, "ram"), vram = Size(model, "vram"), vgamem = Size(model, "vgamem");
+            long ram = Size(model, XmlNames.Ram), vram = Size(model, XmlNames.Vram), vgamem = Size(model, XmlNames.Vgamem);
             if (ram > 0 && type != "qxl")
                 throw new DomainXmlException("unsupported configuration: ram attribute only supported for video type qxl");
             if (type == "qxl" && vgamem > 0)
@@ -119,14 +119,14 @@ internal static class DomainXmlChecks
             }
             if (type is "vga" or "vmvga" && vram > 0 && RoundUpPowerOfTwo(vram) < 1024)
                 throw new DomainXmlException("unsupported configuration: value for 'vram' must be at least 1 MiB (1024 KiB)");
-            if (type is not ("qxl" or "virtio") && model.Attribute("heads") is not null && Size(model, "heads") != 1)
+            if (type is not ("qxl" or "virtio") && model.Attribute(XmlNames.Heads) is not null && Size(model, XmlNames.Heads) != 1)
                 throw new DomainXmlException($"unsupported configuration: video type '{type}' doesn't support multiple 'heads'");
         }
     }
 
     /// <summary>The target port of a serial, console or parallel, or -1 when not given.</summary>
     internal static int CharPort(XElement? target) =>
-        target?.Attribute("port")?.Value is string p && TryParse(p, out long v) && v <= int.MaxValue ? (int)v : -1;
+        target?.Attribute(XmlNames.Port)?.Value is string p && TryParse(p, out long v) && v <= int.MaxValue ? (int)v : -1;
 
     /// <summary>The smallest power of two at least <paramref name="v"/> (libvirt's VIR_ROUND_UP_POWER_OF_TWO; 0 stays 0).</summary>
     internal static long RoundUpPowerOfTwo(long v)
@@ -137,7 +137,7 @@ internal static class DomainXmlChecks
         return p;
     }
 
-    internal static long Size(XElement el, string attr) =>
+    internal static long Size(XElement el, XName attr) =>
         el.Attribute(attr)?.Value is string s && TryParse(s, out long v) ? v : 0;
 
     private static bool TryParse(string text, out long value)

@@ -11,18 +11,32 @@ public static class DomainXmlWriter
     /// <summary>Returns the domain XML of <paramref name="source"/> with every device as planned.</summary>
     public static string Write(DomainXml source, Plan plan)
     {
+        var sb = Build(source, plan);
+        try
+        {
+            return sb.ToString();
+        }
+        finally
+        {
+            XmlText.Return(sb);
+        }
+    }
+
+    /// <summary>Like <see cref="Write"/>, the text in the thread's builder (see <see cref="XmlText.Build"/>).</summary>
+    internal static System.Text.StringBuilder Build(DomainXml source, Plan plan)
+    {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(plan);
         var facts = LibvirtXmlFacts.Default;
         var doc = source.Document;
         var root = doc.Root!;
-        var devicesEl = root.Element("devices");
+        var devicesEl = root.Element(XmlNames.Devices);
         if (devicesEl is null)
         {
-            devicesEl = new XElement("devices");
+            devicesEl = new XElement(XmlNames.Devices);
             root.Add(devicesEl);
         }
-        var emulators = devicesEl.Elements("emulator").ToList();
+        var emulators = devicesEl.Elements(XmlNames.Emulator).ToList();
         // Elements of devices the policy dropped (a device the libvirt release does not know) are not written back.
         var leftovers = devicesEl.Elements()
             .Where(e => e.Name.LocalName != "emulator" && facts.KnownDeviceElements.Contains(e.Name.LocalName) && !source.IsDeviceElement(e))
@@ -48,7 +62,7 @@ public static class DomainXmlWriter
         foreach (var e in ordered) devicesEl.Add(e);
         foreach (var e in leftovers) devicesEl.Add(e);
 
-        return XmlText.Write(doc.Root!, 2048 + (320 * plan.Devices.Count));
+        return XmlText.Build(doc.Root!, 2048 + (320 * plan.Devices.Count));
     }
 
     private static XElement NewElement(Device d, DomainXml source)
@@ -57,60 +71,60 @@ public static class DomainXmlWriter
         switch (d.Kind)
         {
             case "controller":
-                el.SetAttributeValue("type", d.Type);
+                el.SetAttributeValue(XmlNames.Type, d.Type);
                 break;
             case "input":
-                el.SetAttributeValue("type", d.Type);
-                el.SetAttributeValue("bus", d.Bus);
+                el.SetAttributeValue(XmlNames.Type, d.Type);
+                el.SetAttributeValue(XmlNames.Bus, d.Bus);
                 break;
             case "hub":
-                el.SetAttributeValue("type", d.Type ?? "usb");
+                el.SetAttributeValue(XmlNames.Type, d.Type ?? "usb");
                 break;
             case "memballoon":
-                el.SetAttributeValue("model", d.Model);
+                el.SetAttributeValue(XmlNames.Model, d.Model);
                 break;
             case "video":
-                el.Add(new XElement("model", new XAttribute("type", d.Model ?? "cirrus")));
+                el.Add(new XElement(XmlNames.Model, new XAttribute(XmlNames.Type, d.Model ?? "cirrus")));
                 break;
             case "iommu":
                 // The IOMMU libvirt adds for more than 255 vCPUs, with the interrupt remapping they need.
-                el.SetAttributeValue("model", d.Model);
-                el.Add(new XElement("driver", new XAttribute("intremap", "on"), new XAttribute("eim", "on")));
+                el.SetAttributeValue(XmlNames.Model, d.Model);
+                el.Add(new XElement(XmlNames.Driver, new XAttribute(XmlNames.Intremap, "on"), new XAttribute(XmlNames.Eim, "on")));
                 break;
             case "watchdog":
                 // An implicit watchdog (the q35 iTCO) takes the first watchdog's action, as libvirt gives it.
-                el.SetAttributeValue("model", d.Model);
-                el.SetAttributeValue("action", source.Document.Root?.Element("devices")?.Elements("watchdog").FirstOrDefault()?.Attribute("action")?.Value ?? "reset");
+                el.SetAttributeValue(XmlNames.Model, d.Model);
+                el.SetAttributeValue(XmlNames.Action, source.Document.Root?.Element(XmlNames.Devices)?.Elements(XmlNames.Watchdog).FirstOrDefault()?.Attribute(XmlNames.Action)?.Value ?? "reset");
                 break;
             case "disk":
                 // A definition written from a plan (devaddr libvirt domain): a file-backed disk named after the device.
-                el.SetAttributeValue("type", "file");
-                el.SetAttributeValue("device", d.Type ?? "disk");
-                if (d.Type is null or "disk") el.Add(new XElement("source", new XAttribute("file", $"/var/lib/libvirt/images/{d.Id}.img")));
-                el.Add(new XElement("target", new XAttribute("dev", d.Target ?? d.Id)));
+                el.SetAttributeValue(XmlNames.Type, "file");
+                el.SetAttributeValue(XmlNames.Device, d.Type ?? "disk");
+                if (d.Type is null or "disk") el.Add(new XElement(XmlNames.Source, new XAttribute(XmlNames.File, $"/var/lib/libvirt/images/{d.Id}.img")));
+                el.Add(new XElement(XmlNames.Target, new XAttribute(XmlNames.Dev, d.Target ?? d.Id)));
                 break;
             case "interface" when d.Type != "hostdev":
-                el.SetAttributeValue("type", d.Type ?? "user");
-                el.Add(new XElement("mac", new XAttribute("address", MacOf(d.Id))));
+                el.SetAttributeValue(XmlNames.Type, d.Type ?? "user");
+                el.Add(new XElement(XmlNames.Mac, new XAttribute(XmlNames.Address, MacOf(d.Id))));
                 break;
             case "rng":
-                el.SetAttributeValue("model", d.Model ?? "virtio");
-                el.Add(new XElement("backend", new XAttribute("model", "random"), "/dev/urandom"));
+                el.SetAttributeValue(XmlNames.Model, d.Model ?? "virtio");
+                el.Add(new XElement(XmlNames.Backend, new XAttribute(XmlNames.Model, "random"), "/dev/urandom"));
                 break;
             case "channel":
-                el.SetAttributeValue("type", "unix");
-                el.Add(new XElement("target", new XAttribute("type", d.Type ?? "virtio"), new XAttribute("name", d.Target ?? d.Id)));
+                el.SetAttributeValue(XmlNames.Type, "unix");
+                el.Add(new XElement(XmlNames.Target, new XAttribute(XmlNames.Type, d.Type ?? "virtio"), new XAttribute(XmlNames.Name, d.Target ?? d.Id)));
                 break;
             case "hostdev" when d.Type is null or "pci":
-                el.SetAttributeValue("mode", "subsystem");
-                el.SetAttributeValue("type", "pci");
-                el.SetAttributeValue("managed", "yes");
+                el.SetAttributeValue(XmlNames.Mode, "subsystem");
+                el.SetAttributeValue(XmlNames.Type, "pci");
+                el.SetAttributeValue(XmlNames.Managed, "yes");
                 if (HostSource(d) is { } hostSource) el.Add(hostSource);
                 break;
             case "interface" when d.Type == "hostdev":
-                el.SetAttributeValue("type", "hostdev");
-                el.SetAttributeValue("managed", "yes");
-                el.Add(new XElement("mac", new XAttribute("address", MacOf(d.Id))));
+                el.SetAttributeValue(XmlNames.Type, "hostdev");
+                el.SetAttributeValue(XmlNames.Managed, "yes");
+                el.Add(new XElement(XmlNames.Mac, new XAttribute(XmlNames.Address, MacOf(d.Id))));
                 if (HostSource(d, addressType: true) is { } ifaceSource) el.Add(ifaceSource);
                 break;
         }
@@ -129,10 +143,10 @@ public static class DomainXmlWriter
     private static XElement? HostSource(Device d, bool addressType = false)
     {
         if (!Core.Host.HostTopologyIndex.TryParse(d.Host?.Address, out int domain, out int bus, out int slot, out int function)) return null;
-        var address = new XElement("address");
-        if (addressType) address.Add(new XAttribute("type", "pci"));
-        address.Add(new XAttribute("domain", Hex(domain, 4)), new XAttribute("bus", Hex(bus, 2)), new XAttribute("slot", Hex(slot, 2)), new XAttribute("function", Hex(function, 1)));
-        return new XElement("source", address);
+        var address = new XElement(XmlNames.Address);
+        if (addressType) address.Add(new XAttribute(XmlNames.Type, "pci"));
+        address.Add(new XAttribute(XmlNames.Domain, Hex(domain, 4)), new XAttribute(XmlNames.Bus, Hex(bus, 2)), new XAttribute(XmlNames.Slot, Hex(slot, 2)), new XAttribute(XmlNames.Function, Hex(function, 1)));
+        return new XElement(XmlNames.Source, address);
     }
 
     private static void Update(XElement el, Device d, LibvirtXmlFacts facts, Dictionary<string, int> ports)
@@ -149,42 +163,42 @@ public static class DomainXmlWriter
                 UpdateCharTarget(el, d, facts, ports);
                 break;
             case "disk" when d.Bus is not null:
-                Child(el, "target").SetAttributeValue("bus", d.Bus);
+                Child(el, XmlNames.Target).SetAttributeValue(XmlNames.Bus, d.Bus);
                 break;
             case "interface" when d.Model is not null && d.Type != "hostdev":
-                Child(el, "model").SetAttributeValue("type", d.Model);
+                Child(el, XmlNames.Model).SetAttributeValue(XmlNames.Type, d.Model);
                 break;
             case "input" when d.Bus is not null:
-                el.SetAttributeValue("bus", d.Bus);
+                el.SetAttributeValue(XmlNames.Bus, d.Bus);
                 break;
             case "panic" or "tpm" when d.Model is not null:
-                el.SetAttributeValue("model", d.Model);
+                el.SetAttributeValue(XmlNames.Model, d.Model);
                 break;
             case "channel":
                 // A channel's connection state is live state: libvirt does not keep it in the stored definition.
-                el.Element("target")?.Attribute("state")?.Remove();
+                el.Element(XmlNames.Target)?.Attribute(XmlNames.State)?.Remove();
                 break;
             case "filesystem":
             {
                 // libvirt's defaults: a mount share, passed through (unless it is a vhost-user share with a socket),
                 // written type first, then accessmode.
-                string fsType = el.Attribute("type")?.Value ?? "mount";
-                el.Attribute("type")?.Remove();
-                if (el.Attribute("accessmode") is null && el.Element("source")?.Attribute("socket") is null)
-                    AddFirstAttribute(el, "accessmode", "passthrough");
-                AddFirstAttribute(el, "type", fsType);
+                string fsType = el.Attribute(XmlNames.Type)?.Value ?? "mount";
+                el.Attribute(XmlNames.Type)?.Remove();
+                if (el.Attribute(XmlNames.Accessmode) is null && el.Element(XmlNames.Source)?.Attribute(XmlNames.Socket) is null)
+                    AddFirstAttribute(el, XmlNames.Accessmode, "passthrough");
+                AddFirstAttribute(el, XmlNames.Type, fsType);
                 break;
             }
-            case "vsock" when el.Attribute("model") is null:
-                AddFirstAttribute(el, "model", d.Model ?? "virtio");
+            case "vsock" when el.Attribute(XmlNames.Model) is null:
+                AddFirstAttribute(el, XmlNames.Model, d.Model ?? "virtio");
                 break;
         }
         if (d.Address is not null) SetAddress(el, d.Address);
-        else el.Elements("address").Remove();
+        else el.Elements(XmlNames.Address).Remove();
     }
 
     /// <summary>Adds an attribute before the element's others (libvirt writes defaults such as type and model first).</summary>
-    private static void AddFirstAttribute(XElement el, string name, string value)
+    private static void AddFirstAttribute(XElement el, XName name, string value)
     {
         var rest = el.Attributes().ToList();
         el.RemoveAttributes();
@@ -192,7 +206,9 @@ public static class DomainXmlWriter
         el.Add(rest);
     }
 
-    private static XElement Child(XElement el, string name)
+    private static readonly XName[] s_videoSizes = [XmlNames.Ram, XmlNames.Vram];
+
+    private static XElement Child(XElement el, XName name)
     {
         var child = el.Element(name);
         if (child is null) el.Add(child = new XElement(name));
@@ -201,36 +217,36 @@ public static class DomainXmlWriter
 
     private static void UpdateController(XElement el, Device d)
     {
-        el.SetAttributeValue("index", (d.Index ?? 0).ToString(CultureInfo.InvariantCulture));
-        if (d.Model is not null) el.SetAttributeValue("model", d.Model);
+        el.SetAttributeValue(XmlNames.Index, (d.Index ?? 0).ToString(CultureInfo.InvariantCulture));
+        if (d.Model is not null) el.SetAttributeValue(XmlNames.Model, d.Model);
         var o = d.Controller;
         if (o is null) return;
-        if (o.Ports is int ports) el.SetAttributeValue("ports", ports.ToString(CultureInfo.InvariantCulture));
-        if (o.MasterStartPort is int start && el.Element("master") is null)
-            el.Add(new XElement("master", new XAttribute("startport", start.ToString(CultureInfo.InvariantCulture))));
+        if (o.Ports is int ports) el.SetAttributeValue(XmlNames.Ports, ports.ToString(CultureInfo.InvariantCulture));
+        if (o.MasterStartPort is int start && el.Element(XmlNames.Master) is null)
+            el.Add(new XElement(XmlNames.Master, new XAttribute(XmlNames.Startport, start.ToString(CultureInfo.InvariantCulture))));
         if (o.ModelName is string name)
         {
-            var m = el.Element("model");
-            if (m is null) el.Add(m = new XElement("model"));
-            m.SetAttributeValue("name", name);
+            var m = el.Element(XmlNames.Model);
+            if (m is null) el.Add(m = new XElement(XmlNames.Model));
+            m.SetAttributeValue(XmlNames.Name, name);
         }
         if (o.Chassis is not null || o.Port is not null || o.ChassisNr is not null || o.BusNr is not null || o.NumaNode is not null || o.Hotplug is not null
             || o.TargetIndex is not null)
         {
-            var t = el.Element("target");
-            if (t is null) el.Add(t = new XElement("target"));
-            if (o.ChassisNr is int cn) t.SetAttributeValue("chassisNr", cn.ToString(CultureInfo.InvariantCulture));
-            if (o.Chassis is int ch) t.SetAttributeValue("chassis", ch.ToString(CultureInfo.InvariantCulture));
-            if (o.Port is int port) t.SetAttributeValue("port", "0x" + port.ToString("x", CultureInfo.InvariantCulture));
-            if (o.BusNr is int nr) t.SetAttributeValue("busNr", nr.ToString(CultureInfo.InvariantCulture));
-            if (o.TargetIndex is int ti) t.SetAttributeValue("index", ti.ToString(CultureInfo.InvariantCulture));
-            if (o.Hotplug is bool hp) t.SetAttributeValue("hotplug", hp ? "on" : "off");
-            if (o.NumaNode is int node && t.Element("node") is null) t.Add(new XElement("node", node.ToString(CultureInfo.InvariantCulture)));
+            var t = el.Element(XmlNames.Target);
+            if (t is null) el.Add(t = new XElement(XmlNames.Target));
+            if (o.ChassisNr is int cn) t.SetAttributeValue(XmlNames.ChassisNr, cn.ToString(CultureInfo.InvariantCulture));
+            if (o.Chassis is int ch) t.SetAttributeValue(XmlNames.Chassis, ch.ToString(CultureInfo.InvariantCulture));
+            if (o.Port is int port) t.SetAttributeValue(XmlNames.Port, "0x" + port.ToString("x", CultureInfo.InvariantCulture));
+            if (o.BusNr is int nr) t.SetAttributeValue(XmlNames.BusNr, nr.ToString(CultureInfo.InvariantCulture));
+            if (o.TargetIndex is int ti) t.SetAttributeValue(XmlNames.Index, ti.ToString(CultureInfo.InvariantCulture));
+            if (o.Hotplug is bool hp) t.SetAttributeValue(XmlNames.Hotplug, hp ? "on" : "off");
+            if (o.NumaNode is int node && t.Element(XmlNames.Node) is null) t.Add(new XElement(XmlNames.Node, node.ToString(CultureInfo.InvariantCulture)));
         }
         if (o.PciHole64 is long hole)
         {
-            el.Elements("pcihole64").Remove();
-            el.Add(new XElement("pcihole64", new XAttribute("unit", "KiB"), (hole / 1024).ToString(CultureInfo.InvariantCulture)));
+            el.Elements(XmlNames.Pcihole64).Remove();
+            el.Add(new XElement(XmlNames.Pcihole64, new XAttribute(XmlNames.Unit, "KiB"), (hole / 1024).ToString(CultureInfo.InvariantCulture)));
         }
     }
 
@@ -240,16 +256,16 @@ public static class DomainXmlWriter
     /// </summary>
     private static void UpdateVideo(XElement el, Device d, LibvirtXmlFacts facts)
     {
-        var m = el.Element("model");
-        if (m is null) el.AddFirst(m = new XElement("model"));
-        string type = m.Attribute("type")?.Value ?? d.Model ?? "cirrus";
+        var m = el.Element(XmlNames.Model);
+        if (m is null) el.AddFirst(m = new XElement(XmlNames.Model));
+        string type = m.Attribute(XmlNames.Type)?.Value ?? d.Model ?? "cirrus";
         if (type == "none")
         {
             m.RemoveAttributes();
-            m.SetAttributeValue("type", type);
+            m.SetAttributeValue(XmlNames.Type, type);
             return;
         }
-        m.SetAttributeValue("type", type);
+        m.SetAttributeValue(XmlNames.Type, type);
         if (facts.VideoModelDefaults.TryGetValue(type, out var defaults))
         {
             foreach (var (attr, value) in defaults)
@@ -258,14 +274,14 @@ public static class DomainXmlWriter
                 if (unset) m.SetAttributeValue(attr, value);
             }
         }
-        foreach (var attr in new[] { "ram", "vram" })
+        foreach (var attr in s_videoSizes)
         {
             long size = DomainXmlChecks.Size(m, attr);
             if (m.Attribute(attr) is not null && size > 0)
                 m.SetAttributeValue(attr, DomainXmlChecks.RoundUpPowerOfTwo(size).ToString(CultureInfo.InvariantCulture));
         }
-        if (d.Primary == true) m.SetAttributeValue("primary", "yes");
-        else m.Attribute("primary")?.Remove();
+        if (d.Primary == true) m.SetAttributeValue(XmlNames.Primary, "yes");
+        else m.Attribute(XmlNames.Primary)?.Remove();
         var attrs = m.Attributes().ToList();
         m.RemoveAttributes();
         m.Add(attrs.OrderBy(a => Array.IndexOf(s_videoAttributeOrder, a.Name.LocalName) is int i and >= 0 ? i : s_videoAttributeOrder.Length));
@@ -285,8 +301,8 @@ public static class DomainXmlWriter
     {
         var ports = new Dictionary<string, int>(StringComparer.Ordinal);
         var serials = plan.Devices.Where(d => d.Kind == "serial").ToList();
-        var serialPorts = serials.Select(d => DomainXmlChecks.CharPort(source.ElementOf(d.Id)?.Element("target"))).ToList();
-        bool WrittenIsa(int i) => source.ElementOf(serials[i].Id)?.Element("target")?.Attribute("type")?.Value == "isa-serial";
+        var serialPorts = serials.Select(d => DomainXmlChecks.CharPort(source.ElementOf(d.Id)?.Element(XmlNames.Target))).ToList();
+        bool WrittenIsa(int i) => source.ElementOf(serials[i].Id)?.Element(XmlNames.Target)?.Attribute(XmlNames.Type)?.Value == "isa-serial";
         var isaUsed = Enumerable.Range(0, serials.Count).Where(i => WrittenIsa(i) && serialPorts[i] >= 0).Select(i => serialPorts[i]).ToHashSet();
         for (int i = 0; i < serials.Count; i++)
         {
@@ -305,7 +321,7 @@ public static class DomainXmlWriter
         var parallelPorts = new List<int>();
         foreach (var d in plan.Devices.Where(d => d.Kind == "parallel"))
         {
-            int port = DomainXmlChecks.CharPort(source.ElementOf(d.Id)?.Element("target"));
+            int port = DomainXmlChecks.CharPort(source.ElementOf(d.Id)?.Element(XmlNames.Target));
             if (port < 0) port = parallelPorts.DefaultIfEmpty(-1).Max() + 1;
             parallelPorts.Add(port);
             ports[d.Id] = port;
@@ -322,12 +338,12 @@ public static class DomainXmlWriter
 
     private static void UpdateCharTarget(XElement el, Device d, LibvirtXmlFacts facts, Dictionary<string, int> ports)
     {
-        var t = Child(el, "target");
-        if (d.Type is not null && d.Kind != "parallel") t.SetAttributeValue("type", d.Type);
-        if (ports.TryGetValue(d.Id, out int port)) t.SetAttributeValue("port", port.ToString(CultureInfo.InvariantCulture));
+        var t = Child(el, XmlNames.Target);
+        if (d.Type is not null && d.Kind != "parallel") t.SetAttributeValue(XmlNames.Type, d.Type);
+        if (ports.TryGetValue(d.Id, out int port)) t.SetAttributeValue(XmlNames.Port, port.ToString(CultureInfo.InvariantCulture));
         if (d.Kind == "serial" && d.Type is string tt && facts.SerialTargetModelNames.TryGetValue(tt, out var modelName)
-            && t.Element("model") is null)
-            t.Add(new XElement("model", new XAttribute("name", modelName)));
+            && t.Element(XmlNames.Model) is null)
+            t.Add(new XElement(XmlNames.Model, new XAttribute(XmlNames.Name, modelName)));
     }
 
     /// <summary>
@@ -342,15 +358,15 @@ public static class DomainXmlWriter
         var consoleEl = written[console.Id];
         var serialEl = written[serial.Id];
         var (from, to) = source.ElementOf(serial.Id) is null ? (consoleEl, serialEl) : (serialEl, consoleEl);
-        if (from.Attribute("type")?.Value is string chardev) to.SetAttributeValue("type", chardev);
-        to.Elements("source").Remove();
-        var firstSource = from.Elements("source").Select(s => new XElement(s)).ToList();
+        if (from.Attribute(XmlNames.Type)?.Value is string chardev) to.SetAttributeValue(XmlNames.Type, chardev);
+        to.Elements(XmlNames.Source).Remove();
+        var firstSource = from.Elements(XmlNames.Source).Select(s => new XElement(s)).ToList();
         if (firstSource.Count > 0)
         {
-            if (to.Element("target") is { } target) target.AddBeforeSelf(firstSource);
+            if (to.Element(XmlNames.Target) is { } target) target.AddBeforeSelf(firstSource);
             else to.AddFirst(firstSource);
         }
-        consoleEl.Elements("address").Remove();
+        consoleEl.Elements(XmlNames.Address).Remove();
         if (serial.Address is not null) SetAddress(consoleEl, serial.Address);
     }
 
@@ -364,49 +380,49 @@ public static class DomainXmlWriter
 
     internal static void SetAddress(XElement el, DeviceAddress address)
     {
-        el.Elements("address").Remove();
-        var a = new XElement("address", new XAttribute("type", address is OtherAddress o ? o.AddressType : address.Kind));
+        el.Elements(XmlNames.Address).Remove();
+        var a = new XElement(XmlNames.Address, new XAttribute(XmlNames.Type, address is OtherAddress o ? o.AddressType : address.Kind));
         static string Dec(int v) => v.ToString(CultureInfo.InvariantCulture);
         switch (address)
         {
             case PciAddress { Domain: 0, Bus: 0, Slot: 0, Function: 0, Multifunction: null }:
                 break;  // "assign one", kept on a device that got no PCI address: libvirt writes just the type
             case PciAddress p:
-                a.Add(new XAttribute("domain", Hex(p.Domain, 4)), new XAttribute("bus", Hex(p.Bus, 2)),
-                      new XAttribute("slot", Hex(p.Slot, 2)), new XAttribute("function", Hex(p.Function, 1)));
-                if (p.Multifunction is bool mf) a.Add(new XAttribute("multifunction", mf ? "on" : "off"));
+                a.Add(new XAttribute(XmlNames.Domain, Hex(p.Domain, 4)), new XAttribute(XmlNames.Bus, Hex(p.Bus, 2)),
+                      new XAttribute(XmlNames.Slot, Hex(p.Slot, 2)), new XAttribute(XmlNames.Function, Hex(p.Function, 1)));
+                if (p.Multifunction is bool mf) a.Add(new XAttribute(XmlNames.Multifunction, mf ? "on" : "off"));
                 if (p.Zpci is { } z)
                 {
-                    var zpci = new XElement("zpci");
-                    if (z.Uid is int uid) zpci.Add(new XAttribute("uid", Hex(uid, 4)));
-                    if (z.Fid is long fid) zpci.Add(new XAttribute("fid", "0x" + fid.ToString("x8", CultureInfo.InvariantCulture)));
+                    var zpci = new XElement(XmlNames.Zpci);
+                    if (z.Uid is int uid) zpci.Add(new XAttribute(XmlNames.Uid, Hex(uid, 4)));
+                    if (z.Fid is long fid) zpci.Add(new XAttribute(XmlNames.Fid, "0x" + fid.ToString("x8", CultureInfo.InvariantCulture)));
                     a.Add(zpci);
                 }
                 break;
             case SpaprVioAddress { Reg: long reg }:
-                a.Add(new XAttribute("reg", "0x" + reg.ToString("x8", CultureInfo.InvariantCulture)));
+                a.Add(new XAttribute(XmlNames.Reg, "0x" + reg.ToString("x8", CultureInfo.InvariantCulture)));
                 break;
             case CcwAddress { IsComplete: true } ccw:
-                a.Add(new XAttribute("cssid", "0x" + ccw.Cssid!.Value.ToString("x", CultureInfo.InvariantCulture)),
-                      new XAttribute("ssid", "0x" + ccw.Ssid!.Value.ToString("x", CultureInfo.InvariantCulture)),
-                      new XAttribute("devno", Hex(ccw.Devno!.Value, 4)));
+                a.Add(new XAttribute(XmlNames.Cssid, "0x" + ccw.Cssid!.Value.ToString("x", CultureInfo.InvariantCulture)),
+                      new XAttribute(XmlNames.Ssid, "0x" + ccw.Ssid!.Value.ToString("x", CultureInfo.InvariantCulture)),
+                      new XAttribute(XmlNames.Devno, Hex(ccw.Devno!.Value, 4)));
                 break;
             case DriveAddress dr:
-                a.Add(new XAttribute("controller", Dec(dr.Controller)), new XAttribute("bus", Dec(dr.Bus)),
-                      new XAttribute("target", Dec(dr.Target)), new XAttribute("unit", Dec(dr.Unit)));
+                a.Add(new XAttribute(XmlNames.Controller, Dec(dr.Controller)), new XAttribute(XmlNames.Bus, Dec(dr.Bus)),
+                      new XAttribute(XmlNames.Target, Dec(dr.Target)), new XAttribute(XmlNames.Unit, Dec(dr.Unit)));
                 break;
             case UsbAddress u:
-                a.Add(new XAttribute("bus", Dec(u.Bus)), new XAttribute("port", u.Port));
+                a.Add(new XAttribute(XmlNames.Bus, Dec(u.Bus)), new XAttribute(XmlNames.Port, u.Port));
                 break;
             case VirtioSerialAddress v:
-                a.Add(new XAttribute("controller", Dec(v.Controller)), new XAttribute("bus", Dec(v.Bus)), new XAttribute("port", Dec(v.Port)));
+                a.Add(new XAttribute(XmlNames.Controller, Dec(v.Controller)), new XAttribute(XmlNames.Bus, Dec(v.Bus)), new XAttribute(XmlNames.Port, Dec(v.Port)));
                 break;
             case CcidAddress c:
-                a.Add(new XAttribute("controller", Dec(c.Controller)), new XAttribute("slot", Dec(c.Slot)));
+                a.Add(new XAttribute(XmlNames.Controller, Dec(c.Controller)), new XAttribute(XmlNames.Slot, Dec(c.Slot)));
                 break;
             case DimmAddress m:
-                a.Add(new XAttribute("slot", Dec(m.Slot)));
-                if (m.Base is not null) a.Add(new XAttribute("base", m.Base));
+                a.Add(new XAttribute(XmlNames.Slot, Dec(m.Slot)));
+                if (m.Base is not null) a.Add(new XAttribute(XmlNames.Base, m.Base));
                 break;
             case OtherAddress other:
                 foreach (var (k, v) in other.Attributes) a.Add(new XAttribute(k, v));

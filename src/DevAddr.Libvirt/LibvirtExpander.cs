@@ -20,6 +20,21 @@ public static class LibvirtExpander
     /// </summary>
     public static (string? Xml, string? Error) Expand(string xmlText, PolicySpec? policy, Func<PlanRequest, PlanResult>? planner)
     {
+        var (xml, error) = ExpandToBuilder(xmlText, policy, planner);
+        if (xml is null) return (null, error);
+        try
+        {
+            return (xml.ToString(), null);
+        }
+        finally
+        {
+            XmlText.Return(xml);
+        }
+    }
+
+    /// <summary>Like <see cref="Expand(string, PolicySpec?, Func{PlanRequest, PlanResult}?)"/>, the XML in the thread's builder (see <see cref="XmlText.Build"/>).</summary>
+    private static (StringBuilder? Xml, string? Error) ExpandToBuilder(string xmlText, PolicySpec? policy, Func<PlanRequest, PlanResult>? planner)
+    {
         policy ??= new PolicySpec();
         planner ??= r => AddressPlanner.Plan(r);
         DomainXml domain;
@@ -43,7 +58,7 @@ public static class LibvirtExpander
         }
         return planner(domain.Request with { Policy = policy }) switch
         {
-            PlanResult.Success s => (DomainXmlWriter.Write(domain, s.Plan), null),
+            PlanResult.Success s => (DomainXmlWriter.Build(domain, s.Plan), null),
             PlanResult.Failure f => (null, f.Error.Message),
             _ => throw new InvalidOperationException("unexpected plan result"),
         };
@@ -123,8 +138,15 @@ public static class LibvirtExpander
             WriteResult(outDir, name, null, $"XML error: input is not valid UTF-8: {ex.Message}", existing);
             return;
         }
-        var (xml, error) = Expand(text, policy, planner);
-        WriteResult(outDir, name, xml, error, existing);
+        var (xml, error) = ExpandToBuilder(text, policy, planner);
+        try
+        {
+            WriteResult(outDir, name, xml, error, existing);
+        }
+        finally
+        {
+            if (xml is not null) XmlText.Return(xml);
+        }
     }
 
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
@@ -175,20 +197,45 @@ public static class LibvirtExpander
         return StrictUtf8.GetString(bytes);
     }
 
+    /// <summary>A worker's UTF-8 encoder, for text held in a builder's chunks (a character pair may straddle two).</summary>
+    [ThreadStatic] private static Encoder? t_encoder;
+
+    /// <summary>The builder's text as UTF-8 into <paramref name="buffer"/> (at least its maximum byte count): the byte count.</summary>
+    private static int Encode(StringBuilder text, byte[] buffer)
+    {
+        var encoder = t_encoder ??= Utf8.GetEncoder();
+        encoder.Reset();
+        int count = 0;
+        foreach (var chunk in text.GetChunks())
+            count += encoder.GetBytes(chunk.Span, buffer.AsSpan(count), flush: false);
+        count += encoder.GetBytes([], buffer.AsSpan(count), flush: true);
+        return count;
+    }
+
     /// <summary>
     /// Writes NAME.xml or NAME.error whole (see <see cref="UnnamedFile"/>, or a temporary file renamed over it) and removes the other one if an earlier
     /// run left it.
     /// </summary>
-    private static void WriteResult(string outDir, string name, string? xml, string? error, HashSet<string?> existing)
+    private static void WriteResult(string outDir, string name, StringBuilder? xml, string? error, HashSet<string?> existing)
     {
         string file = name + (xml is not null ? ".xml" : ".error");
         string other = name + (xml is not null ? ".error" : ".xml");
         if (existing.Contains(other)) File.Delete(Path.Combine(outDir, other));
         string target = Path.Combine(outDir, file);
         string tmp = target + ".tmp";
-        string text = xml ?? (error!.TrimEnd() + "\n");
-        var buffer = Buffer(Utf8.GetMaxByteCount(text.Length));
-        int count = Utf8.GetBytes(text, buffer);
+        int count;
+        byte[] buffer;
+        if (xml is not null)
+        {
+            buffer = Buffer(Utf8.GetMaxByteCount(xml.Length));
+            count = Encode(xml, buffer);
+        }
+        else
+        {
+            string text = error!.TrimEnd() + "\n";
+            buffer = Buffer(Utf8.GetMaxByteCount(text.Length));
+            count = Utf8.GetBytes(text, buffer);
+        }
         // A new file is created whole under its name; one from an earlier run is replaced through a temporary name.
         if (!existing.Contains(file) && UnnamedFile.TryCreate(target, buffer.AsSpan(0, count))) return;
         using (var handle = File.OpenHandle(tmp, FileMode.Create, FileAccess.Write))

@@ -20,7 +20,7 @@ public static class QemuOverride
 
     /// <summary>The alias libvirt gives a PCI controller: its user alias, else <c>pci.INDEX</c>.</summary>
     public static string AliasOf(Device controller, XElement? element) =>
-        element?.Element("alias")?.Attribute("name")?.Value ?? string.Create(CultureInfo.InvariantCulture, $"pci.{controller.Index ?? 0}");
+        element?.Element(XmlNames.Alias)?.Attribute(XmlNames.Name)?.Value ?? string.Create(CultureInfo.InvariantCulture, $"pci.{controller.Index ?? 0}");
 
     /// <summary>Sets one reserve property (by QEMU name) on a reserve.</summary>
     /// <exception cref="DomainXmlException">The value is not a size in bytes.</exception>
@@ -42,11 +42,11 @@ public static class QemuOverride
         var reserves = new Dictionary<int, PortReserve>();
         foreach (var dev in root.Element(Qemu + "override")?.Elements(Qemu + "device") ?? [])
         {
-            if (!byAlias.TryGetValue(dev.Attribute("alias")?.Value ?? "", out int index)) continue;
+            if (!byAlias.TryGetValue(dev.Attribute(XmlNames.Alias)?.Value ?? "", out int index)) continue;
             foreach (var p in dev.Element(Qemu + "frontend")?.Elements(Qemu + "property") ?? [])
             {
-                string name = p.Attribute("name")?.Value ?? "";
-                if (IsReserve(name) && p.Attribute("value")?.Value is string value)
+                string name = p.Attribute(XmlNames.Name)?.Value ?? "";
+                if (IsReserve(name) && p.Attribute(XmlNames.Value)?.Value is string value)
                     reserves[index] = With(reserves.GetValueOrDefault(index), name, value);
             }
         }
@@ -77,16 +77,16 @@ public static class QemuOverride
             var ov = root.Element(Qemu + "override");
             if (ov is null) root.Add(ov = new XElement(Qemu + "override"));
             string alias = AliasOf(d, elementOf(d.Id));
-            var dev = ov.Elements(Qemu + "device").FirstOrDefault(e => e.Attribute("alias")?.Value == alias);
-            if (dev is null) ov.Add(dev = new XElement(Qemu + "device", new XAttribute("alias", alias)));
+            var dev = ov.Elements(Qemu + "device").FirstOrDefault(e => e.Attribute(XmlNames.Alias)?.Value == alias);
+            if (dev is null) ov.Add(dev = new XElement(Qemu + "device", new XAttribute(XmlNames.Alias, alias)));
             var frontend = dev.Element(Qemu + "frontend");
             if (frontend is null) dev.Add(frontend = new XElement(Qemu + "frontend"));
             foreach (var (name, value) in props)
             {
-                var p = frontend.Elements(Qemu + "property").FirstOrDefault(e => e.Attribute("name")?.Value == name);
-                if (p is null) frontend.Add(p = new XElement(Qemu + "property", new XAttribute("name", name)));
-                p.SetAttributeValue("type", "unsigned");
-                p.SetAttributeValue("value", value.ToString(CultureInfo.InvariantCulture));
+                var p = frontend.Elements(Qemu + "property").FirstOrDefault(e => e.Attribute(XmlNames.Name)?.Value == name);
+                if (p is null) frontend.Add(p = new XElement(Qemu + "property", new XAttribute(XmlNames.Name, name)));
+                p.SetAttributeValue(XmlNames.Type, "unsigned");
+                p.SetAttributeValue(XmlNames.Value, value.ToString(CultureInfo.InvariantCulture));
             }
         }
     }

@@ -27,24 +27,40 @@ internal static class XmlText
     /// <summary>The element as indented XML text followed by a new line.</summary>
     public static string Write(XElement root, int capacity)
     {
-        var sb = t_builder ?? new StringBuilder(capacity);
-        t_builder = null;  // not shared with a nested call
+        var sb = Build(root, capacity);
         try
         {
-            sb.Clear().EnsureCapacity(capacity);
-            if (!TryWritePlain(root, sb, 0))
-            {
-                sb.Clear();
-                using var sw = new StringWriter(sb, System.Globalization.CultureInfo.InvariantCulture);
-                using var xw = XmlWriter.Create(sw, s_settings);
-                root.WriteTo(xw);
-            }
-            return sb.Append('\n').ToString();
+            return sb.ToString();
         }
         finally
         {
-            if (sb.Capacity <= 1 << 20) t_builder = sb.Clear();
+            Return(sb);
         }
+    }
+
+    /// <summary>
+    /// The element as indented XML text followed by a new line, in the thread's builder: hand it back with
+    /// <see cref="Return"/> once read (a file's bytes are encoded from it without a string in between).
+    /// </summary>
+    public static StringBuilder Build(XElement root, int capacity)
+    {
+        var sb = t_builder ?? new StringBuilder(capacity);
+        t_builder = null;  // not shared with a nested call
+        sb.Clear().EnsureCapacity(capacity);
+        if (!TryWritePlain(root, sb, 0))
+        {
+            sb.Clear();
+            using var sw = new StringWriter(sb, System.Globalization.CultureInfo.InvariantCulture);
+            using var xw = XmlWriter.Create(sw, s_settings);
+            root.WriteTo(xw);
+        }
+        return sb.Append('\n');
+    }
+
+    /// <summary>Keeps a builder from <see cref="Build"/> for the thread's next document (up to 1 MiB).</summary>
+    public static void Return(StringBuilder sb)
+    {
+        if (sb.Capacity <= 1 << 20) t_builder = sb.Clear();
     }
 
     /// <summary>Writes a plain element (see the class remarks); false, having written part of it, when it is not plain.</summary>
