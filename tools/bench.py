@@ -88,8 +88,9 @@ def settle_fs(parent, quiet_us, max_wait):
     while us > quiet_us and waited < max_wait:
         print(f"bench: creating a file takes {us:.0f} us (quiet: <= {quiet_us:.0f}); waiting for the file system "
               f"({waited} of at most {max_wait} s)", file=sys.stderr)
-        time.sleep(15)
-        waited += 15
+        pause = min(15, max_wait - waited)
+        time.sleep(pause)
+        waited += pause
         us = fs_probe(parent)
     return us, waited
 
