@@ -66,7 +66,7 @@ public sealed class DomainXml
         bool sharedBacking = root.Element(XmlNames.MemoryBacking)?.Element(XmlNames.Access)?.Attribute(XmlNames.Mode)?.Value == "shared";
         bool shared = cells.Count == 0 ? sharedBacking
             : cells.All(c => (c.Attribute(XmlNames.MemAccess)?.Value ?? (sharedBacking ? "shared" : null)) == "shared");
-        int? slots = Int(root.Element(XmlNames.MaxMemory), "slots");
+        int? slots = Int(root.Element(XmlNames.MaxMemory), XmlNames.Slots);
 
         var devices = new List<Device>();
         var elements = new Dictionary<string, XElement>(StringComparer.Ordinal);
@@ -105,8 +105,10 @@ public sealed class DomainXml
 
     /// <summary>
     /// A thread's reader settings, with the name table its documents share: each element and attribute name is then
-    /// one string for every document the thread reads, and its <see cref="XName"/> is found by reference. The table is
-    /// replaced after <see cref="NameTableChars"/> characters of documents, so what it keeps stays bounded.
+    /// one string for every document the thread reads, and its <see cref="XName"/> is found by reference. The table and
+    /// the map are replaced after <see cref="NameTableChars"/> characters of documents, so what they keep stays bounded;
+    /// the <see cref="XName"/>s themselves stay in <see cref="XNamespace.None"/>'s table, which <see cref="XmlNames"/>
+    /// keeps alive, so a process that reads ever new names keeps each of them.
     /// </summary>
     [ThreadStatic] private static ReaderState? t_reader;
 
@@ -289,7 +291,7 @@ public sealed class DomainXml
             TargetIndex = Int(t, XmlNames.Index),
             Hotplug = t?.Attribute(XmlNames.Hotplug)?.Value switch { "on" => true, "off" => false, _ => null },
             ModelName = el.Element(XmlNames.Model)?.Attribute(XmlNames.Name)?.Value,
-            MasterStartPort = Int(el.Element(XmlNames.Master), "startport"),
+            MasterStartPort = Int(el.Element(XmlNames.Master), XmlNames.Startport),
             PciHole64 = el.Element(XmlNames.Pcihole64) is { } hole ? PciHole64Bytes(hole) : null,
         };
         return o == new ControllerOptions() ? null : o;
