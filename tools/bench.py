@@ -34,8 +34,8 @@ The search covers one block group, and a new file goes to the group of its direc
 is marked as the top of a directory hierarchy (chattr +T, as / is): the output directories made in it are spread over
 the block groups and their files are created away from those deletions. Measured on the development machine in the
 90 s after 11,000 files were deleted in /tmp, 900 guests against one, alternating between a marked and an unmarked
-directory: 0.147-0.190 ms a guest in the marked one (and 0.214 in the run right after the deletion), up to 0.356 ms in
-the unmarked one (0.191-0.356 in the first 40 s, 0.154-0.178 after 60 s). --no-spread leaves the mark off; the line
+directory: 0.147-0.182 ms a guest in the marked one (and 0.214 in the run right after the deletion), up to 0.356 ms in
+the unmarked one (0.177-0.356 in the first 40 s, 0.154-0.178 after 60 s). --no-spread leaves the mark off; the line
 under the table says which was used.
 """
 import argparse
