@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""tools/bench.py [--devaddr PATH] [--native PATH] [--runs N] [--quick] [--markdown FILE] [--settle S] [--quiet-fs US] [--no-spread]
+"""tools/bench.py [--devaddr PATH] [--native PATH] [--runs N] [--quick] [--markdown FILE] [--settle S] [--quiet-fs US] [--no-spread] [--no-in-process]
 
 Measures DevAddr's performance figures in one run, on this machine, and prints them as one table with the target
 and, against libvirt, the ratio. Every timing is a whole process (start-up, reading, planning, writing every
@@ -15,10 +15,13 @@ output file), wall time, the best of --runs (default 3) runs unless the row says
   3. start-up: `devaddr plan fixtures/examples/q35-basic.json`, median of 10;
   4. large guests: 4,000 SCSI disks planned, 60,000 devices refused (wall and peak memory);
   5. fleet: 100,000 guests with 20% distinct shapes (default policy) and 10,000 under the optimize policy,
-     `devaddr fleet` on every core (wall and peak memory).
+     `devaddr fleet` on every core (wall and peak memory);
+  and in process, the library after warm-up in the managed build (BenchmarkDotNet, benchmarks/DevAddr.Benchmarks,
+  medians): the XML adapter over the first 300 corpus inputs, per guest, and a small guest's plan on pc, q35 and
+  aarch64 virt (--no-in-process leaves them out; --quick runs them as BenchmarkDotNet's short job).
 
 --devaddr  the devaddr to measure (default: the managed Release build, src/DevAddr.Cli/bin/Release/net10.0/devaddr,
-           built first); --native adds a second devaddr (e.g. the NativeAOT binary, tools/publish-native.sh) as its
+           built first); --native adds a second devaddr (e.g. the NativeAOT binary, tools/native-cli.sh) as its
            own column. --quick: 1 run, 10,000-guest default fleet. --markdown writes the table to FILE too.
 
 The file system's state is measured too, because it can cost more than the planning: on ext4 without a journal,
@@ -39,6 +42,7 @@ the unmarked one (0.177-0.356 in the first 40 s, 0.154-0.178 after 60 s). --no-s
 under the table says which was used.
 """
 import argparse
+import csv
 import itertools
 import json
 import os
@@ -104,6 +108,38 @@ def settle_fs(parent, quiet_us, max_wait):
     return us, waited
 
 
+def bdn_seconds(text):
+    """A BenchmarkDotNet time ("12.94 us", "27,381.51 μs", "1.2 ms") in seconds."""
+    value, unit = text.replace(",", "").split()
+    return float(value) * {"ns": 1e-9, "us": 1e-6, "μs": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0}[unit]
+
+
+def in_process_rows(work, quick):
+    """Runs the in-process benchmarks (BenchmarkDotNet, medians): {(figure, target): text for the devaddr column}."""
+    artifacts = os.path.join(work, "bdn")
+    cmd = ["dotnet", "run", "-c", "Release", "--project", os.path.join(ROOT, "benchmarks/DevAddr.Benchmarks"), "--",
+           "--filter", "*SmallGuestBenchmarks.Plan", "*XmlAdapterBenchmarks.Expand",
+           "--artifacts", artifacts, "--exporters", "csv"] + (["--job", "short"] if quick else [])
+    print("bench: in-process benchmarks (BenchmarkDotNet, a few minutes)", file=sys.stderr)
+    p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if p.returncode != 0:
+        sys.exit(f"bench: the in-process benchmarks failed ({p.returncode}): {p.stdout.strip()[-1000:]}")
+
+    def report(cls):
+        with open(os.path.join(artifacts, "results", f"DevAddr.Benchmarks.{cls}-report.csv"), newline="") as f:
+            return list(csv.DictReader(f))
+    job = "short job" if quick else "default job"
+    plans = {r["Machine"]: bdn_seconds(r["Median"]) for r in report("SmallGuestBenchmarks") if r["Method"] == "Plan"}
+    expand = {r["Input"]: bdn_seconds(r["Median"]) for r in report("XmlAdapterBenchmarks") if r["Method"] == "Expand"}
+    corpus = len([f for f in os.listdir(os.path.join(ROOT, "fixtures/conformance/libvirt-9.0/input")) if f.endswith(".xml")][:300])
+    return {
+        (f"in process: XML adapter (parse, plan, write), {corpus} corpus inputs, per guest (BenchmarkDotNet median, {job})", "<= 0.15 ms"):
+            f"{expand['corpus'] / corpus * 1000:.3f} ms ({fmt_s(expand['corpus'])} for {corpus})",
+        (f"in process: a small guest's plan, pc / q35 / aarch64 virt (BenchmarkDotNet median, {job})", "<= 25 us"):
+            " / ".join(f"{plans[m] * 1e6:.1f}" for m in ("pc", "q35", "virt")) + " us",
+    }
+
+
 def disk_name(i):
     """libvirt's disk target name of index i: sda..sdz, sdaa, ..."""
     letters = ""
@@ -128,6 +164,7 @@ def main():
     ap.add_argument("--settle", type=int, default=400)
     ap.add_argument("--quiet-fs", type=float, default=40.0)
     ap.add_argument("--no-spread", action="store_true")
+    ap.add_argument("--no-in-process", action="store_true")
     a = ap.parse_args()
     runs = 1 if a.quick else max(1, a.runs)
 
@@ -210,6 +247,11 @@ def main():
         add(f"{n} guests, libvirt expand, whole process (best of {runs})", "20x libvirt", values, ratio)
         add("marginal wall per guest in the CLI ((N - 1 guest) / (N - 1))", "<= 0.2 ms",
             {k: f"{(full[k] - single[k]) / (n - 1) * 1000:.3f} ms" for k in full})
+
+        # 2b. In process (BenchmarkDotNet): the library's steady state, after warm-up, in the managed build.
+        if not a.no_in_process:
+            for name, text in in_process_rows(work, a.quick).items():
+                add(*name, {"devaddr": text})
 
         # 3. Start-up.
         example = os.path.join(ROOT, "fixtures/examples/q35-basic.json")
