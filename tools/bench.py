@@ -9,8 +9,9 @@ output file), wall time, the best of --runs (default 3) runs unless the row says
      profile from ../shared/oracle/gen-cases when it is beside the repository, else 300 arches and 100 rules
      guests from fixtures/conformance), `devaddr libvirt expand --libvirt 9.0` against tools/oracle/libvirt-expand
      (libvirt 9.0 define + dumpxml; skipped without python3-libvirt: tools/oracle/install-libvirt.sh); every run
-     writes into an output directory of its own, nothing is deleted before the last run, and every timed
-     run starts after a sync (no run pays for writing back another's files);
+     writes into an output directory of its own, nothing is deleted before the last run, every timed
+     run starts after a sync (no run pays for writing back another's files), and the tools take turns, one run
+     each per round, so that the best of the rounds spans the whole measurement (a minute or so with libvirt);
   2. marginal wall cost per guest: (900 guests - 1 guest) / 899;
   3. start-up: `devaddr plan fixtures/examples/q35-basic.json`, median of 10;
   4. large guests: 4,000 SCSI disks planned, 60,000 devices refused (wall and peak memory);
@@ -224,22 +225,32 @@ def main():
         # previous run's hundreds of files costs several times more, and that would be charged to the next run.
         outs = itertools.count()
         fresh = lambda: os.path.join(work, f"out-{next(outs)}")
-        full, single = {}, {}
+        full, single = {name: [] for name, _ in tools}, {name: [] for name, _ in tools}
+        expand = os.path.join(ROOT, "tools/oracle/libvirt-expand")
+        have_libvirt = subprocess.run(["/usr/bin/python3", "-c", "import libvirt"], stderr=subprocess.DEVNULL).returncode == 0
+        libvirt_runs = []
         before, waited = settle_fs(work, a.quiet_fs, a.settle)
         for name, exe in tools:
             run([exe, "libvirt", "expand", "--libvirt", "9.0", corpus, fresh()])  # warm-up (disk cache)
-            full[name] = min(run([exe, "libvirt", "expand", "--libvirt", "9.0", corpus, fresh()])[0] for _ in range(runs))
-            single[name] = min(run([exe, "libvirt", "expand", "--libvirt", "9.0", one, fresh()])[0] for _ in range(runs))
+        if have_libvirt:
+            run([expand, corpus, fresh()])
+        # The runs are interleaved, a round of each tool at a time (libvirt's takes ~15 s), so that the best of the
+        # rounds is taken over the whole measurement rather than over a second or two: a shared machine has slower
+        # stretches of tens of seconds, which would otherwise decide every run of one tool.
+        for _ in range(runs):
+            for name, exe in tools:
+                full[name].append(run([exe, "libvirt", "expand", "--libvirt", "9.0", corpus, fresh()])[0])
+                single[name].append(run([exe, "libvirt", "expand", "--libvirt", "9.0", one, fresh()])[0])
+            if have_libvirt:
+                libvirt_runs.append(run([expand, corpus, fresh()])[0])
+        full = {k: min(v) for k, v in full.items()}
+        single = {k: min(v) for k, v in single.items()}
+        libvirt = min(libvirt_runs) if libvirt_runs else None
         after = fs_probe(work)
         state = "quiet" if max(before, after) <= a.quiet_fs else "SLOW: file creation, not planning, dominates the marginal figure"
         fs_state = (f"File system probe (one new 3 KB file, {a.quiet_fs:.0f} us or less is quiet): {before:.0f} us before the "
-                    f"{n}-guest devaddr runs{f' (after waiting {waited} s)' if waited else ''}, {after:.0f} us after them: {state}. "
+                    f"{n}-guest runs{f' (after waiting {waited} s)' if waited else ''}, {after:.0f} us after them: {state}. "
                     f"Output directories {'spread over the block groups (chattr +T on the work directory)' if spread else 'beside the work directory (not spread)'}.")
-        libvirt = None
-        expand = os.path.join(ROOT, "tools/oracle/libvirt-expand")
-        if subprocess.run(["/usr/bin/python3", "-c", "import libvirt"], stderr=subprocess.DEVNULL).returncode == 0:
-            run([expand, corpus, fresh()])
-            libvirt = min(run([expand, corpus, fresh()])[0] for _ in range(runs))
         values = {k: fmt_s(v) for k, v in full.items()}
         if libvirt is not None:
             values["libvirt 9.0"] = fmt_s(libvirt)
