@@ -6,7 +6,7 @@ using DevAddr.Core.Model;
 namespace DevAddr.Libvirt;
 
 /// <summary>A libvirt domain XML document read into a planning request, keeping every element for write-back.</summary>
-public sealed class DomainXml
+public sealed partial class DomainXml
 {
     private readonly Dictionary<string, XElement> _elements = new(StringComparer.Ordinal);
     private readonly HashSet<XElement> _deviceElements;
@@ -134,6 +134,36 @@ public sealed class DomainXml
             if (!Names.TryGetValue(localName, out var name)) Names.Add(localName, name = XNamespace.None.GetName(localName));
             return name;
         }
+
+        /// <summary>Unprefixed names by their text, for the <see cref="FastReader"/>.</summary>
+        private readonly Dictionary<string, XName> _fastNames = new(StringComparer.Ordinal);
+
+        /// <summary>Short attribute values by their text, shared by the documents of the <see cref="FastReader"/>.</summary>
+        private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+
+        /// <summary>The <see cref="FastReader"/>'s attributes of the element being read.</summary>
+        public readonly List<XAttribute> Attributes = [];
+
+        public XName FastName(ReadOnlySpan<char> localName)
+        {
+            var lookup = _fastNames.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (!lookup.TryGetValue(localName, out var name))
+            {
+                string text = localName.ToString();
+                _fastNames.Add(text, name = XNamespace.None.GetName(text));
+            }
+            return name;
+        }
+
+        /// <summary>The value's string, shared while fewer than <paramref name="limit"/> values are kept.</summary>
+        public string SharedValue(ReadOnlySpan<char> value, int limit)
+        {
+            var lookup = _values.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (lookup.TryGetValue(value, out var shared)) return shared;
+            string text = value.ToString();
+            if (_values.Count < limit) _values.Add(text, text);
+            return text;
+        }
     }
 
     private static ReaderState Reader(int chars)
@@ -147,11 +177,23 @@ public sealed class DomainXml
     /// <summary>
     /// Reads the document in one pass, refusing nesting deeper than <see cref="MaxDepth"/> as it goes (a deeply nested
     /// document would take time quadratic in its depth). Text that is only white space is left out, as libvirt writes
-    /// none: the tree holds what is written back.
+    /// none: the tree holds what is written back. Plain documents (nearly every definition) are read by the
+    /// <see cref="FastReader"/>, the rest by an <see cref="XmlReader"/>; both build the same tree.
     /// </summary>
     private static XDocument Load(string text)
     {
         var state = Reader(text.Length);
+        return FastReader.TryLoad(text, state) ?? LoadWithReader(text, state);
+    }
+
+    /// <summary>Reads the document with an <see cref="XmlReader"/> (see <see cref="Load"/>); internal for the reader tests.</summary>
+    internal static XDocument LoadWithReader(string text) => LoadWithReader(text, Reader(text.Length));
+
+    /// <summary>Reads the document with the <see cref="FastReader"/>, or null where it leaves it to the reader; internal for the reader tests.</summary>
+    internal static XDocument? LoadFast(string text) => FastReader.TryLoad(text, Reader(text.Length));
+
+    private static XDocument LoadWithReader(string text, ReaderState state)
+    {
         using var reader = XmlReader.Create(new StringReader(text), state.Settings);
         var doc = new XDocument();
         XContainer current = doc;
