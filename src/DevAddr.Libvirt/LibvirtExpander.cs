@@ -166,14 +166,20 @@ public static class LibvirtExpander
     }
 
     /// <summary>
-    /// A file's text as strict UTF-8, read into the worker's buffer (a UTF-8 byte order mark is skipped, as
+    /// A file's text as strict UTF-8, read into the worker's buffer (by <see cref="FileBytes"/> on Linux) (a UTF-8 byte order mark is skipped, as
     /// <see cref="File.ReadAllText(string, Encoding)"/> does; a file starting with a UTF-16 or UTF-32 byte order mark is read
     /// by it).
     /// </summary>
     private static string ReadText(string file)
     {
-        int n = 0;
-        byte[] buffer;
+        var buffer = Buffer(0);
+        int n = FileBytes.TryRead(file, ref buffer, KeptBuffer);
+        if (n >= 0)
+        {
+            if (buffer.Length <= KeptBuffer) t_buffer = buffer;
+            return Decode(file, buffer.AsSpan(0, n));
+        }
+        n = 0;
         using (var handle = File.OpenHandle(file))
         {
             long length = RandomAccess.GetLength(handle);
@@ -191,7 +197,12 @@ public static class LibvirtExpander
                 }
             }
         }
-        var bytes = buffer.AsSpan(0, n);
+        return Decode(file, buffer.AsSpan(0, n));
+    }
+
+    /// <summary>The text of a file's bytes (see <see cref="ReadText"/>).</summary>
+    private static string Decode(string file, ReadOnlySpan<byte> bytes)
+    {
         if (bytes is [0xFE, 0xFF, ..] or [0xFF, 0xFE, ..] or [0, 0, 0xFE, 0xFF, ..]) return File.ReadAllText(file, StrictUtf8);
         if (bytes is [0xEF, 0xBB, 0xBF, ..]) bytes = bytes[3..];
         return StrictUtf8.GetString(bytes);

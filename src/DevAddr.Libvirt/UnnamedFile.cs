@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 
 namespace DevAddr.Libvirt;
 
@@ -39,12 +38,19 @@ internal static partial class UnnamedFile
             Volatile.Write(ref s_unsupported, 1);
             return false;
         }
-        using var handle = new SafeFileHandle(fd, ownsHandle: true);
-        RandomAccess.Write(handle, bytes, 0);
-        if (LinkAt(AtFdcwd, "/proc/self/fd/" + fd.ToString(System.Globalization.CultureInfo.InvariantCulture), AtFdcwd, path, AtSymlinkFollow) == 0)
-            return true;
-        if (Marshal.GetLastPInvokeError() != Eexist) Volatile.Write(ref s_unsupported, 1);
-        return false;
+        try
+        {
+            // A write that fails (a full disk) leaves nothing behind: the caller's own way then gives the error.
+            if (!FileBytes.WriteAll(fd, bytes)) return false;
+            if (LinkAt(AtFdcwd, "/proc/self/fd/" + fd.ToString(System.Globalization.CultureInfo.InvariantCulture), AtFdcwd, path, AtSymlinkFollow) == 0)
+                return true;
+            if (Marshal.GetLastPInvokeError() != Eexist) Volatile.Write(ref s_unsupported, 1);
+            return false;
+        }
+        finally
+        {
+            FileBytes.Close(fd);
+        }
     }
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
