@@ -66,7 +66,8 @@ public static class LibvirtExpander
 
     /// <summary>
     /// For every <c>inDir/*.xml</c> writes <c>outDir/NAME.xml</c> (the expanded domain XML) or
-    /// <c>outDir/NAME.error</c> (the error message). Returns the number of cases processed.
+    /// <c>outDir/NAME.error</c> (the error message, also for an input that cannot be read). Returns the number of cases
+    /// processed; an output that cannot be written throws its <see cref="IOException"/>.
     /// Each output file is written unnamed and then named (Linux), or to a temporary name and renamed, so no partial
     /// file is left.
     /// </summary>
@@ -136,6 +137,12 @@ public static class LibvirtExpander
         catch (DecoderFallbackException ex)
         {
             WriteResult(outDir, name, null, $"XML error: input is not valid UTF-8: {ex.Message}", existing);
+            return;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // An input that cannot be read (a dangling link, no permission) is that guest's error; the others go on.
+            WriteResult(outDir, name, null, $"cannot read input '{Path.GetFileName(file)}': {ex.Message}", existing);
             return;
         }
         var (xml, error) = ExpandToBuilder(text, policy, planner);

@@ -206,4 +206,36 @@ public sealed class LibvirtCommandTests
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("does not exist", result.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Expand_UnreadableInput_IsThatGuestsErrorAndTheOthersAreExpanded()
+    {
+        using var dir = new TempDirectory();
+        string input = dir.File("in"), output = dir.File("out");
+        Directory.CreateDirectory(input);
+        File.WriteAllText(Path.Combine(input, "good.xml"), GoodDomain);
+        File.CreateSymbolicLink(Path.Combine(input, "gone.xml"), dir.File("nowhere.xml"));
+
+        var result = CliRun.Run("libvirt", "expand", "-j", "1", input, output);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(["gone.error", "good.xml"], Directory.GetFiles(output).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.StartsWith("cannot read input 'gone.xml': ", File.ReadAllText(Path.Combine(output, "gone.error")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Expand_OutputThatIsAFile_SaysSoWithoutAnInternalErrorTrace()
+    {
+        using var dir = new TempDirectory();
+        string input = dir.File("in"), output = dir.File("out");
+        Directory.CreateDirectory(input);
+        File.WriteAllText(Path.Combine(input, "good.xml"), GoodDomain);
+        File.WriteAllText(output, "a file, not a directory");
+
+        var result = CliRun.Run("libvirt", "expand", input, output);
+
+        Assert.Equal(70, result.ExitCode);
+        Assert.StartsWith($"devaddr: cannot expand '{input}' into '{output}': ", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("internal error", result.Error, StringComparison.Ordinal);
+    }
 }

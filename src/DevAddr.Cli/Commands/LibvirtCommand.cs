@@ -125,7 +125,16 @@ internal sealed class LibvirtCommand : Command
                 if (versionError is null)
                     versionError = PolicyVersions.Check(policy);
                 if (versionError is not null) return CliIo.ReportError(versionError, false, parseResult.InvocationConfiguration.Error);
-                int n = LibvirtExpander.ExpandDirectory(inDir.FullName, outDir.FullName, policy, r => OptimizingPlanner.Plan(r), jobs);
+                int n;
+                try
+                {
+                    n = LibvirtExpander.ExpandDirectory(inDir.FullName, outDir.FullName, policy, r => OptimizingPlanner.Plan(r), jobs);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    parseResult.InvocationConfiguration.Error.WriteLine($"devaddr: cannot expand '{inDir.FullName}' into '{outDir.FullName}': {ex.Message}");
+                    return ExitCodes.InternalError;
+                }
                 parseResult.InvocationConfiguration.Error.WriteLine($"expanded {n} domain(s) into {outDir.FullName}");
                 return ExitCodes.Ok;
             });
