@@ -49,14 +49,15 @@ internal static partial class FileBytes
         }
     }
 
+    /// <summary>The C library's open (also <see cref="UnnamedFile"/>'s, with its flags and mode).</summary>
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
+    internal static partial int Open(string path, int flags, int mode = 0);
 
     [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
     private static unsafe partial nint Read(int fd, byte* buffer, nint count);
 
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
-    internal static unsafe partial nint Write(int fd, byte* buffer, nint count);
+    private static unsafe partial nint Write(int fd, byte* buffer, nint count);
 
     [LibraryImport("libc", EntryPoint = "close")]
     internal static partial int Close(int fd);

@@ -173,7 +173,8 @@ public static class LibvirtExpander
     }
 
     /// <summary>
-    /// A file's text as strict UTF-8, read into the worker's buffer (by <see cref="FileBytes"/> on Linux) (a UTF-8 byte order mark is skipped, as
+    /// A file's text as strict UTF-8, read into the worker's buffer by <see cref="FileBytes"/> on Linux, else through a
+    /// file handle (a UTF-8 byte order mark is skipped, as
     /// <see cref="File.ReadAllText(string, Encoding)"/> does; a file starting with a UTF-16 or UTF-32 byte order mark is read
     /// by it).
     /// </summary>
@@ -183,7 +184,7 @@ public static class LibvirtExpander
         int n = FileBytes.TryRead(file, ref buffer, KeptBuffer);
         if (n >= 0)
         {
-            if (buffer.Length <= KeptBuffer) t_buffer = buffer;
+            t_buffer = buffer;  // grown to at most KeptBuffer
             return Decode(file, buffer.AsSpan(0, n));
         }
         n = 0;

@@ -32,7 +32,7 @@ internal static partial class UnnamedFile
         };
         if (tmpfile == 0 || !OperatingSystem.IsLinux() || Volatile.Read(ref s_unsupported) != 0) return false;
         string directory = Path.GetDirectoryName(path) is { Length: > 0 } d ? d : ".";
-        int fd = Open(directory, tmpfile | OWronly | OCloexec, 0x1B6);  // 0666 less the umask, as File.OpenHandle creates
+        int fd = FileBytes.Open(directory, tmpfile | OWronly | OCloexec, 0x1B6);  // 0666 less the umask, as File.OpenHandle creates
         if (fd < 0)
         {
             Volatile.Write(ref s_unsupported, 1);
@@ -52,9 +52,6 @@ internal static partial class UnnamedFile
             FileBytes.Close(fd);
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags, int mode);
 
     [LibraryImport("libc", EntryPoint = "linkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int LinkAt(int oldDirectory, string oldPath, int newDirectory, string newPath, int flags);
