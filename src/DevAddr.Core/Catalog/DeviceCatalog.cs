@@ -105,20 +105,38 @@ public sealed class DeviceCatalog
     /// <summary>The first device rule matching a device, or null when no rule matches.</summary>
     public DeviceModelRule? Resolve(string kind, string? type, string? bus, string? model)
     {
-        return _resolved.TryGetValue((kind, type, bus, model), out var known) ? known : Find(kind, type, bus, model);
+        return _resolved.TryGetValue(new RuleKey(kind, type, bus, model), out var known) ? known : Find(kind, type, bus, model);
 
         // (A method of its own: the search's closure is allocated only when the lookup misses.)
         DeviceModelRule? Find(string kind, string? type, string? bus, string? model)
         {
             var rule = DeviceRules.FirstOrDefault(r => r.Matches(kind, type, bus, model));
             // Remembered for the combinations guests use; a stream of made-up model names does not grow it without end.
-            if (_resolved.Count < ResolvedLimit) _resolved.TryAdd((kind, type, bus, model), rule);
+            if (_resolved.Count < ResolvedLimit) _resolved.TryAdd(new RuleKey(kind, type, bus, model), rule);
             return rule;
         }
     }
 
     private const int ResolvedLimit = 4096;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string?, string?, string?), DeviceModelRule?> _resolved = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<RuleKey, DeviceModelRule?> _resolved = new();
+
+    /// <summary>
+    /// What a rule is looked up by. A struct of its own rather than a tuple: the dictionary's code is compiled for it
+    /// (no shared generic code looking up string comparers), and a miss on the hash skips comparing four strings.
+    /// </summary>
+    private readonly struct RuleKey(string kind, string? type, string? bus, string? model) : IEquatable<RuleKey>
+    {
+        private readonly string _kind = kind;
+        private readonly string? _type = type, _bus = bus, _model = model;
+
+        public bool Equals(RuleKey other) =>
+            string.Equals(_kind, other._kind) && string.Equals(_type, other._type) && string.Equals(_bus, other._bus) &&
+            string.Equals(_model, other._model);
+
+        public override bool Equals(object? obj) => obj is RuleKey other && Equals(other);
+
+        public override int GetHashCode() => HashCode.Combine(_kind.GetHashCode(), _type?.GetHashCode() ?? 0, _bus?.GetHashCode() ?? 0, _model?.GetHashCode() ?? 0);
+    }
 
     private static bool AliasMatches(string alias, string machine) =>
         alias.EndsWith('*')

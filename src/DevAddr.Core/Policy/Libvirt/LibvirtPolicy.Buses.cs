@@ -30,10 +30,13 @@ internal sealed partial class LibvirtPolicy
     /// <summary>Whether a device kind carries zPCI ids when it is on PCI: every kind but the character devices.</summary>
     internal static bool ZpciKind(string kind) => kind is not ("serial" or "console" or "channel" or "parallel");
 
-    /// <summary>Every device in libvirt's iteration order (within a kind: the order of the device list).</summary>
-    private WorkDevice[] InIterationOrder() =>
+    /// <summary>
+    /// Every device (or every one <paramref name="keep"/> keeps) in libvirt's iteration order (within a kind: the order of
+    /// the device list).
+    /// </summary>
+    private WorkDevice[] InIterationOrder(Func<WorkDevice, bool>? keep = null) =>
         // libvirt iterates controllers from the controller list only (a device of kind "controller" is left out).
-        SortedByKind(static (d, onControllerList) => d.IsController && !onControllerList ? -1 : d.IterationRank);
+        SortedByKind(static (d, onControllerList) => d.IsController && !onControllerList ? -1 : d.IterationRank, keep);
 
     // ---------------------------------------------------------------- spapr-vio
 
@@ -244,7 +247,8 @@ internal sealed partial class LibvirtPolicy
     /// <summary>Validation of the address kinds of other machines (qemuValidateDomainDeviceDefAddress and friends).</summary>
     private void ValidateOtherBuses()
     {
-        foreach (var d in InIterationOrder())
+        // Only a device with an address other than a plain PCI one can fail a check of this loop.
+        foreach (var d in InIterationOrder(static d => d.Address is not (null or PciAddress { Zpci: null })))
         {
             switch (d.Address)
             {

@@ -88,9 +88,8 @@ internal sealed partial class LibvirtPolicy
                 set.SetBusModel(i, defaultModel, allowHotplug: true);
 
         // Existing addresses are reserved in libvirt's iteration order, which decides which of two clashing devices is named.
-        foreach (var d in InIterationOrder())
+        foreach (var d in InIterationOrder(d => d.PciPresent && !IsFixedChipsetController(d, out _)))
         {
-            if (!d.PciPresent || IsFixedChipsetController(d, out _)) continue;
             d.Address = set.ReserveAddr(d.Pci!, d.PciFlags, fromConfig: true, d.Id);
         }
         return set;

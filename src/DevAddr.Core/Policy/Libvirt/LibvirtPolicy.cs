@@ -101,9 +101,10 @@ internal sealed partial class LibvirtPolicy
     /// <summary>
     /// The controllers, then the devices, sorted by the rank of each (given the device and whether it is on the
     /// controller list; a negative rank leaves it out); within a rank in that order, primary videos first. The keys are
-    /// unique, so the order is total and any sort gives it.
+    /// unique, so the order is total and any sort gives it. With <paramref name="keep"/>, only the devices it keeps are
+    /// sorted (in the same order among themselves).
     /// </summary>
-    private WorkDevice[] SortedByKind(Func<WorkDevice, bool, int> rank)
+    private WorkDevice[] SortedByKind(Func<WorkDevice, bool, int> rank, Func<WorkDevice, bool>? keep = null)
     {
         int n = _controllers.Count + _devices.Count;
         var keys = new long[n];
@@ -111,7 +112,7 @@ internal sealed partial class LibvirtPolicy
         int count = 0, pos = 0;
         foreach (var d in All)
         {
-            int r = rank(d, pos < _controllers.Count);
+            int r = keep is null || keep(d) ? rank(d, pos < _controllers.Count) : -1;
             if (r >= 0)
             {
                 keys[count] = ((long)r << 32) + (d.Kind == "video" && d.Primary == true ? pos : n + pos);
