@@ -10,8 +10,26 @@ internal sealed class PciBus
     public ConnectFlags Flags { get; set; }
     public int MinSlot { get; private set; }
     public int MaxSlot { get; private set; }
-    public byte[] Functions { get; } = new byte[PciAddress.SlotLast + 1];
-    public bool[] Aggregate { get; } = new bool[PciAddress.SlotLast + 1];
+    /// <summary>Per slot, one bit per function in use.</summary>
+    public Span<byte> Functions => _functions;
+    /// <summary>Per slot, whether an aggregate (multifunction-packed) device holds it.</summary>
+    public Span<bool> Aggregate => _aggregate;
+
+    // In the bus object itself: a plan makes two sets of buses, and separate arrays would be two more objects a bus.
+    private SlotBytes _functions;
+    private SlotFlags _aggregate;
+
+    [System.Runtime.CompilerServices.InlineArray(PciAddress.SlotLast + 1)]
+    private struct SlotBytes
+    {
+        private byte _slot;
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(PciAddress.SlotLast + 1)]
+    private struct SlotFlags
+    {
+        private bool _slot;
+    }
 
     public void SetModel(PciControllerInfo info, bool allowHotplug)
     {
@@ -22,7 +40,7 @@ internal sealed class PciBus
         MaxSlot = model.MaxSlot;
     }
 
-    public bool IsEmpty => !Functions.AsSpan().ContainsAnyExcept((byte)0);
+    public bool IsEmpty => !Functions.ContainsAnyExcept((byte)0);
 
     public bool IsFullyReserved
     {
