@@ -7,9 +7,10 @@ namespace DevAddr.Core.Policy;
 /// <summary>The planner's mutable working copy of a device.</summary>
 internal sealed class WorkDevice
 {
-    public WorkDevice(Device d, int order)
+    /// <summary>A working copy of <paramref name="d"/>, under another id when <paramref name="id"/> is given.</summary>
+    public WorkDevice(Device d, int order, string? id = null)
     {
-        Id = d.Id;
+        Id = id ?? d.Id;
         Kind = d.Kind;
         Type = d.Type;
         Model = d.Model;
@@ -24,6 +25,19 @@ internal sealed class WorkDevice
         Reason = d.Reason;
         Tunables = d.Tunables;
         Order = order;
+    }
+
+    /// <summary>A device the planner adds (after every device of the request), with the fields an added device starts with.</summary>
+    public WorkDevice(string id, string kind, string? type, string? model, int? index, string reason)
+    {
+        Id = id;
+        Kind = kind;
+        Type = type;
+        Model = model;
+        Index = index;
+        Added = true;
+        Reason = reason;
+        Order = int.MaxValue;
     }
 
     public string Id { get; set; }

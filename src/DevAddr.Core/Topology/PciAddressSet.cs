@@ -53,6 +53,14 @@ internal sealed class PciBus
     }
 }
 
+/// <summary>A function of a slot of a bus in domain 0: a place the planner reserves, made a <see cref="PciAddress"/> only when a device takes it.</summary>
+internal readonly record struct PciPlace(int Bus, int Slot, int Function)
+{
+    public PciAddress ToAddress(bool? multifunction = null) => new(0, Bus, Slot, Function, multifunction);
+
+    public override string ToString() => ToAddress().ToString();
+}
+
 /// <summary>
 /// The set of PCI buses of a guest and the addresses reserved on them: the shared topology model of the
 /// planner. In a dry run, buses are added on demand (growth) to find out which controllers are needed.
@@ -137,10 +145,19 @@ internal sealed class PciAddressSet
             throw PlanningException.Create(ErrorCodes.AddressConflict, "No PCI buses available", deviceId, "pci-bus-exists");
         if (addr.Domain != 0)
             throw PlanningException.Create(ErrorCodes.AddressConflict, $"Invalid PCI address {addr}. Only PCI domain 0 is available", deviceId, "pci-domain");
+        Validate(new PciPlace(addr.Bus, addr.Slot, addr.Function), flags, fromConfig, deviceId);
+    }
+
+    /// <summary>As <see cref="Validate(PciAddress, ConnectFlags, bool, string?)"/>, for a place in domain 0.</summary>
+    private void Validate(PciPlace addr, ConnectFlags flags, bool fromConfig, string? deviceId)
+    {
+        if (Buses.Count == 0)
+            throw PlanningException.Create(ErrorCodes.AddressConflict, "No PCI buses available", deviceId, "pci-bus-exists");
         if (addr.Bus >= Buses.Count)
             throw PlanningException.Create(ErrorCodes.AddressConflict, $"Invalid PCI address {addr}. Only PCI buses up to {Buses.Count - 1} are available", deviceId, "pci-bus-exists");
         var bus = Buses[addr.Bus];
-        if (!FlagsCompatible(addr, bus.Flags, flags, fromConfig, out var error))
+        if (!FlagsCompatible(addr.Bus, bus.Flags, flags, fromConfig)
+            && !FlagsCompatible(addr.ToAddress(), bus.Flags, flags, fromConfig, out var error))
             throw PlanningException.Create(ErrorCodes.AddressConflict, error!, deviceId, "pci-bus-accepts-device");
         if (bus.MinSlot > 0 && addr.Slot < bus.MinSlot)
             throw PlanningException.Create(ErrorCodes.AddressConflict, $"Invalid PCI address {addr}. slot must be >= {bus.MinSlot}", deviceId, "pci-slot-range");
@@ -164,17 +181,41 @@ internal sealed class PciAddressSet
             if (bus != addr.Bus) addr = addr with { Bus = bus };
         }
         Validate(addr, flags, fromConfig, deviceId);
-        var b = Buses[addr.Bus];
-        if ((b.Functions[addr.Slot] & (1 << addr.Function)) != 0)
-            throw PlanningException.Create(ErrorCodes.AddressConflict, $"Attempted double use of PCI Address {addr}", deviceId, "pci-address-unique");
-        if (b.Functions[addr.Slot] == 0 && (flags & ConnectFlags.AggregateSlot) != 0)
-            b.Aggregate[addr.Slot] = true;
-        b.Functions[addr.Slot] |= (byte)(1 << addr.Function);
+        Mark(new PciPlace(addr.Bus, addr.Slot, addr.Function), flags, deviceId);
         return addr;
     }
 
+    /// <summary>As <see cref="ReserveAddr(PciAddress, ConnectFlags, bool, string?)"/>, for a place in domain 0.</summary>
+    public PciPlace Reserve(PciPlace place, ConnectFlags flags, bool fromConfig, string? deviceId)
+    {
+        if (DryRun)
+        {
+            int bus = place.Bus;
+            Grow(ref bus, flags, deviceId);
+            place = place with { Bus = bus };
+        }
+        Validate(place, flags, fromConfig, deviceId);
+        Mark(place, flags, deviceId);
+        return place;
+    }
+
+    /// <summary>Marks a validated function as used.</summary>
+    private void Mark(PciPlace place, ConnectFlags flags, string? deviceId)
+    {
+        var b = Buses[place.Bus];
+        ref byte functions = ref b.Functions[place.Slot];
+        if ((functions & (1 << place.Function)) != 0)
+            throw PlanningException.Create(ErrorCodes.AddressConflict, $"Attempted double use of PCI Address {place}", deviceId, "pci-address-unique");
+        if (functions == 0 && (flags & ConnectFlags.AggregateSlot) != 0)
+            b.Aggregate[place.Slot] = true;
+        functions |= (byte)(1 << place.Function);
+    }
+
     /// <summary>Finds the first free compatible place (buses in index order, slots upwards), growing in a dry run.</summary>
-    public PciAddress GetNextAddr(ConnectFlags flags, int function, string? deviceId)
+    public PciAddress GetNextAddr(ConnectFlags flags, int function, string? deviceId) =>
+        GetNext(flags, function, deviceId).ToAddress();
+
+    private PciPlace GetNext(ConnectFlags flags, int function, string? deviceId)
     {
         if (Buses.Count == 0)
             throw PlanningException.Create(ErrorCodes.NoSpace, "No PCI buses available", deviceId, "pci-bus-exists");
@@ -188,14 +229,14 @@ internal sealed class PciAddressSet
         {
             int bus = Buses.Count;
             Grow(ref bus, flags, deviceId);
-            return new PciAddress(0, bus, Buses[bus].MinSlot, fn);
+            return new PciPlace(bus, Buses[bus].MinSlot, fn);
         }
         throw PlanningException.Create(ErrorCodes.NoSpace, "No more available PCI slots", deviceId, "pci-free-slot");
     }
 
-    private bool FindUnusedOnBus(int busIndex, ConnectFlags flags, int function, int fn, out PciAddress found)
+    private bool FindUnusedOnBus(int busIndex, ConnectFlags flags, int function, int fn, out PciPlace found)
     {
-        found = null!;
+        found = default;
         var bus = Buses[busIndex];
         if (!FlagsCompatible(busIndex, bus.Flags, flags, fromConfig: false))
             return false;
@@ -203,14 +244,14 @@ internal sealed class PciAddressSet
         {
             if (bus.Functions[slot] == 0)
             {
-                found = new PciAddress(0, busIndex, slot, fn);
+                found = new PciPlace(busIndex, slot, fn);
                 return true;
             }
             if ((flags & ConnectFlags.AggregateSlot) != 0 && bus.Aggregate[slot])
             {
                 if ((bus.Functions[slot] & (1 << fn)) == 0)
                 {
-                    found = new PciAddress(0, busIndex, slot, fn);
+                    found = new PciPlace(busIndex, slot, fn);
                     return true;
                 }
                 if (function == -1)
@@ -219,7 +260,7 @@ internal sealed class PciAddressSet
                     {
                         if ((bus.Functions[slot] & (1 << f)) == 0)
                         {
-                            found = new PciAddress(0, busIndex, slot, f);
+                            found = new PciPlace(busIndex, slot, f);
                             return true;
                         }
                     }
@@ -229,11 +270,9 @@ internal sealed class PciAddressSet
         return false;
     }
 
-    public PciAddress ReserveNextAddr(ConnectFlags flags, int function, string? deviceId)
-    {
-        var addr = GetNextAddr(flags, function, deviceId);
-        return ReserveAddr(addr, flags, fromConfig: false, deviceId);
-    }
+    /// <summary>Reserves the first free compatible place (see <see cref="GetNextAddr"/>).</summary>
+    public PciPlace ReserveNext(ConnectFlags flags, int function, string? deviceId) =>
+        Reserve(GetNext(flags, function, deviceId), flags, fromConfig: false, deviceId);
 
     /// <summary>Adds buses so that <paramref name="bus"/> exists (dry run growth); may move the target bus by one.</summary>
     public void Grow(ref int bus, ConnectFlags flags, string? deviceId)

@@ -95,7 +95,7 @@ internal sealed partial class LibvirtPolicy
 
         foreach (var added in result.AddedControllers)
         {
-            var c = new WorkDevice(added with { Id = NewId(added.Id) }, int.MaxValue) { Added = true, Reason = added.Reason };
+            var c = new WorkDevice(added, int.MaxValue, NewId(added.Id)) { Added = true, Reason = added.Reason };
             var model = _catalog.PciControllerInfo(c.Model!)!;
             c.Rule = model.Rule;
             c.PciFlags = model.Upstream;

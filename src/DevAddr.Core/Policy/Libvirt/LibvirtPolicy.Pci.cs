@@ -37,10 +37,10 @@ internal sealed partial class LibvirtPolicy
         var dry = CreateAddressSet(nbuses, dryRun: true);
         ApplyChipset(dry);
         if (_machine.SpareBridgeSlot && dry.Buses.Any(b => !b.IsFullyReserved))
-            dry.ReserveNextAddr(ConnectFlags.PciDevice | ConnectFlags.AutoAssign, -1, null);
+            dry.ReserveNext(ConnectFlags.PciDevice | ConnectFlags.AutoAssign, -1, null);
         AssignDeviceSlots(dry);
         if (_machine.SpareRootPort && maxIdx <= 0 && dry.Count > maxIdx + 1)
-            dry.ReserveNextAddr(ConnectFlags.PcieDevice | ConnectFlags.AutoAssign, -1, null);
+            dry.ReserveNext(ConnectFlags.PcieDevice | ConnectFlags.AutoAssign, -1, null);
         for (int i = 1; i < dry.Count; i++)
         {
             if (FindController("pci", i) is not null) continue;
@@ -51,7 +51,7 @@ internal sealed partial class LibvirtPolicy
             c.Rule = cm.Rule;
             c.PciFlags = cm.Upstream;
             // A PCI root (another pseries PHB) plugs into nothing.
-            if (c.PciFlags != ConnectFlags.None) dry.ReserveNextAddr(c.PciFlags, -1, c.Id);
+            if (c.PciFlags != ConnectFlags.None) dry.ReserveNext(c.PciFlags, -1, c.Id);
         }
         nbuses = dry.Count;
 
@@ -132,7 +132,7 @@ internal sealed partial class LibvirtPolicy
             if (fixedController is not null)
             {
                 RootAddress.TryParse(fixedController.Address, out var fa);
-                var want = new PciAddress(0, fa.Bus, fa.Slot, fa.Function);
+                var want = new PciPlace(fa.Bus, fa.Slot, fa.Function);
                 if (c.PciPresent)
                 {
                     var p = c.Pci!;
@@ -141,10 +141,10 @@ internal sealed partial class LibvirtPolicy
                 }
                 else
                 {
-                    c.Address = want;
+                    c.Address = want.ToAddress();
                 }
                 if (fixedController.InChipsetSlot)
-                    set.ReserveAddr(want, flags, fromConfig: true, c.Id);
+                    set.Reserve(want, flags, fromConfig: true, c.Id);
                 continue;
             }
             if (c.Type == "usb" && c.Model == "ich9-uhci1" && c.Address is null && _machine.Usb2CompanionSlots.Count > 0)
@@ -171,7 +171,7 @@ internal sealed partial class LibvirtPolicy
         foreach (var text in _machine.ReservedAddresses)
         {
             RootAddress.TryParse(text, out var r);
-            set.ReserveAddr(new PciAddress(0, r.Bus, r.Slot, r.Function), flags, fromConfig: true, null);
+            set.Reserve(new PciPlace(r.Bus, r.Slot, r.Function), flags, fromConfig: true, null);
         }
 
         var primary = Videos.FirstOrDefault();
@@ -203,8 +203,8 @@ internal sealed partial class LibvirtPolicy
 
     private void ReserveNext(PciAddressSet set, WorkDevice d)
     {
-        var a = set.ReserveNextAddr(d.PciFlags, -1, d.Id);
-        if (!set.DryRun) d.Address = a;
+        var place = set.ReserveNext(d.PciFlags, -1, d.Id);
+        if (!set.DryRun) d.Address = place.ToAddress();
     }
 
     /// <summary>The automatic placement passes, in catalog order.</summary>
@@ -267,8 +267,8 @@ internal sealed partial class LibvirtPolicy
         }
         else
         {
-            var a = set.ReserveNextAddr(c.PciFlags, function, c.Id);
-            if (!set.DryRun) c.Address = a with { Multifunction = multi };
+            var place = set.ReserveNext(c.PciFlags, function, c.Id);
+            if (!set.DryRun) c.Address = place.ToAddress(multi);
         }
     }
 

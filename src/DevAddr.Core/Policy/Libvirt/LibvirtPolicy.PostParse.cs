@@ -549,11 +549,8 @@ internal sealed partial class LibvirtPolicy
         }
         else if (serials.Count > 0 && (serials[0].Type is null || _machine.ConsoleSerialTargets.Contains(serials[0].Type!)))
         {
-            var stub = new WorkDevice(new Device { Id = NewId("console0"), Kind = "console", Type = "serial" }, int.MaxValue)
-            {
-                Added = true,
-                Reason = $"libvirt shows the first serial port ({serials[0].Type ?? "no target type"}) as console 0",
-            };
+            var stub = new WorkDevice(NewId("console0"), "console", "serial", model: null, index: null,
+                $"libvirt shows the first serial port ({serials[0].Type ?? "no target type"}) as console 0");
             int at = consoles.Count > 0 ? _devices.IndexOf(consoles[0]) : _devices.Count;
             _devices.Insert(at, stub);
         }

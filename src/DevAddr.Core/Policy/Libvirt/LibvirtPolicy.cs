@@ -322,18 +322,7 @@ internal sealed partial class LibvirtPolicy
     {
         var existing = FindController(type, index);
         if (existing is not null) return existing;
-        var c = new WorkDevice(new Device
-        {
-            Id = NewId($"{type}{index}"),
-            Kind = "controller",
-            Type = type,
-            Index = index,
-            Model = model,
-        }, int.MaxValue)
-        {
-            Added = true,
-            Reason = reason,
-        };
+        var c = new WorkDevice(NewId($"{type}{index}"), "controller", type, model, index, reason);
         AddController(c);
         return c;
     }
@@ -350,7 +339,7 @@ internal sealed partial class LibvirtPolicy
 
     private WorkDevice AddDevice(Device d, string reason)
     {
-        var w = new WorkDevice(d with { Id = NewId(d.Id) }, int.MaxValue) { Added = true, Reason = reason };
+        var w = new WorkDevice(d, int.MaxValue, NewId(d.Id)) { Added = true, Reason = reason };
         _devices.Add(w);
         return w;
     }
