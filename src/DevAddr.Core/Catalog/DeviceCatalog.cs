@@ -185,7 +185,25 @@ public sealed class DeviceCatalog
         RespectNullableAnnotations = true,
         ReadCommentHandling = JsonCommentHandling.Skip,
         TypeInfoResolver = Serialization.CoreJsonContext.Default,
+        Converters = { new InterningStringConverter() },
     };
+
+    /// <summary>
+    /// Reads every catalog string as the runtime's one copy of it: the planner compares device kinds, types and models
+    /// with the catalog's on every device, and the words it writes itself ("controller", "pci") then match by reference.
+    /// </summary>
+    private sealed class InterningStringConverter : JsonConverter<string>
+    {
+        public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.GetString() is { } s ? string.Intern(s) : null;
+
+        public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
+
+        public override string ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            string.Intern(reader.GetString()!);
+
+        public override void WriteAsPropertyName(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WritePropertyName(value);
+    }
 
     private static T Parse<T>(string text, string file)
     {

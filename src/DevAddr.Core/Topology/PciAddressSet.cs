@@ -40,6 +40,16 @@ internal sealed class PciBus
         MaxSlot = model.MaxSlot;
     }
 
+    /// <summary>Back to a bus without a model and with every function free.</summary>
+    public void Clear()
+    {
+        Model = null;
+        Flags = ConnectFlags.None;
+        MinSlot = MaxSlot = 0;
+        _functions = default;
+        _aggregate = default;
+    }
+
     public bool IsEmpty => !Functions.ContainsAnyExcept((byte)0);
 
     public bool IsFullyReserved
@@ -74,12 +84,20 @@ internal sealed class PciAddressSet
     {
         _catalog = catalog;
         _machine = machine;
+        Reset(nbuses, dryRun);
+    }
+
+    /// <summary>Starts again with <paramref name="nbuses"/> buses without models and nothing reserved (the bus objects are kept).</summary>
+    public void Reset(int nbuses, bool dryRun)
+    {
         DryRun = dryRun;
-        for (int i = 0; i < nbuses; i++) Buses.Add(new PciBus());
+        if (Buses.Count > nbuses) Buses.RemoveRange(nbuses, Buses.Count - nbuses);
+        foreach (var bus in Buses) bus.Clear();
+        while (Buses.Count < nbuses) Buses.Add(new PciBus());
     }
 
     public List<PciBus> Buses { get; } = [];
-    public bool DryRun { get; }
+    public bool DryRun { get; private set; }
     public int Count => Buses.Count;
 
     public PciControllerInfo ControllerModel(string model) =>

@@ -34,7 +34,7 @@ internal sealed partial class LibvirtPolicy
     /// Every device (or every one <paramref name="keep"/> keeps) in libvirt's iteration order (within a kind: the order of
     /// the device list).
     /// </summary>
-    private WorkDevice[] InIterationOrder(Func<WorkDevice, bool>? keep = null) =>
+    private ArraySegment<WorkDevice> InIterationOrder(Func<WorkDevice, bool>? keep = null) =>
         // libvirt iterates controllers from the controller list only (a device of kind "controller" is left out).
         SortedByKind(static (d, onControllerList) => d.IsController && !onControllerList ? -1 : d.IterationRank, keep);
 

@@ -56,7 +56,7 @@ internal sealed partial class LibvirtPolicy
         nbuses = dry.Count;
 
         // Final pass: every address is computed again with the complete controller list, without growth.
-        var final = CreateAddressSet(nbuses, dryRun: false);
+        var final = CreateAddressSet(nbuses, dryRun: false, reuse: dry);
         ApplyChipset(final);
         AssignDeviceSlots(final);
         FillPciControllerDefaults();
@@ -73,9 +73,11 @@ internal sealed partial class LibvirtPolicy
         _ => $"a {model} was needed",
     };
 
-    private PciAddressSet CreateAddressSet(int nbuses, bool dryRun)
+    /// <summary>The address set of a pass, with the given addresses reserved (in <paramref name="reuse"/>, emptied first, when given).</summary>
+    private PciAddressSet CreateAddressSet(int nbuses, bool dryRun, PciAddressSet? reuse = null)
     {
-        var set = new PciAddressSet(_catalog, _machine, nbuses, dryRun);
+        var set = reuse ?? new PciAddressSet(_catalog, _machine, nbuses, dryRun);
+        reuse?.Reset(nbuses, dryRun);
         foreach (var c in ControllersOf("pci"))
         {
             if (c.Idx >= nbuses)
@@ -325,21 +327,40 @@ internal sealed partial class LibvirtPolicy
         }
     }
 
+    /// <summary>A key for the slot of a PCI address (domain, bus and slot).</summary>
+    private static long SlotKey(PciAddress a) => ((long)a.Domain << 40) | ((long)a.Bus << 5) | (uint)a.Slot;
+
     /// <summary>Function 0 of every slot with other functions in use gets multifunction='on' (unless set).</summary>
     private void SetAllMultifunction()
     {
         if (!All.Any(static d => d.Address is PciAddress { Function: not 0 })) return;
-        // The first device at function 0 of each slot, in list order.
-        var heads = new Dictionary<(int, int, int), WorkDevice>();
+        // The first device at function 0 of each slot, in list order, by its position in the list: a guest of up to
+        // 256 devices searches a list of them in order, a larger one a table.
+        int n = _controllers.Count + _devices.Count;
+        bool small = n <= 256;
+        Span<long> slots = small ? stackalloc long[n] : default;
+        Span<int> positions = small ? stackalloc int[n] : default;
+        var table = small ? null : new Dictionary<long, int>();
+        int heads = 0, pos = 0;
         foreach (var d in All)
         {
             if (d.Address is PciAddress { Function: 0 } h)
-                heads.TryAdd((h.Domain, h.Bus, h.Slot), d);
+            {
+                if (table is not null) table.TryAdd(SlotKey(h), pos);
+                else
+                {
+                    slots[heads] = SlotKey(h);
+                    positions[heads++] = pos;
+                }
+            }
+            pos++;
         }
         foreach (var d in All)
         {
             if (d.Address is not PciAddress a || a.Function == 0) continue;
-            var head = heads.GetValueOrDefault((a.Domain, a.Bus, a.Slot));
+            int at = table is not null ? table.GetValueOrDefault(SlotKey(a), -1)
+                : slots[..heads].IndexOf(SlotKey(a)) is int i and >= 0 ? positions[i] : -1;
+            var head = at < 0 ? null : at < _controllers.Count ? _controllers[at] : _devices[at - _controllers.Count];
             if (head is not null && head.Pci!.Multifunction is null)
                 head.Address = head.Pci with { Multifunction = true };
             else if (head is not null && head.Pci!.Multifunction == false)

@@ -104,11 +104,11 @@ internal sealed partial class LibvirtPolicy
     /// unique, so the order is total and any sort gives it. With <paramref name="keep"/>, only the devices it keeps are
     /// sorted (in the same order among themselves).
     /// </summary>
-    private WorkDevice[] SortedByKind(Func<WorkDevice, bool, int> rank, Func<WorkDevice, bool>? keep = null)
+    private ArraySegment<WorkDevice> SortedByKind(Func<WorkDevice, bool, int> rank, Func<WorkDevice, bool>? keep = null)
     {
         int n = _controllers.Count + _devices.Count;
-        var keys = new long[n];
-        var sorted = new WorkDevice[n];
+        Span<long> keys = n <= 256 ? stackalloc long[n] : new long[n];
+        WorkDevice[]? sorted = null;
         int count = 0, pos = 0;
         foreach (var d in All)
         {
@@ -116,12 +116,13 @@ internal sealed partial class LibvirtPolicy
             if (r >= 0)
             {
                 keys[count] = ((long)r << 32) + (d.Kind == "video" && d.Primary == true ? pos : n + pos);
-                sorted[count++] = d;
+                (sorted ??= new WorkDevice[n])[count++] = d;
             }
             pos++;
         }
-        Array.Sort(keys, sorted, 0, count);
-        return count == n ? sorted : sorted[..count];
+        if (sorted is null) return ArraySegment<WorkDevice>.Empty;
+        keys[..count].Sort(sorted.AsSpan(0, count));
+        return new ArraySegment<WorkDevice>(sorted, 0, count);
     }
 
     private Matching OfKind(string kind) => new(_devices, null, kind, byType: false, null);
