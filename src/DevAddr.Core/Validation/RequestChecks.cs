@@ -18,7 +18,7 @@ internal static partial class RequestChecks
             throw PlanningException.Create(ErrorCodes.InvalidInput, $"memorySlots must not be negative, got {request.MemorySlots}", rule: "memory-slots-range");
         if (request.NumaNodes is < 0 or > 256)
             throw PlanningException.Create(ErrorCodes.InvalidInput, $"numaNodes must be 0-256, got {request.NumaNodes}", rule: "numa-range");
-        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var ids = new HashSet<string>(request.Devices.Count, StringComparer.Ordinal);
         for (int i = 0; i < request.Devices.Count; i++)
         {
             var d = request.Devices[i];

@@ -18,6 +18,14 @@ internal sealed partial class LibvirtPolicy
         }
     }
 
+    /// <summary>The first of <see cref="Videos"/>: the first primary video, else the first video (null without one).</summary>
+    private WorkDevice? PrimaryVideo()
+    {
+        foreach (var v in OfKind("video"))
+            if (v.Primary == true) return v;
+        return OfKind("video").FirstOrDefault();
+    }
+
     private void AssignPciAddresses()
     {
         var pciControllers = ControllersOf("pci").ToList();
@@ -46,7 +54,7 @@ internal sealed partial class LibvirtPolicy
             if (FindController("pci", i) is not null) continue;
             string model = dry.Buses[i].Model!;
             var c = MaybeAddController("pci", i, model, AddedBusReason(model));
-            _noZpci.Add(c);
+            if (_machine.Zpci) _noZpci.Add(c);
             var cm = dry.ControllerModel(model);
             c.Rule = cm.Rule;
             c.PciFlags = cm.Upstream;
@@ -176,7 +184,7 @@ internal sealed partial class LibvirtPolicy
             set.Reserve(new PciPlace(r.Bus, r.Slot, r.Function), flags, fromConfig: true, null);
         }
 
-        var primary = Videos.FirstOrDefault();
+        var primary = PrimaryVideo();
         if (_machine.PrimaryVideoSlot is int videoSlot && primary is not null && primary.PciFlags != ConnectFlags.None && primary.PciWanted)
         {
             if (set.SlotInUse(0, videoSlot))
@@ -226,7 +234,10 @@ internal sealed partial class LibvirtPolicy
                         if (!c.IsPciController && PassRank(c) == rank) AssignSlot(set, c);
                     break;
                 case "video":
-                    foreach (var v in Videos) AssignSlot(set, v);
+                    foreach (var v in OfKind("video"))
+                        if (v.Primary == true) AssignSlot(set, v);
+                    foreach (var v in OfKind("video"))
+                        if (v.Primary != true) AssignSlot(set, v);
                     break;
                 case "hostdev":
                     // libvirt's host device list starts with the host devices of <interface type='hostdev'> (read before <hostdev>).

@@ -177,7 +177,7 @@ internal sealed partial class LibvirtPolicy
             int needed = (devicesCount - available + 1 + HubPorts - 2) / (HubPorts - 1);
             for (int i = 0; i < needed; i++)
             {
-                var hub = AddDevice(new Device { Id = "hub", Kind = "hub", Type = "usb" }, "more USB devices than USB ports");
+                var hub = AddDevice("hub", "hub", "more USB devices than USB ports", type: "usb");
                 hub.Rule = _catalog.Resolve("hub", "usb", null, null)!;
             }
         }

@@ -257,7 +257,7 @@ internal sealed partial class LibvirtPolicy
                     $"The PCI controller with index='0' must be model='{root}' for this machine type, but model='{existing.Model}' was found instead", existing, "pci-root-model");
         }
         if (_machine.DefaultMemballoon is string balloon && !OfKind("memballoon").Any())
-            AddDevice(new Device { Id = "balloon0", Kind = "memballoon", Model = balloon }, $"default memory balloon of machine type {_machine.Name}");
+            AddDevice("balloon0", "memballoon", $"default memory balloon of machine type {_machine.Name}", model: balloon);
         foreach (var input in _machine.ImplicitInputs)
             MaybeAddInput(input.Type, input.Bus, $"machine type {_machine.Name} always has a {input.Bus} {input.Type}");
         if (_machine.GraphicsUsbInputs && OfKind("graphics").Any())
@@ -267,10 +267,10 @@ internal sealed partial class LibvirtPolicy
             if (!tablet) MaybeAddInput("mouse", "usb", $"a guest of machine type {_machine.Name} with graphics and no USB tablet gets a USB mouse");
         }
         if (_rules.ItcoWatchdog && _machine.ItcoWatchdog && !OfKind("watchdog").Any(w => w.Model == "itco"))
-            AddDevice(new Device { Id = "watchdog-itco", Kind = "watchdog", Model = "itco" }, $"the iTCO watchdog built into the {_machine.Name} chipset, which libvirt {_rules.Version} lists");
+            AddDevice("watchdog-itco", "watchdog", $"the iTCO watchdog built into the {_machine.Name} chipset, which libvirt {_rules.Version} lists", model: "itco");
         AddIommuForManyVcpus();
         if (_machine.ImplicitPanic && !OfKind("panic").Any(p => p.Model is null || p.Model == _machine.DefaultPanic))
-            AddDevice(new Device { Id = "panic0", Kind = "panic", Model = _machine.DefaultPanic }, $"machine type {_machine.Name} always has a {_machine.DefaultPanic} panic device");
+            AddDevice("panic0", "panic", $"machine type {_machine.Name} always has a {_machine.DefaultPanic} panic device", model: _machine.DefaultPanic);
     }
 
     /// <summary>
@@ -284,7 +284,7 @@ internal sealed partial class LibvirtPolicy
         if (_request.Vcpus <= 255 || !_machine.IntelIommu) return;
         if (_rules.AutoIntelIommu && !OfKind("iommu").Any())
         {
-            AddDevice(new Device { Id = "iommu0", Kind = "iommu", Model = "intel" }, "more than 255 vCPUs need an IOMMU with extended interrupts (intremap and eim on)");
+            AddDevice("iommu0", "iommu", "more than 255 vCPUs need an IOMMU with extended interrupts (intremap and eim on)", model: "intel");
             return;
         }
         if (!OfKind("iommu").Any(i => i.Model == "intel"))
@@ -295,7 +295,7 @@ internal sealed partial class LibvirtPolicy
     private void MaybeAddInput(string type, string bus, string reason)
     {
         if (!OfKind("input").Any(i => i.Type == type && i.Bus == bus))
-            AddDevice(new Device { Id = $"input-{bus}-{type}", Kind = "input", Type = type, Bus = bus }, reason);
+            AddDevice($"input-{bus}-{type}", "input", reason, type: type, bus: bus);
     }
 
     /// <summary>
@@ -499,7 +499,7 @@ internal sealed partial class LibvirtPolicy
         AddImplicitControllers();
 
         if (_machine.DefaultVideo is string video && OfKind("graphics").Any() && !OfKind("video").Any())
-            AddDevice(new Device { Id = "video0", Kind = "video", Model = video }, "a graphics console needs a video device");
+            AddDevice("video0", "video", "a graphics console needs a video device", model: video);
         var videos = OfKind("video").ToList();
         foreach (var v in videos) v.Primary = v == videos[0] && v.Model != "none" ? true : null;
 
@@ -544,7 +544,7 @@ internal sealed partial class LibvirtPolicy
         if (consoles.Count > 0 && consoles[0].Type == "serial")
         {
             if (serials.Count == 0)
-                AddDevice(new Device { Id = "serial0", Kind = "serial", Type = _machine.DefaultSerialTarget },
+                AddDevice("serial0", "serial", type: _machine.DefaultSerialTarget, reason:
                     "a serial console is the first serial port, which libvirt adds");
         }
         else if (serials.Count > 0 && (serials[0].Type is null || _machine.ConsoleSerialTargets.Contains(serials[0].Type!)))

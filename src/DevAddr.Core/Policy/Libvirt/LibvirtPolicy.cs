@@ -46,7 +46,7 @@ internal sealed partial class LibvirtPolicy
         // Room for the devices libvirt adds (controllers, default devices) without regrowing.
         int n = request.Devices.Count;
         _devices = new List<WorkDevice>(n + 8);
-        _controllers = new List<WorkDevice>(8 + (n / 4));
+        _controllers = new List<WorkDevice>(16 + (n / 2));
         _ids = new HashSet<string>(n + 16, StringComparer.Ordinal);
     }
 
@@ -338,9 +338,10 @@ internal sealed partial class LibvirtPolicy
         else _controllers.Add(c);
     }
 
-    private WorkDevice AddDevice(Device d, string reason)
+    /// <summary>Adds a device libvirt adds, at the end of the device list, under <paramref name="id"/> or the first free id like it.</summary>
+    private WorkDevice AddDevice(string id, string kind, string reason, string? type = null, string? model = null, string? bus = null)
     {
-        var w = new WorkDevice(d, int.MaxValue, NewId(d.Id)) { Added = true, Reason = reason };
+        var w = new WorkDevice(NewId(id), kind, type, model, index: null, reason) { Bus = bus };
         _devices.Add(w);
         return w;
     }
