@@ -220,39 +220,56 @@ internal sealed partial class LibvirtPolicy
     /// <summary>The automatic placement passes, in catalog order.</summary>
     private void AssignDeviceSlots(PciAddressSet set)
     {
+        // The passes a device or a controller other than a PCI one takes, a bit each: the walks of the other passes are skipped.
+        ulong taken = 0;
+        foreach (var c in _controllers)
+            if (!c.IsPciController) taken |= PassBit(PassRank(c));
+        foreach (var d in _devices)
+            taken |= PassBit(PassRank(d));
+
         var passes = _catalog.PciPassOrder;
         for (int rank = 0; rank < passes.Count; rank++)
         {
-            switch (passes[rank])
+            string pass = passes[rank];
+            if (pass == "pci-controller")
             {
-                case "pci-controller":
-                    foreach (var c in _controllers)
-                        if (c.IsPciController) AssignSlot(set, c);
-                    break;
-                case "controller":
-                    foreach (var c in _controllers)
-                        if (!c.IsPciController && PassRank(c) == rank) AssignSlot(set, c);
-                    break;
-                case "video":
-                    foreach (var v in OfKind("video"))
-                        if (v.Primary == true) AssignSlot(set, v);
-                    foreach (var v in OfKind("video"))
-                        if (v.Primary != true) AssignSlot(set, v);
-                    break;
-                case "hostdev":
-                    // libvirt's host device list starts with the host devices of <interface type='hostdev'> (read before <hostdev>).
-                    foreach (var d in _devices)
-                        if (d.Kind == "interface" && PassRank(d) == rank) AssignSlot(set, d);
-                    foreach (var d in _devices)
-                        if (d.Kind != "interface" && PassRank(d) == rank) AssignSlot(set, d);
-                    break;
-                default:
-                    foreach (var d in _devices)
-                        if (PassRank(d) == rank) AssignSlot(set, d);
-                    break;
+                foreach (var c in _controllers)
+                    if (c.IsPciController) AssignSlot(set, c);
+            }
+            else if (pass == "video")
+            {
+                foreach (var v in OfKind("video"))
+                    if (v.Primary == true) AssignSlot(set, v);
+                foreach (var v in OfKind("video"))
+                    if (v.Primary != true) AssignSlot(set, v);
+            }
+            else if (rank < 64 && (taken & (1UL << rank)) == 0)
+            {
+                // No device takes this pass.
+            }
+            else if (pass == "controller")
+            {
+                foreach (var c in _controllers)
+                    if (!c.IsPciController && PassRank(c) == rank) AssignSlot(set, c);
+            }
+            else if (pass == "hostdev")
+            {
+                // libvirt's host device list starts with the host devices of <interface type='hostdev'> (read before <hostdev>).
+                foreach (var d in _devices)
+                    if (d.Kind == "interface" && PassRank(d) == rank) AssignSlot(set, d);
+                foreach (var d in _devices)
+                    if (d.Kind != "interface" && PassRank(d) == rank) AssignSlot(set, d);
+            }
+            else
+            {
+                foreach (var d in _devices)
+                    if (PassRank(d) == rank) AssignSlot(set, d);
             }
         }
     }
+
+    /// <summary>The bit of a pass rank in a mask of passes (none for no pass; ranks from 64 on are always walked).</summary>
+    private static ulong PassBit(int rank) => rank is >= 0 and < 64 ? 1UL << rank : 0;
 
     /// <summary>The rank of a device's placement pass, looked up once per rule.</summary>
     private int PassRank(WorkDevice d) => d.PassRank != -2 ? d.PassRank : d.PassRank = _catalog.PassRank(d.Rule.Pass);
