@@ -235,7 +235,7 @@ internal sealed partial class LibvirtPolicy
                 for (int l = 0; l < level; l++) hub = hub.Children[path[l] - 1]!;
                 hub.Used[path[level] - 1] = true;
                 if (isHub) hub.Children[path[level] - 1] = new UsbHub(HubPorts);
-                d.Address = new UsbAddress(c.Idx, string.Join('.', path.Take(level + 1).Select(p => p.ToString(CultureInfo.InvariantCulture))));
+                d.Address = new UsbAddress(c.Idx, PortPath(path, level + 1));
                 return;
             }
             throw Error(ErrorCodes.NoSpace, "No free USB ports", d, "usb-free-port");
@@ -247,6 +247,14 @@ internal sealed partial class LibvirtPolicy
         foreach (var d in usbDevices.Where(d => d.Address is null or UsbAddress { Port.Length: 0 }))
             Assign(d, isHub: false);
     }
+
+    /// <summary>A USB port path as libvirt writes it ("1", "1.2"); a port of the root hub is a string made once.</summary>
+    private static string PortPath(int[] path, int levels) =>
+        levels == 1 && path[0] >= 0 && path[0] < s_portNames.Length
+            ? s_portNames[path[0]]
+            : string.Join('.', path.Take(levels).Select(p => p.ToString(CultureInfo.InvariantCulture)));
+
+    private static readonly string[] s_portNames = [.. Enumerable.Range(0, 32).Select(p => p.ToString(CultureInfo.InvariantCulture))];
 
     private static int FindFreePort(UsbHub hub, int[] path, int level)
     {

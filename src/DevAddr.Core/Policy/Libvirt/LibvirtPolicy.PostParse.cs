@@ -500,8 +500,8 @@ internal sealed partial class LibvirtPolicy
 
         if (_machine.DefaultVideo is string video && OfKind("graphics").Any() && !OfKind("video").Any())
             AddDevice("video0", "video", "a graphics console needs a video device", model: video);
-        var videos = OfKind("video").ToList();
-        foreach (var v in videos) v.Primary = v == videos[0] && v.Model != "none" ? true : null;
+        var first = OfKind("video").FirstOrDefault();
+        foreach (var v in OfKind("video")) v.Primary = v == first && v.Model != "none" ? true : null;
 
         foreach (var c in ControllersOf("scsi")) ResolveControllerModel(c);
     }
@@ -616,16 +616,16 @@ internal sealed partial class LibvirtPolicy
         ValidateDisks();
         ValidateVideos();
 
-        var cards = OfKind("smartcard").ToList();
-        if (cards.Count > 1 || cards.Any(c => c.Address is CcidAddress { Controller: > 0 }))
-            throw Error(ErrorCodes.Unsupported, "this QEMU binary lacks multiple smartcard support", cards.Count > 1 ? cards[1] : cards[0], "smartcard-single");
+        var cards = OfKind("smartcard");
+        if ((cards.ElementAtOrDefault(1) ?? cards.FirstOrDefault(static c => c.Address is CcidAddress { Controller: > 0 })) is { } card)
+            throw Error(ErrorCodes.Unsupported, "this QEMU binary lacks multiple smartcard support", card, "smartcard-single");
 
-        var seen = new Dictionary<string, WorkDevice>(StringComparer.Ordinal);
+        Dictionary<string, WorkDevice>? seen = null;
         foreach (var h in _devices)
         {
             if (h.Kind != "hostdev" || h.Host?.Address is null) continue;
             string key = h.Type + "|" + h.Host!.Address;
-            if (!seen.TryAdd(key, h))
+            if (!(seen ??= new(StringComparer.Ordinal)).TryAdd(key, h))
                 throw Error(ErrorCodes.InvalidInput, "Hostdev already exists in the domain configuration", h, "hostdev-unique");
         }
     }
