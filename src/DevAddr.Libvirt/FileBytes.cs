@@ -5,18 +5,18 @@ namespace DevAddr.Libvirt;
 /// <summary>
 /// Reads a small file whole with the C library on Linux: open, read to the end, close. That is a system call or two
 /// fewer a file than a file handle (which checks the file's kind and asks its length), and no handle object to
-/// finalize; <c>libvirt expand</c> and <c>fleet</c> pay them per guest. Anything unusual (another system, a file it cannot
-/// open or read, one larger than the caller takes) is left to the caller, whose own way then gives the usual error.
+/// finalize; <c>libvirt expand</c> pays them per guest. Anything unusual (another system, a file it cannot open or read,
+/// one larger than an array holds) is left to the caller, whose own way then gives the usual error.
 /// </summary>
 internal static partial class FileBytes
 {
     private const int ORdonly = 0, OCloexec = 0x80000, Eintr = 4;
 
     /// <summary>
-    /// Reads <paramref name="path"/> into <paramref name="buffer"/>, doubling it while full up to <paramref name="limit"/>
-    /// bytes: the byte count, or -1 where the caller should read the file its own way.
+    /// Reads <paramref name="path"/> whole into <paramref name="buffer"/>, doubling it while full: the byte count, or -1
+    /// where the caller should read the file its own way.
     /// </summary>
-    public static unsafe int TryRead(string path, ref byte[] buffer, int limit)
+    public static unsafe int TryRead(string path, ref byte[] buffer)
     {
         if (!OperatingSystem.IsLinux()) return -1;
         int fd = Open(path, ORdonly | OCloexec);
@@ -28,8 +28,8 @@ internal static partial class FileBytes
             {
                 if (n == buffer.Length)
                 {
-                    if (n >= limit) return -1;
-                    Array.Resize(ref buffer, Math.Min(2 * n, limit));
+                    if (n >= Array.MaxLength) return -1;
+                    Array.Resize(ref buffer, (int)Math.Clamp(2L * n, 4096, Array.MaxLength));
                 }
                 nint r;
                 fixed (byte* p = &buffer[n])

@@ -181,10 +181,11 @@ public static class LibvirtExpander
     private static string ReadText(string file)
     {
         var buffer = Buffer(0);
-        int n = FileBytes.TryRead(file, ref buffer, KeptBuffer);
+        int n = FileBytes.TryRead(file, ref buffer);
         if (n >= 0)
         {
-            t_buffer = buffer;  // grown to at most KeptBuffer
+            // A larger file's buffer is not kept, and the file is not read a second time.
+            if (buffer.Length <= KeptBuffer) t_buffer = buffer;
             return Decode(file, buffer.AsSpan(0, n));
         }
         n = 0;

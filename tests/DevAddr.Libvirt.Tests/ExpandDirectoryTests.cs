@@ -46,4 +46,42 @@ public sealed class ExpandDirectoryTests
         foreach (var (name, text) in expected)
             Assert.Equal(new UTF8Encoding(false).GetBytes(text), File.ReadAllBytes(Path.Combine(output, name)));
     }
+
+    /// <summary>
+    /// Inputs on both sides of the size up to which a worker keeps its read buffer (1 MiB), with and without a UTF-8 byte
+    /// order mark, in one run: each is read whole (a file larger than the buffer is neither cut short nor mixed with the
+    /// previous file's bytes) and expands to what <see cref="LibvirtExpander.Expand(string)"/> gives for its text.
+    /// </summary>
+    [Fact]
+    public void Files_SmallerAndLargerThanTheKeptBuffer_AreReadWhole()
+    {
+        using var dir = new TempDirectory();
+        string input = dir.Sub("in"), output = dir.Sub("out");
+        var expected = new Dictionary<string, string>(StringComparer.Ordinal);
+        int[] sizes = [1000, (1 << 20) - 300, 1 << 20, (1 << 20) + 1, 5 << 19, 3 << 20];
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            foreach (bool bom in new[] { false, true })
+            {
+                string name = $"g{i}{(bom ? "b" : "")}";
+                string shell = Domain.Replace("NAME", name, StringComparison.Ordinal);
+                // The description fills the file to its size (ASCII: one byte a character), ending in a mark of its own.
+                string tail = $"end-of-{name}";
+                int fill = Math.Max(0, sizes[i] - Encoding.UTF8.GetByteCount(shell) + "TEXT".Length - tail.Length - (bom ? 3 : 0));
+                string text = new string((char)('a' + i), fill) + tail;
+                string xml = shell.Replace("TEXT", text, StringComparison.Ordinal);
+                File.WriteAllText(Path.Combine(input, name + ".xml"), xml, new UTF8Encoding(bom));
+                var (expanded, error) = LibvirtExpander.Expand(xml);
+                Assert.True(expanded is not null, error);
+                Assert.Contains(text, expanded, StringComparison.Ordinal);
+                expected[name + ".xml"] = expanded;
+            }
+        }
+
+        LibvirtExpander.ExpandDirectory(input, output, null, null, jobs: 1);
+
+        Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), Directory.GetFiles(output).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        foreach (var (name, text) in expected)
+            Assert.Equal(new UTF8Encoding(false).GetBytes(text), File.ReadAllBytes(Path.Combine(output, name)));
+    }
 }
