@@ -6,25 +6,17 @@ namespace DevAddr.Core.Policy.Libvirt;
 
 internal sealed partial class LibvirtPolicy
 {
+    /// <summary>The primary videos, in list order (allocates nothing to walk).</summary>
+    private Matching PrimaryVideos => OfKind("video").Where(static v => v.Primary == true);
+
+    /// <summary>The other videos, in list order (allocates nothing to walk).</summary>
+    private Matching OtherVideos => OfKind("video").Where(static v => v.Primary != true);
+
     /// <summary>The videos, primary ones first, each group in list order.</summary>
-    private IEnumerable<WorkDevice> Videos
-    {
-        get
-        {
-            foreach (var v in OfKind("video"))
-                if (v.Primary == true) yield return v;
-            foreach (var v in OfKind("video"))
-                if (v.Primary != true) yield return v;
-        }
-    }
+    private IEnumerable<WorkDevice> Videos => PrimaryVideos.Concat(OtherVideos);
 
     /// <summary>The first of <see cref="Videos"/>: the first primary video, else the first video (null without one).</summary>
-    private WorkDevice? PrimaryVideo()
-    {
-        foreach (var v in OfKind("video"))
-            if (v.Primary == true) return v;
-        return OfKind("video").FirstOrDefault();
-    }
+    private WorkDevice? PrimaryVideo() => PrimaryVideos.FirstOrDefault() ?? OtherVideos.FirstOrDefault();
 
     private void AssignPciAddresses()
     {
@@ -238,10 +230,8 @@ internal sealed partial class LibvirtPolicy
             }
             else if (pass == "video")
             {
-                foreach (var v in OfKind("video"))
-                    if (v.Primary == true) AssignSlot(set, v);
-                foreach (var v in OfKind("video"))
-                    if (v.Primary != true) AssignSlot(set, v);
+                foreach (var v in PrimaryVideos) AssignSlot(set, v);
+                foreach (var v in OtherVideos) AssignSlot(set, v);
             }
             else if (rank < 64 && (taken & (1UL << rank)) == 0)
             {
