@@ -142,11 +142,11 @@ internal sealed partial class LibvirtPolicy
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
         /// <summary>These that also pass <paramref name="predicate"/>.</summary>
-        public Matching Where(Func<WorkDevice, bool> predicate)
-        {
-            var before = filter;
-            return new(first, second, value, byType, before is null ? predicate : d => before(d) && predicate(d));
-        }
+        public Matching Where(Func<WorkDevice, bool> predicate) =>
+            new(first, second, value, byType, filter is null ? predicate : Both(filter, predicate));
+
+        /// <summary>Both filters (a method of its own: their closure is made only when two are combined).</summary>
+        private static Func<WorkDevice, bool> Both(Func<WorkDevice, bool> a, Func<WorkDevice, bool> b) => d => a(d) && b(d);
 
         public bool Any()
         {
